@@ -1,0 +1,41 @@
+#pragma once
+// The one error type of Nexus. Every failure that reaches a runtime is a cni::Error whose code is one of the
+// spec's (SPEC.md "Error") so the runtime can tell bad input from a transient condition.
+#include <stdexcept>
+#include <string>
+
+namespace nexus::cni {
+
+enum class Code : unsigned {
+  Unknown = 0,
+  IncompatibleVersion = 1,
+  UnsupportedField = 2,
+  UnknownContainer = 3,
+  InvalidEnv = 4,
+  IoFailure = 5,
+  DecodeFailure = 6,
+  InvalidConfig = 7,
+  InvalidNetns = 8,
+  TryAgainLater = 11,
+  NotAvailable = 50,
+  LimitedConnectivity = 51,
+  Internal = 999,
+};
+
+/// A failure with a CNI error code; what() is the short message, details() the longer one.
+class Error : public std::runtime_error {
+ public:
+  Error(Code code, std::string msg, std::string details = {})
+      : std::runtime_error(std::move(msg)), code_(code), details_(std::move(details)) {}
+  Code code() const noexcept { return code_; }
+  const std::string& details() const noexcept { return details_; }
+
+ private:
+  Code code_;
+  std::string details_;
+};
+
+/// A failed system call or netlink request: code 999 (or 11 when retrying may help), message "<what>: <reason>".
+Error sys_error(const std::string& what, int err);
+
+}  // namespace nexus::cni
