@@ -13,11 +13,11 @@
 namespace nexus::cni {
 
 struct PluginHandlers {
-  std::function<nlohmann::json(const Request&)> add;  // returns the encoded result to print
-  std::function<void(const Request&)> del;
-  std::function<void(const Request&)> check;
-  std::function<void(const Request&)> gc;
-  std::function<void(const Request&)> status;
+  std::function<nlohmann::json(const Request&)> add{};  // returns the encoded result to print
+  std::function<void(const Request&)> del{};
+  std::function<void(const Request&)> check{};
+  std::function<void(const Request&)> gc{};
+  std::function<void(const Request&)> status{};
 };
 
 /// Largest configuration accepted on stdin; more is refused with code 5 rather than exhausting memory.
