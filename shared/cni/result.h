@@ -8,44 +8,44 @@
 namespace nexus::cni {
 
 struct Interface {
-  std::string name;
-  std::string mac;
-  std::optional<unsigned> mtu;  // 1.1.0
-  std::string sandbox;
-  std::string socket_path;      // 1.1.0
-  std::string pci_id;           // 1.1.0
+  std::string name{};
+  std::string mac{};
+  std::optional<unsigned> mtu{};  // 1.1.0
+  std::string sandbox{};
+  std::string socket_path{};      // 1.1.0
+  std::string pci_id{};           // 1.1.0
   bool operator==(const Interface&) const = default;
 };
 
 struct IpConfig {
-  std::string address;             // CIDR, e.g. "10.0.42.2/24"
-  std::string gateway;             // empty when none
-  std::optional<unsigned> interface;  // index into Result::interfaces
+  std::string address{};             // CIDR, e.g. "10.0.42.2/24"
+  std::string gateway{};             // empty when none
+  std::optional<unsigned> interface{};  // index into Result::interfaces
   bool is_v6() const { return address.find(':') != std::string::npos; }
   bool operator==(const IpConfig&) const = default;
 };
 
 struct Route {
-  std::string dst;  // CIDR
-  std::string gw;   // empty when none
-  std::optional<unsigned> mtu, advmss, priority, table, scope;  // 1.1.0
+  std::string dst{};  // CIDR
+  std::string gw{};   // empty when none
+  std::optional<unsigned> mtu{}, advmss{}, priority{}, table{}, scope{};  // 1.1.0
   bool operator==(const Route&) const = default;
 };
 
 struct Dns {
-  std::vector<std::string> nameservers;
-  std::string domain;
-  std::vector<std::string> search;
-  std::vector<std::string> options;
+  std::vector<std::string> nameservers{};
+  std::string domain{};
+  std::vector<std::string> search{};
+  std::vector<std::string> options{};
   bool empty() const { return nameservers.empty() && domain.empty() && search.empty() && options.empty(); }
   bool operator==(const Dns&) const = default;
 };
 
 struct Result {
-  std::vector<Interface> interfaces;
-  std::vector<IpConfig> ips;
-  std::vector<Route> routes;
-  Dns dns;
+  std::vector<Interface> interfaces{};
+  std::vector<IpConfig> ips{};
+  std::vector<Route> routes{};
+  Dns dns{};
   bool operator==(const Result&) const = default;
 };
 

@@ -172,7 +172,7 @@ TEST_CASE("nexus-ipam: STATUS is ready until the range is exhausted, then code 5
   for (int i = 0; i < 5; ++i) REQUIRE(add(conf, "c" + std::to_string(i)).exit_code == 0);  // .2 to .6
   const auto full = add(conf, "c9");
   CHECK(full.exit_code != 0);
-  CHECK(full.json()["msg"].get<std::string>().find("10.5.0.2-10.5.0.6") != std::string::npos);
+  CHECK(full.json()["msg"].get<std::string>().find("10.5.0.1-10.5.0.6") != std::string::npos);
   const auto s = run_plugin(kIpam, {.command = "STATUS"}, conf);
   CHECK(s.exit_code != 0);
   CHECK(s.error_code() == 50);

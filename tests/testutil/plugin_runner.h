@@ -16,11 +16,11 @@ inline constexpr const char* kReferencePluginDir = "/usr/lib/cni";
 std::string default_cni_path();
 
 struct PluginCall {
-  std::string command;       // CNI_COMMAND
-  std::string container_id;  // CNI_CONTAINERID (omitted when empty)
-  std::string netns;         // CNI_NETNS (omitted when empty)
-  std::string ifname;        // CNI_IFNAME (omitted when empty)
-  std::string args;          // CNI_ARGS (omitted when empty)
+  std::string command{};       // CNI_COMMAND
+  std::string container_id{};  // CNI_CONTAINERID (omitted when empty)
+  std::string netns{};         // CNI_NETNS (omitted when empty)
+  std::string ifname{};        // CNI_IFNAME (omitted when empty)
+  std::string args{};          // CNI_ARGS (omitted when empty)
   std::string cni_path = default_cni_path();
   std::map<std::string, std::string> extra_env{};  // more variables, or overrides
 };
