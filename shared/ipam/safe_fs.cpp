@@ -47,7 +47,8 @@ UniqueFd open_data_dir(const std::string& path, bool create) {
   if (create) make_dirs(path);
   UniqueFd fd(::open(path.c_str(), kDirFlags));
   if (!fd && errno == ENOENT && !create) return fd;
-  if (!fd && errno == ELOOP) throw cni::Error(cni::Code::InvalidConfig, "invalid dataDir \"" + path + "\": is a symlink");
+  if (!fd && (errno == ELOOP || errno == ENOTDIR))
+    throw cni::Error(cni::Code::InvalidConfig, "invalid dataDir \"" + path + "\": not a directory (symlinks are refused)");
   if (!fd) throw cni::sys_error("open data directory '" + path + "'", errno);
   return fd;
 }
