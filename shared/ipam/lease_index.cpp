@@ -54,6 +54,11 @@ void LeaseStore::set_indexed(const Attachment& who, const std::vector<IpAddress>
   if (addresses.empty()) return remove_at(idx_.get(), name);
   std::string content(kIndexHeader);
   for (const IpAddress& a : addresses) content += a.to_string() + "\n";
+  if (!exists_at(idx_.get(), name)) {
+    // A first entry may be written in place: until it is complete no lease exists that it must name.
+    write_new_file_at(idx_.get(), name, content);
+    return detail::fault_point("index written");
+  }
   const std::string temp = new_temp_name();
   write_new_file_at(tmp_.get(), temp, content);
   detail::fault_point("index temp written");

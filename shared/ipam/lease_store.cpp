@@ -113,10 +113,13 @@ std::optional<Attachment> LeaseStore::holder(const IpAddress& a) const {
   return content ? parse_lease(*content) : std::nullopt;
 }
 
-// The lease appears with its full content or not at all: the content goes to a temp first, and link()
-// publishes it, failing with EEXIST if the address is taken (atomic, unlike rename which would replace).
+// The lease appears with its full content or not at all: the content goes to an anonymous O_TMPFILE
+// (or, where the file system lacks it, a named temp) and link() publishes it, failing with EEXIST if the
+// address is taken (atomic, unlike rename which would replace).
 bool LeaseStore::create_lease(const IpAddress& a, const Attachment& who) {
-  const std::string temp = new_temp_name(), name = a.to_string();
+  const std::string name = a.to_string();
+  if (std::optional<bool> linked = link_anonymous(lease_content(who), name)) return *linked;
+  const std::string temp = new_temp_name();
   write_new_file_at(tmp_.get(), temp, lease_content(who));
   detail::fault_point("lease temp written");
   if (::linkat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str(), 0) != 0) {
@@ -130,6 +133,29 @@ bool LeaseStore::create_lease(const IpAddress& a, const Attachment& who) {
   return true;
 }
 
+// nullopt: O_TMPFILE unsupported here, use a named temp. A killed process leaves no trace: the inode
+// vanishes with its last fd. Linking by /proc/self/fd needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would).
+std::optional<bool> LeaseStore::link_anonymous(std::string_view content, const std::string& name) {
+  if (!anonymous_temps_) return std::nullopt;
+  UniqueFd fd(::openat(tmp_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd) {
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) throw cni::sys_error("create lease temp", errno);
+    anonymous_temps_ = false;
+    return std::nullopt;
+  }
+  write_all(fd.get(), content, name);
+  detail::fault_point("lease temp written");
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, proc.c_str(), dir_.get(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+    detail::fault_point("lease linked");
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  if (errno != ENOENT) throw cni::sys_error("create lease '" + name + "'", errno);
+  anonymous_temps_ = false;  // no /proc mounted
+  return std::nullopt;
+}
+
 void LeaseStore::remove_lease(const IpAddress& a) { remove_at(dir_.get(), a.to_string()); }
 
 std::optional<IpAddress> LeaseStore::last_reserved(std::size_t set) const {
@@ -137,15 +163,13 @@ std::optional<IpAddress> LeaseStore::last_reserved(std::size_t set) const {
   return content ? IpAddress::parse(trim(*content)) : std::nullopt;
 }
 
+// Written in place, as host-local does: a torn write only costs round robin its starting point once, and
+// an in-place write leaves the directory's mtime (our index marker) alone.
 void LeaseStore::set_last_reserved(std::size_t set, const IpAddress& a) {
-  const std::string temp = new_temp_name(), name = kLastReservedPrefix + std::to_string(set);
-  write_new_file_at(tmp_.get(), temp, a.to_string());
-  detail::fault_point("last reserved temp written");
-  if (::renameat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str()) != 0) {
-    const int err = errno;
-    remove_at(tmp_.get(), temp);
-    throw cni::sys_error("write '" + name + "'", err);
-  }
+  const std::string name = kLastReservedPrefix + std::to_string(set);
+  UniqueFd fd(::openat(dir_.get(), name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) throw cni::sys_error("write '" + name + "'", errno);
+  write_all(fd.get(), a.to_string(), name);
 }
 
 }  // namespace nexus::ipam

@@ -7,7 +7,8 @@
 //   <dataDir>/<network>/last_reserved_ip.<n>  last address handed out from range set n (round robin)
 // plus nexus-only state that host-local ignores (it parses only file names that are addresses):
 //   <dataDir>/<network>/.nexus/idx/<containerID>@<hex ifname>  index: "# nexus-ipam index v1\n<addr>\n..."
-//   <dataDir>/<network>/.nexus/tmp/                              temps, linked or renamed into place
+//   <dataDir>/<network>/.nexus/tmp/                              named temps, linked or renamed into place
+//                                                                (leases use O_TMPFILE where supported)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
 // matches; a temp may match, and deleting a temp is harmless (temps only live while the lock is held, or
@@ -89,12 +90,14 @@ class LeaseStore {
   LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd lock);
   static std::optional<LeaseStore> open_impl(const std::string& data_dir, const std::string& network, bool create);
   std::string new_temp_name();
+  std::optional<bool> link_anonymous(std::string_view content, const std::string& name);
   void remove_stale_temps();
   bool index_is_current() const;
 
   UniqueFd dir_, nexus_, idx_, tmp_, lock_fd_;
   std::chrono::milliseconds lock_timeout_{10000};
   unsigned temp_seq_ = 0;
+  bool anonymous_temps_ = true;
 };
 
 namespace testing {

@@ -58,12 +58,14 @@ const std::vector<RangeSet> kTwoSets() {
   return {range_set(R"([{"subnet": "10.0.0.0/28"}])"), range_set(R"([{"subnet": "fd00::/120"}])")};
 }
 
-// After any crash: no empty or partial file anywhere, and release or GC frees everything.
+// After any crash: no empty or partial lease file, and release or GC frees everything. (Index files and
+// last_reserved_ip.N may be torn by a kill: both are written before anything depends on them, and a torn
+// one costs only round robin's starting point or names no lease.)
 void check_recovery(const TempDir& t, bool use_gc, const std::vector<Attachment>& used) {
-  for (const std::string& name : empty_files(t.net())) FAIL_CHECK("empty file after crash: ", name);
   for (const auto& name : lease_names(t.net())) {
     const std::string c = slurp(t.net() / name);
-    CHECK_MESSAGE(c.find("\r\neth0") != std::string::npos, name, ": ", c);  // complete content or no file
+    const bool complete = c.size() > 6 && c.substr(c.size() - 6) == "\r\neth0" && c[0] != '\r';
+    CHECK_MESSAGE(complete, "torn lease ", name, ": '", c, "'");
   }
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   if (use_gc) {

@@ -61,17 +61,6 @@ inline std::vector<std::string> lease_names(const fs::path& dir) {
   return out;
 }
 
-/// Empty regular files under `dir` except the lock file and temps (a crash must never leave one: a temp
-/// killed mid-write may be empty, but it is no lease and the next lock removes it).
-inline std::vector<std::string> empty_files(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().parent_path() == dir / ".nexus" / "tmp") continue;
-    if (e.is_regular_file() && e.file_size() == 0 && e.path().filename() != "lock") out.push_back(e.path());
-  }
-  return out;
-}
-
 /// What host-local's ReleaseByID does: walk the tree, delete files whose trimmed content matches.
 inline int host_local_release(const fs::path& dir, const std::string& id, const std::string& ifname) {
   int removed = 0;
