@@ -57,9 +57,9 @@ void validate_attachment(const Attachment& a) {
   if (!ok) throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_IFNAME \"" + a.ifname + "\"");
 }
 
-LeaseStore::LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd lock)
+LeaseStore::LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd spare, UniqueFd lock)
     : dir_(std::move(dir)), nexus_(std::move(nexus)), idx_(std::move(idx)), tmp_(std::move(tmp)),
-      lock_fd_(std::move(lock)) {}
+      spare_(std::move(spare)), lock_fd_(std::move(lock)) {}
 
 LeaseStore LeaseStore::open(const std::string& data_dir, const std::string& network) {
   return *open_impl(data_dir, network, true);
@@ -83,8 +83,10 @@ std::optional<LeaseStore> LeaseStore::open_impl(const std::string& data_dir, con
   UniqueFd nexus = open_subdir(dir.get(), ".nexus", true);
   UniqueFd idx = open_subdir(nexus.get(), "idx", true);
   UniqueFd tmp = open_subdir(nexus.get(), "tmp", true);
+  UniqueFd spare = open_subdir(nexus.get(), "spare", true);
   UniqueFd lock = FileLock::open_lock_file(dir.get(), "lock");
-  return LeaseStore(std::move(dir), std::move(nexus), std::move(idx), std::move(tmp), std::move(lock));
+  return LeaseStore(std::move(dir), std::move(nexus), std::move(idx), std::move(tmp), std::move(spare),
+                    std::move(lock));
 }
 
 FileLock LeaseStore::lock() {
@@ -99,7 +101,7 @@ FileLock LeaseStore::lock() {
 
 // Under the lock no temp is in use, so whatever is left was abandoned by a killed process.
 void LeaseStore::remove_stale_temps() {
-  for (const std::string& name : list_dir(tmp_.get())) remove_at(tmp_.get(), name);
+  for (const std::string& name : list_dir(tmp_.get())) retire(tmp_.get(), name);
 }
 
 std::string LeaseStore::new_temp_name() {
@@ -113,14 +115,36 @@ std::optional<Attachment> LeaseStore::holder(const IpAddress& a) const {
   return content ? parse_lease(*content) : std::nullopt;
 }
 
-// The lease appears with its full content or not at all: the content goes to an anonymous O_TMPFILE
-// (or, where the file system lacks it, a named temp) and link() publishes it, failing with EEXIST if the
-// address is taken (atomic, unlike rename which would replace).
+// The lease appears with its full content or not at all: the content goes to a file no lease name points
+// at (a recycled inode, an anonymous O_TMPFILE or a named temp) and link() publishes it, failing with
+// EEXIST if the address is taken (atomic, unlike rename which would replace).
 bool LeaseStore::create_lease(const IpAddress& a, const Attachment& who) {
-  const std::string name = a.to_string();
-  if (std::optional<bool> linked = link_anonymous(lease_content(who), name)) return *linked;
+  const std::string name = a.to_string(), content = lease_content(who);
+  if (std::optional<bool> linked = link_spare(content, name)) return *linked;
+  if (std::optional<bool> linked = link_anonymous(content, name)) return *linked;
+  return link_named_temp(content, name);
+}
+
+std::optional<bool> LeaseStore::link_spare(std::string_view content, const std::string& name) {
+  std::string temp;
+  const UniqueFd fd = take_spare(temp);
+  if (!fd) return std::nullopt;
+  overwrite(fd.get(), content, name);
+  detail::fault_point("lease temp written");
+  if (::linkat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str(), 0) != 0) {
+    const int err = errno;
+    retire(tmp_.get(), temp);
+    if (err == EEXIST) return false;
+    throw cni::sys_error("create lease '" + name + "'", err);
+  }
+  detail::fault_point("lease linked");
+  remove_at(tmp_.get(), temp);  // the inode lives on under the lease name
+  return true;
+}
+
+bool LeaseStore::link_named_temp(std::string_view content, const std::string& name) {
   const std::string temp = new_temp_name();
-  write_new_file_at(tmp_.get(), temp, lease_content(who));
+  write_new_file_at(tmp_.get(), temp, content);
   detail::fault_point("lease temp written");
   if (::linkat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str(), 0) != 0) {
     const int err = errno;
@@ -156,7 +180,7 @@ std::optional<bool> LeaseStore::link_anonymous(std::string_view content, const s
   return std::nullopt;
 }
 
-void LeaseStore::remove_lease(const IpAddress& a) { remove_at(dir_.get(), a.to_string()); }
+void LeaseStore::remove_lease(const IpAddress& a) { retire(dir_.get(), a.to_string()); }
 
 std::optional<IpAddress> LeaseStore::last_reserved(std::size_t set) const {
   const auto content = read_file_at(dir_.get(), kLastReservedPrefix + std::to_string(set), 64);
@@ -164,12 +188,13 @@ std::optional<IpAddress> LeaseStore::last_reserved(std::size_t set) const {
 }
 
 // Written in place, as host-local does: a torn write only costs round robin its starting point once, and
-// an in-place write leaves the directory's mtime (our index marker) alone.
+// an in-place write leaves the directory's mtime (our index marker) alone. overwrite() rather than O_TRUNC
+// keeps the data block instead of freeing and reallocating it.
 void LeaseStore::set_last_reserved(std::size_t set, const IpAddress& a) {
   const std::string name = kLastReservedPrefix + std::to_string(set);
-  UniqueFd fd(::openat(dir_.get(), name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(::openat(dir_.get(), name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) throw cni::sys_error("write '" + name + "'", errno);
-  write_all(fd.get(), a.to_string(), name);
+  overwrite(fd.get(), a.to_string(), name);
 }
 
 }  // namespace nexus::ipam

@@ -9,6 +9,7 @@
 //   <dataDir>/<network>/.nexus/idx/<containerID>@<hex ifname>  index: "# nexus-ipam index v1\n<addr>\n..."
 //   <dataDir>/<network>/.nexus/tmp/                              named temps, linked or renamed into place
 //                                                                (leases use O_TMPFILE where supported)
+//   <dataDir>/<network>/.nexus/spare/s<N>                        recycled inodes (see spare_inodes.cpp)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
 // matches; a temp may match, and deleting a temp is harmless (temps only live while the lock is held, or
@@ -68,7 +69,7 @@ class LeaseStore {
   std::optional<Attachment> holder(const IpAddress& a) const;
   /// Atomically creates a's lease with its full content; false when the address is already leased.
   bool create_lease(const IpAddress& a, const Attachment& who);
-  /// Removes a's lease file.
+  /// Removes a's lease file (its inode goes to the spare pool).
   void remove_lease(const IpAddress& a);
   /// Address recorded in last_reserved_ip.<set>, if any.
   std::optional<IpAddress> last_reserved(std::size_t set) const;
@@ -87,14 +88,20 @@ class LeaseStore {
   void mark_index_current();
 
  private:
-  LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd lock);
+  LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd spare, UniqueFd lock);
   static std::optional<LeaseStore> open_impl(const std::string& data_dir, const std::string& network, bool create);
   std::string new_temp_name();
   std::optional<bool> link_anonymous(std::string_view content, const std::string& name);
+  std::optional<bool> link_spare(std::string_view content, const std::string& name);
+  bool link_named_temp(std::string_view content, const std::string& name);
+  UniqueFd take_spare(std::string& temp);
+  void retire(int dir, const std::string& name);
+  static void overwrite(int fd, std::string_view content, const std::string& what);
+  void write_index_file(const std::string& name, const std::string& content);
   void remove_stale_temps();
   bool index_is_current() const;
 
-  UniqueFd dir_, nexus_, idx_, tmp_, lock_fd_;
+  UniqueFd dir_, nexus_, idx_, tmp_, spare_, lock_fd_;
   std::chrono::milliseconds lock_timeout_{10000};
   unsigned temp_seq_ = 0;
   bool anonymous_temps_ = true;

@@ -21,9 +21,9 @@ namespace fs = std::filesystem;
 /// A fresh directory under /tmp, removed with everything in it at scope exit.
 struct TempDir {
   fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/nexus-ipam-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
+  explicit TempDir(const std::string& base = "/tmp") {
+    std::string tmpl = base + "/nexus-ipam-test-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
     path = tmpl;
   }
   ~TempDir() {
