@@ -27,13 +27,16 @@ UniqueFd LeaseStore::take_spare(std::string& temp) {
     if (::renameat(spare_.get(), slot.c_str(), tmp_.get(), temp.c_str()) != 0) continue;
     UniqueFd fd(::openat(tmp_.get(), temp.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     struct stat st {};
-    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) return fd;
+    const bool usable = fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1;
+    // host-local makes its leases 0644; ours are 0600 whatever inode they reuse.
+    if (usable && ((st.st_mode & 07777) == 0600 || ::fchmod(fd.get(), 0600) == 0)) return fd;
     remove_at(tmp_.get(), temp);  // not a plain file of ours: drop it
   }
   return UniqueFd();
 }
 
 void LeaseStore::retire(int dir, const std::string& name) {
+  if (!exists_at(dir, name)) return;
   const std::vector<std::string> used = list_dir(spare_.get());
   if (static_cast<int>(used.size()) < kSlots) {
     for (int k = 0; k < kSlots; ++k) {

@@ -114,3 +114,30 @@ TEST_CASE("stale temps of a killed process are removed at the next lock") {
   release(store, kA);
   CHECK(fs::is_empty(t.net() / ".nexus" / "tmp"));
 }
+
+TEST_CASE("released inodes are reused for new leases, always 0600 with exactly the new content") {
+  TempDir t;
+  fs::create_directories(t.net());
+  write_file(t.net() / "10.0.0.2", "host-local-ctr-with-a-long-id\r\neth0");
+  fs::permissions(t.net() / "10.0.0.2", fs::perms(0644));
+  struct stat before {};
+  REQUIRE(::stat((t.net() / "10.0.0.2").c_str(), &before) == 0);
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  release(store, {"host-local-ctr-with-a-long-id", "eth0"});
+  CHECK(!fs::is_empty(t.net() / ".nexus" / "spare"));
+  CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.2");  // no last_reserved_ip: from the start
+  CHECK(slurp(t.net() / "10.0.0.2") == "ctr-a\r\neth0");
+  CHECK(mode_of(t.net() / "10.0.0.2") == 0600);
+  CHECK(fs::hard_link_count(t.net() / "10.0.0.2") == 1);
+  struct stat after {};
+  REQUIRE(::stat((t.net() / "10.0.0.2").c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);  // the inode was recycled, not created
+  for (int i = 0; i < 100; ++i) {  // the pool stays bounded
+    allocate(store, kSets(), {"x" + std::to_string(i), "eth0"});
+  }
+  gc(store, {});
+  int spares = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.net() / ".nexus" / "spare")) ++spares;
+  CHECK(spares <= 64);
+  CHECK(lease_names(t.net()).empty());
+}
