@@ -4,6 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <set>
+
 #include "tests/unit/ipam/store_fixture.h"
 
 using namespace nexus::ipam;
@@ -120,18 +122,23 @@ TEST_CASE("released inodes are reused for new leases, always 0600 with exactly t
   fs::create_directories(t.net());
   write_file(t.net() / "10.0.0.2", "host-local-ctr-with-a-long-id\r\neth0");
   fs::permissions(t.net() / "10.0.0.2", fs::perms(0644));
-  struct stat before {};
-  REQUIRE(::stat((t.net() / "10.0.0.2").c_str(), &before) == 0);
   LeaseStore store = LeaseStore::open(t.data(), "net1");
+  CHECK(held_by(store, {"host-local-ctr-with-a-long-id", "eth0"}).size() == 1);  // indexes it
+  const auto inode = [](const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  const std::set<ino_t> before{inode(t.net() / "10.0.0.2"),
+                               inode(t.net() / ".nexus" / "idx" / "host-local-ctr-with-a-long-id@65746830")};
   release(store, {"host-local-ctr-with-a-long-id", "eth0"});
   CHECK(!fs::is_empty(t.net() / ".nexus" / "spare"));
   CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.2");  // no last_reserved_ip: from the start
   CHECK(slurp(t.net() / "10.0.0.2") == "ctr-a\r\neth0");
   CHECK(mode_of(t.net() / "10.0.0.2") == 0600);
   CHECK(fs::hard_link_count(t.net() / "10.0.0.2") == 1);
-  struct stat after {};
-  REQUIRE(::stat((t.net() / "10.0.0.2").c_str(), &after) == 0);
-  CHECK(after.st_ino == before.st_ino);  // the inode was recycled, not created
+  const std::set<ino_t> after{inode(t.net() / "10.0.0.2"), inode(t.net() / ".nexus" / "idx" / "ctr-a@65746830")};
+  CHECK(after == before);  // both inodes were recycled, none created
   for (int i = 0; i < 100; ++i) {  // the pool stays bounded
     allocate(store, kSets(), {"x" + std::to_string(i), "eth0"});
   }
