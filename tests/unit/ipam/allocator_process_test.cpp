@@ -19,7 +19,7 @@ namespace {
 
 // Runs `body` in a child process; returns the raw wait status.
 template <class Fn>
-pid_t spawn(Fn body) {
+pid_t spawn(Fn body, bool quiet = false) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -27,7 +27,7 @@ pid_t spawn(Fn body) {
     try {
       body();
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "child %d: %s\n", ::getpid(), e.what());
+      if (!quiet) std::fprintf(stderr, "child %d: %s\n", ::getpid(), e.what());
       code = 1;
     }
     ::_exit(code);
@@ -120,6 +120,29 @@ TEST_CASE("20 processes x 20 allocations into one small range: all unique, none 
   CHECK(lines == kProcs * kEach);
   CHECK(addresses.size() == kProcs * kEach);
   CHECK(lease_names(t.net()).size() == kProcs * kEach);
+}
+
+TEST_CASE("250 processes allocate at once from a /24 with 253 free addresses: all unique, then exhaustion") {
+  TempDir t;
+  LeaseStore::open(t.data(), "net1");
+  const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])")};
+  std::vector<pid_t> kids;
+  for (int p = 0; p < 256; ++p) {
+    kids.push_back(spawn([&, p] {
+      LeaseStore store = LeaseStore::open(t.data(), "net1");
+      allocate(store, sets, {"c" + std::to_string(p), "eth0"});
+    }, /*quiet=*/true));
+  }
+  int ok = 0, failed = 0;
+  for (pid_t pid : kids) {
+    const int status = wait_status(pid);
+    (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ok : failed)++;
+  }
+  CHECK(ok == 253);  // .2 - .254
+  CHECK(failed == 3);  // "no free addresses", code 11
+  CHECK(lease_names(t.net()).size() == 253);
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  CHECK(!has_free_address(store, sets));
 }
 
 TEST_CASE("SIGKILL at every write step of allocate, release and gc leaves a state release/GC clean up") {
