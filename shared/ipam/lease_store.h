@@ -12,8 +12,15 @@
 //   <dataDir>/<network>/.nexus/spare/s<N>                        recycled inodes (see spare_inodes.cpp)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
-// matches; a temp may match, and deleting a temp is harmless (temps only live while the lock is held, or
-// are stale leftovers of a killed process).
+// matches; a temp or spare may match, and deleting one is harmless (temps only live while the lock is
+// held or are stale leftovers of a killed process; spares are unused inodes).
+//
+// Crash safety (SIGKILL at any instant): a lease file appears by link() with its full content or not at
+// all; the lock dies with the process; stale temps are recycled at the next lock; a torn index entry or
+// last_reserved_ip only ever precedes the lease it concerns. Durability across power loss is host-local's
+// (no fsync): recent leases may be lost, and the index is as consistent as the file system's write
+// ordering makes it (ext4 data=ordered commits file data before the metadata that follows it). gc()
+// rebuilds the index from the lease files in any case.
 //
 // The index makes allocate/release/lookups cost O(leases of the attachment), not O(leases of the network).
 // It is written ahead (before the lease files) and removed after them; readers verify each lease's
@@ -22,7 +29,8 @@
 // later create/unlink by another program sets a kernel timestamp instead, and the next operation rebuilds
 // the index with one scan. Limits: a program that creates or removes leases and then restores the marker
 // mtime, or edits a lease in place (host-local never does), goes unnoticed; so would a kernel timestamp
-// that happens to carry the marker's nanoseconds (about 1 in 10^9).
+// that happens to carry the marker's nanoseconds (about 1 in 10^9). On a file system without nanosecond
+// timestamps the marker never sticks: every operation rescans (correct, but O(leases) again).
 #include <chrono>
 #include <cstddef>
 #include <map>
