@@ -1,0 +1,46 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace nexus::bench {
+
+/// Moves the bench process into its own network and mount namespaces, so every bridge, veth, nft/iptables rule
+/// and netns bind mount lives there and vanishes with the process (even on SIGKILL). Owns a work directory
+/// (lease data dirs, netns files) that is removed on destruction.
+class Sandbox {
+ public:
+  /// Unshares net+mount namespaces, makes mounts private, remounts /sys for the new netns, brings lo up,
+  /// and creates a fresh work directory under `parent`.
+  explicit Sandbox(const std::filesystem::path& parent);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  const std::filesystem::path& work_dir() const { return work_dir_; }
+  /// A fresh empty subdirectory of the work directory.
+  std::filesystem::path make_dir(const std::string& name) const;
+
+ private:
+  std::filesystem::path work_dir_;
+};
+
+/// A container network namespace pinned by a bind mount on a file (as `ip netns add` does), entered only by the
+/// plugins. Unmounted and removed on destruction.
+class ContainerNetns {
+ public:
+  explicit ContainerNetns(std::filesystem::path path);
+  ~ContainerNetns();
+  ContainerNetns(ContainerNetns&& other) noexcept;
+  ContainerNetns& operator=(ContainerNetns&&) = delete;
+  ContainerNetns(const ContainerNetns&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Brings the loopback interface of the current netns up.
+void bring_loopback_up();
+
+}  // namespace nexus::bench
