@@ -44,9 +44,13 @@ Figure spawn_floor(const Bench& bench) {
 }
 
 void add_memory_rows(Bench& bench) {
-  Row floor{"Peak memory (wait4 ru_maxrss per call)", "floor: forked child that never execs", "MB",
-            std::nullopt, spawn_floor(bench), true};
-  bench.report.add(floor);
+  try {
+    Row floor{"Peak memory (wait4 ru_maxrss per call)", "floor: forked child that never execs", "MB",
+              std::nullopt, spawn_floor(bench), true};
+    bench.report.add(floor);
+  } catch (const Stop&) {
+    // Interrupted: report what was measured without the floor.
+  }
   for (const auto& [op, by_side] : bench.rss_mb)
     for (const auto& [side, samples] : by_side)
       bench.report.set("Peak memory (wait4 ru_maxrss per call)", op, "MB", side, summarize(samples));

@@ -20,7 +20,7 @@ Compares the Nexus plugins with the reference CNI plugins side by side and print
   --leases LIST          pre-existing leases in the /16 (default 0,1000,10000,60000)
   --containers N         sequential bridge ADDs then DELs, per ipMasq setting (default 50)
   --concurrency LIST     concurrent ADD/DEL batch sizes (default 100,1000)
-  --max-inflight N       cap on plugin processes alive at once in a batch (default 64)
+  --max-inflight N       cap on plugin processes alive at once in a batch (default 100)
   --iperf-seconds S      iperf3 run length (default 3; 0 skips)
   --timeout S            a plugin call is killed and counted failed after S seconds (default 30)
   --time-limit S         the whole run stops (and cleans up) after S seconds (default 1500)
@@ -98,6 +98,9 @@ Options parse_options(int argc, char** argv) {
       throw std::invalid_argument("bad value for " + a + ": '" + v + "'");
     }
   }
+  // Plugins get the directory as CNI_PATH and exec from it: it must not depend on their working directory.
+  o.nexus_dir = std::filesystem::absolute(o.nexus_dir);
+  o.ref_dir = std::filesystem::absolute(o.ref_dir);
   for (size_t n : o.lease_counts)
     if (n > 60000) throw std::invalid_argument("--leases: at most 60000 fit the /16 with room to allocate");
   for (size_t n : o.concurrency)

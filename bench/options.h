@@ -18,7 +18,7 @@ struct Options {
   std::vector<size_t> lease_counts = {0, 1000, 10000, 60000};
   size_t containers = 50;
   std::vector<size_t> concurrency = {100, 1000};
-  size_t max_inflight = 64;
+  size_t max_inflight = 100;
   size_t iperf_seconds = 3;
   double call_timeout_s = 30;
   double time_limit_s = 1500;

@@ -34,12 +34,19 @@ std::string p95_text(const std::optional<Figure>& f) {
 
 std::string fail_text(const std::optional<Figure>& f) { return f ? std::to_string(f->failures) : "-"; }
 
+std::optional<double> ratio(const Row& row) {
+  if (row.baseline || !row.nexus || !row.ref || row.nexus->samples == 0 || row.ref->samples == 0 ||
+      row.ref->median == 0)
+    return std::nullopt;
+  return row.nexus->median / row.ref->median;
+}
+
 std::string ratio_text(const Row& row) {
   if (row.baseline) return "(floor)";
-  if (!row.nexus || !row.ref || row.nexus->samples == 0 || row.ref->samples == 0 || row.ref->median == 0)
-    return "n/a";
+  std::optional<double> r = ratio(row);
+  if (!r) return "n/a";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", row.nexus->median / row.ref->median);
+  std::snprintf(buf, sizeof buf, "%.3f", *r);
   return buf;
 }
 
@@ -113,8 +120,8 @@ nlohmann::json Report::to_json(const nlohmann::json& run_info) const {
     nlohmann::json r = {{"section", row.section}, {"metric", row.metric}, {"unit", row.unit},
                         {"nexus", figure_json(row.baseline ? row.ref : row.nexus)}, {"ref", figure_json(row.ref)},
                         {"baseline", row.baseline}};
-    std::string ratio = ratio_text(row);
-    r["ratio"] = (ratio == "n/a" || row.baseline) ? nlohmann::json(nullptr) : nlohmann::json(std::stod(ratio));
+    std::optional<double> nexus_over_ref = ratio(row);
+    r["ratio"] = nexus_over_ref ? nlohmann::json(*nexus_over_ref) : nlohmann::json(nullptr);
     rows.push_back(r);
   }
   return {{"run", run_info}, {"rows", rows}, {"notes", notes_}, {"failures", total_failures()}};
