@@ -45,7 +45,7 @@ Figure spawn_floor(const Bench& bench) {
 
 void add_memory_rows(Bench& bench) {
   try {
-    Row floor{"Peak memory (wait4 ru_maxrss per call)", "floor: forked child that never execs", "MB",
+    Row floor{kMemorySection, "floor: forked child that never execs", "MB",
               std::nullopt, spawn_floor(bench), true};
     bench.report.add(floor);
   } catch (const Stop&) {
@@ -53,7 +53,7 @@ void add_memory_rows(Bench& bench) {
   }
   for (const auto& [op, by_side] : bench.rss_mb)
     for (const auto& [side, samples] : by_side)
-      bench.report.set("Peak memory (wait4 ru_maxrss per call)", op, "MB", side, summarize(samples));
+      bench.report.set(kMemorySection, op, "MB", side, summarize(samples));
 }
 
 }  // namespace nexus::bench

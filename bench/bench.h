@@ -12,6 +12,13 @@
 
 namespace nexus::bench {
 
+/// Section titles: rows are found by section + metric (targets.cpp reads them back).
+inline constexpr const char* kIpamSection = "IPAM only: ipam plugin exec'd directly";
+inline constexpr const char* kBridgeSection = "Bridge + IPAM: sequential, one container at a time";
+inline constexpr const char* kConcurrencySection = "Concurrency: batch of ADDs, then batch of DELs";
+inline constexpr const char* kIperfSection = "Data path: iperf3 TCP between two containers on the bridge";
+inline constexpr const char* kMemorySection = "Peak memory (wait4 ru_maxrss per call)";
+
 /// What every section shares: options, the sandbox, the two sides and the report being filled.
 struct Bench {
   const Options& options;

@@ -8,12 +8,12 @@
 namespace nexus::bench {
 namespace {
 
-constexpr const char* kSection = "Bridge + IPAM: sequential, one container at a time";
+constexpr const char* kSection = kBridgeSection;
 
 struct Run {
   const Side* side;
   std::string config;
-  std::filesystem::path data_dir;
+  ScratchDir data_dir;
   std::vector<ContainerNetns> netns;
   std::vector<double> add, del;
   size_t add_failures = 0, del_failures = 0;
@@ -38,7 +38,7 @@ void del_one(Bench& bench, Run& run, bool masq, size_t i) {
 void report_run(Bench& bench, Run& run, bool masq) {
   std::string suffix = masq ? ", ipMasq on" : ", ipMasq off";
   bench.report.set(kSection, "ADD" + suffix, "ms", run.side->label, summarize(run.add, run.add_failures));
-  size_t leaked = count_leases(run.data_dir);
+  size_t leaked = count_leases(run.data_dir.path());
   if (leaked > 0)
     bench.report.note(run.side->label + ": " + std::to_string(leaked) + " leases left after DEL" + suffix);
   bench.report.set(kSection, "DEL" + suffix, "ms", run.side->label, summarize(run.del, run.del_failures + leaked));
@@ -49,8 +49,9 @@ void run_masq(Bench& bench, const std::vector<const Side*>& sides, bool masq) {
   std::vector<Run> runs;
   for (const Side* side : sides) {
     std::string tag = side->label + "-masq" + std::to_string(masq);
-    std::filesystem::path dir = bench.sandbox.make_dir("bridge-" + tag);
-    runs.push_back(Run{side, bridge_config(*side, masq, dir), dir, bench.make_netns("seq-" + tag, n), {}, {}});
+    ScratchDir dir = bench.sandbox.make_dir("bridge-" + tag);
+    std::string config = bridge_config(*side, masq, dir.path());
+    runs.push_back(Run{side, config, std::move(dir), bench.make_netns("seq-" + tag, n), {}, {}});
   }
   // Sides alternate container by container so that background noise hits both alike.
   for (size_t i = 0; i < n; ++i)

@@ -15,7 +15,7 @@ bool executable(const std::filesystem::path& path) { return ::access(path.c_str(
 
 json ipam_section(const Side& side, const std::filesystem::path& data_dir) {
   return {{"type", side.ipam_plugin},
-          {"ranges", json::array({json::array({{{"subnet", kSubnet}}})})},
+          {"ranges", json::array({json::array({{{"subnet", side.subnet()}}})})},
           {"dataDir", data_dir.string()}};
 }
 
@@ -25,6 +25,8 @@ std::string ipv4_text(uint32_t address) {
 }
 
 }  // namespace
+
+std::string Side::subnet() const { return "10." + std::to_string(subnet_octet) + ".0.0/16"; }
 
 bool Side::has_ipam() const { return executable(dir / ipam_plugin); }
 bool Side::has_bridge() const { return has_ipam() && executable(dir / bridge_plugin); }
@@ -47,7 +49,7 @@ Command cni_command(const Side& side, const std::string& plugin, const std::stri
   Command cmd;
   cmd.path = (side.dir / plugin).string();
   // PATH too, as runtimes pass theirs: the reference bridge execs iptables for ipMasq.
-  cmd.env = {"CNI_COMMAND=" + verb,  "CNI_CONTAINERID=" + container_id, "CNI_NETNS=" + netns,
+  cmd.env = {"CNI_COMMAND=" + verb,  "CNI_CONTAINERID=" + side.label + "-" + container_id, "CNI_NETNS=" + netns,
              "CNI_IFNAME=eth0",      "CNI_PATH=" + side.dir.string(),
              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   cmd.stdin_data = config;
@@ -64,10 +66,10 @@ std::optional<std::string> first_ip(const std::string& result_json) {
   return std::nullopt;
 }
 
-void write_leases(const std::filesystem::path& data_dir, size_t count) {
+void write_leases(const std::filesystem::path& data_dir, size_t count, const Side& side) {
   std::filesystem::path network = data_dir / kNetworkName;
   std::filesystem::create_directories(network);
-  const uint32_t first = (10u << 24) | (10u << 16) | 2u;  // 10.10.0.1 is the gateway
+  const uint32_t first = (10u << 24) | (side.subnet_octet << 16) | 2u;  // .0.1 is the gateway
   for (size_t i = 0; i < count; ++i) {
     std::ofstream file(network / ipv4_text(first + static_cast<uint32_t>(i)), std::ios::binary);
     file << "prepopulated-" << i << "\r\neth0";

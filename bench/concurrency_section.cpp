@@ -9,7 +9,7 @@
 namespace nexus::bench {
 namespace {
 
-constexpr const char* kSection = "Concurrency: batch of ADDs, then batch of DELs";
+constexpr const char* kSection = kConcurrencySection;
 
 struct Batch {
   double wall_s = 0;
@@ -54,15 +54,15 @@ std::vector<Command> commands(const Side& side, const std::string& verb, const s
 
 void run_side(Bench& bench, const Side& side, size_t count) {
   std::string tag = side.label + "-" + std::to_string(count);
-  std::filesystem::path dir = bench.sandbox.make_dir("conc-" + tag);
-  std::string config = bridge_config(side, false, dir);
+  ScratchDir dir = bench.sandbox.make_dir("conc-" + tag);
+  std::string config = bridge_config(side, false, dir.path());
   std::vector<ContainerNetns> netns = bench.make_netns("conc-" + tag, count);
   std::set<std::string> ips;
   std::string n = std::to_string(count);
   Batch add = run_batch(bench, side, "bridge ADD (concurrent)", commands(side, "ADD", config, netns), &ips);
   report_batch(bench, side, n + " ADDs", count, add);
   Batch del = run_batch(bench, side, "bridge DEL (concurrent)", commands(side, "DEL", config, netns), nullptr);
-  size_t leaked = count_leases(dir);
+  size_t leaked = count_leases(dir.path());
   if (leaked > 0) bench.report.note(side.label + ": " + std::to_string(leaked) + " leases left after " + n + " DELs");
   del.failures += leaked;
   report_batch(bench, side, n + " DELs", count, del);

@@ -7,7 +7,7 @@
 namespace nexus::bench {
 namespace {
 
-constexpr const char* kSection = "IPAM only: ipam plugin exec'd directly";
+constexpr const char* kSection = kIpamSection;
 
 struct Samples {
   std::vector<double> add, del, both;
@@ -35,10 +35,12 @@ void time_one(Bench& bench, const Side& side, const std::string& cid, const std:
 void run_level(Bench& bench, const std::vector<const Side*>& sides, size_t leases, const std::string& netns) {
   std::map<std::string, Samples> samples;
   std::map<std::string, std::string> configs;
+  std::vector<ScratchDir> dirs;
   for (const Side* side : sides) {
-    std::filesystem::path dir = bench.sandbox.make_dir("ipam-" + side->label + "-" + std::to_string(leases));
-    write_leases(dir, leases);
-    configs[side->label] = ipam_config(*side, dir);
+    const ScratchDir& dir =
+        dirs.emplace_back(bench.sandbox.make_dir("ipam-" + side->label + "-" + std::to_string(leases)));
+    write_leases(dir.path(), leases, *side);
+    configs[side->label] = ipam_config(*side, dir.path());
     warm_up(bench, *side, netns, configs[side->label]);
   }
   // Sides alternate call by call so that background noise hits both alike.

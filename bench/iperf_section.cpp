@@ -11,7 +11,7 @@
 namespace nexus::bench {
 namespace {
 
-constexpr const char* kSection = "Data path: iperf3 TCP between two containers on the bridge";
+constexpr const char* kSection = kIperfSection;
 constexpr const char* kIperf = "/usr/bin/iperf3";
 
 // The server needs a moment to listen; retry the client while the connection is refused.
@@ -39,8 +39,8 @@ std::optional<double> measure(Bench& bench, const std::string& server_ip, const 
 }
 
 void run_side(Bench& bench, const Side& side) {
-  std::filesystem::path dir = bench.sandbox.make_dir("iperf-" + side.label);
-  std::string config = bridge_config(side, false, dir);
+  ScratchDir dir = bench.sandbox.make_dir("iperf-" + side.label);
+  std::string config = bridge_config(side, false, dir.path());
   std::vector<ContainerNetns> netns = bench.make_netns("iperf-" + side.label, 2);
   std::vector<std::string> ips;
   for (size_t i = 0; i < 2; ++i) {

@@ -25,6 +25,8 @@ struct Options {
   std::filesystem::path work_parent = "/tmp";
   std::optional<std::filesystem::path> json_file;
   bool quick = false;
+  bool tmpfs = false;
+  bool check_targets = false;
 };
 
 /// Parses argv; prints help and exits 0 for --help, throws std::invalid_argument for bad input.

@@ -127,6 +127,12 @@ nlohmann::json Report::to_json(const nlohmann::json& run_info) const {
   return {{"run", run_info}, {"rows", rows}, {"notes", notes_}, {"failures", total_failures()}};
 }
 
+const Row* Report::find(const std::string& section, const std::string& metric) const {
+  for (const Row& row : rows_)
+    if (row.section == section && row.metric == metric) return &row;
+  return nullptr;
+}
+
 size_t Report::total_failures() const {
   size_t total = 0;
   for (const Row& row : rows_) {

@@ -45,6 +45,8 @@ class Report {
   void print_table(std::ostream& out) const;
   nlohmann::json to_json(const nlohmann::json& run_info) const;
   size_t total_failures() const;
+  /// The row with this section and metric, if it was measured.
+  const Row* find(const std::string& section, const std::string& metric) const;
 
  private:
   std::vector<Row> rows_;

@@ -34,7 +34,21 @@ void bring_loopback_up() {
   if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw errno_error("SIOCSIFFLAGS lo");
 }
 
-Sandbox::Sandbox(const std::filesystem::path& parent) {
+ScratchDir::ScratchDir(std::filesystem::path path) : path_(std::move(path)) {
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+
+ScratchDir::~ScratchDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (ec) std::cerr << "nexus-bench: cannot remove " << path_ << ": " << ec.message() << "\n";
+}
+
+Sandbox::Sandbox(const std::filesystem::path& parent, bool tmpfs) : tmpfs_(tmpfs) {
   if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) throw errno_error("unshare(CLONE_NEWNET|CLONE_NEWNS) (root?)");
   // Private propagation: our netns bind mounts and the /sys remount never reach the host's mount table.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw errno_error("make / private");
@@ -44,20 +58,22 @@ Sandbox::Sandbox(const std::filesystem::path& parent) {
   std::string templ = (parent / "nexus-bench.XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) throw errno_error("mkdtemp " + templ);
   work_dir_ = templ;
+  // The mount lives in our private mount namespace: it and its files vanish with the process, even on SIGKILL.
+  if (tmpfs_ && ::mount("nexus-bench", work_dir_.c_str(), "tmpfs", 0, "mode=0700") != 0) {
+    std::error_code ec;
+    std::filesystem::remove(work_dir_, ec);
+    throw errno_error("mount tmpfs on " + work_dir_.string());
+  }
 }
 
 Sandbox::~Sandbox() {
   std::error_code ec;
+  if (tmpfs_) ::umount2(work_dir_.c_str(), MNT_DETACH);
   std::filesystem::remove_all(work_dir_, ec);
   if (ec) std::cerr << "nexus-bench: cannot remove " << work_dir_ << ": " << ec.message() << "\n";
 }
 
-std::filesystem::path Sandbox::make_dir(const std::string& name) const {
-  std::filesystem::path dir = work_dir_ / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+ScratchDir Sandbox::make_dir(const std::string& name) const { return ScratchDir(work_dir_ / name); }
 
 ContainerNetns::ContainerNetns(std::filesystem::path path) : path_(std::move(path)) {
   UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
