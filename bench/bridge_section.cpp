@@ -1,9 +1,12 @@
 // Section 2: the bridge plugin with its IPAM plugin, sequential ADDs of N containers then their DELs, with
 // ipMasq off and on; plus the kernel's own cost of deleting one veth pair as the floor any DEL must pay.
+#include <fcntl.h>
+
 #include <iostream>
 
 #include "bench/bench.h"
-#include "bench/link_delete.h"
+#include "bench/kernel_floor.h"
+#include "shared/util/unique_fd.h"
 
 namespace nexus::bench {
 namespace {
@@ -61,28 +64,36 @@ void run_masq(Bench& bench, const std::vector<const Side*>& sides, bool masq) {
   for (Run& run : runs) report_run(bench, run, masq);
 }
 
-// The floor: a veth pair whose peer sits in a container netns, as a plugin leaves it, deleted with one
-// RTM_DELLINK; the pair is created with iproute2 before the clock starts.
+// The floors: what the kernel alone takes for the one step no ADD or DEL can skip. ADD: one RTM_NEWLINK
+// creating a veth pair with its peer put straight into a container netns. DEL: one RTM_DELLINK of that pair.
+// No fork/exec, no addresses, routes or bridge port: a lower bound, not a plugin.
 void run_floor(Bench& bench) {
   const size_t n = bench.options.containers;
   std::vector<ContainerNetns> netns = bench.make_netns("floor", n);
-  std::vector<double> samples;
-  size_t failures = 0;
+  std::vector<double> create, remove;
+  size_t create_failures = 0, remove_failures = 0;
   for (size_t i = 0; i < n; ++i) {
+    check_stop();
     std::string name = "vfloor" + std::to_string(i);
-    Command ip;
-    ip.path = "/usr/sbin/ip";
-    ip.args = {"link", "add", name, "type", "veth", "peer", "name", "eth0", "netns", netns[i].path()};
-    if (!run_one(ip, bench.call_timeout()).exited_zero) { ++failures; continue; }
     try {
-      samples.push_back(ms(timed_link_delete(name)));
+      UniqueFd ns(::open(netns[i].path().c_str(), O_RDONLY | O_CLOEXEC));
+      create.push_back(ms(timed_veth_create(name, "eth0", ns.get())));
     } catch (const std::exception& e) {
-      std::cerr << "nexus-bench: floor: " << e.what() << "\n";
-      ++failures;
+      std::cerr << "nexus-bench: ADD floor: " << e.what() << "\n";
+      ++create_failures;
+      continue;
+    }
+    try {
+      remove.push_back(ms(timed_link_delete(name)));
+    } catch (const std::exception& e) {
+      std::cerr << "nexus-bench: DEL floor: " << e.what() << "\n";
+      ++remove_failures;
     }
   }
-  Row row{kSection, "DEL floor: one veth delete via netlink", "ms", std::nullopt, summarize(samples, failures), true};
-  bench.report.add(row);
+  bench.report.add(Row{kSection, "ADD floor: veth create into netns (netlink)", "ms", std::nullopt,
+                       summarize(create, create_failures), true});
+  bench.report.add(Row{kSection, "DEL floor: veth delete (netlink)", "ms", std::nullopt,
+                       summarize(remove, remove_failures), true});
 }
 
 }  // namespace
