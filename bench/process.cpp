@@ -51,6 +51,15 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   ::execve(cmd.path.c_str(), argv, envp);
+  // Tell the parent why (async-signal-safe: a fixed text and the errno as digits).
+  char digits[12];
+  int n = errno, len = 0;
+  do { digits[len++] = static_cast<char>('0' + n % 10); n /= 10; } while (n > 0 && len < 11);
+  const char prefix[] = "nexus-bench: execve failed, errno ";
+  ssize_t ignored = ::write(2, prefix, sizeof prefix - 1);
+  while (len > 0) ignored = ::write(2, &digits[--len], 1);
+  ignored = ::write(2, "\n", 1);
+  (void)ignored;
   _exit(127);
 }
 
