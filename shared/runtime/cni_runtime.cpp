@@ -1,14 +1,10 @@
 #include "shared/runtime/cni_runtime.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "shared/cni/error.h"
-#include "shared/runtime/plugin_exec.h"
+#include "shared/cni/exec.h"
 #include "shared/runtime/version.h"
-
-extern char** environ;
 
 namespace nexus::runtime {
 using nlohmann::json;
@@ -23,24 +19,22 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
 
 // The plugin sees our environment (PATH for helpers it runs, as libcni passes os.Environ()) minus any CNI_*
 // variables of our own caller, plus the protocol parameters.
-std::vector<std::string> plugin_env(const std::string& command, const std::string& cni_path, const RuntimeConf* rt) {
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    if (std::string_view(*e).rfind("CNI_", 0) != 0) env.emplace_back(*e);
-  }
-  env.push_back("CNI_COMMAND=" + command);
-  env.push_back("CNI_PATH=" + cni_path);
+cni::Environment plugin_env(const std::string& command, const std::string& cni_path, const RuntimeConf* rt) {
+  cni::Environment env = cni::current_environment();
+  std::erase_if(env, [](const auto& var) { return var.first.rfind("CNI_", 0) == 0; });
+  env["CNI_COMMAND"] = command;
+  env["CNI_PATH"] = cni_path;
   if (rt != nullptr) {
-    env.push_back("CNI_CONTAINERID=" + rt->container_id);
-    env.push_back("CNI_NETNS=" + rt->netns);
-    env.push_back("CNI_IFNAME=" + rt->ifname);
-    env.push_back("CNI_ARGS=" + format_cni_args(rt->args));
+    env["CNI_CONTAINERID"] = rt->container_id;
+    env["CNI_NETNS"] = rt->netns;
+    env["CNI_IFNAME"] = rt->ifname;
+    env["CNI_ARGS"] = format_cni_args(rt->args);
   }
   return env;
 }
 
 // A failing plugin prints {"code", "msg", "details"} (SPEC section 5 "Error"); keep its code and words.
-cni::Error plugin_error(const std::string& type, const std::string& command, const ExecResult& r) {
+cni::Error plugin_error(const std::string& type, const std::string& command, const cni::ExecResult& r) {
   json doc = json::parse(r.out, nullptr, false);
   std::string prefix = "plugin " + type + " " + command + " failed: ";
   if (doc.is_object() && doc.contains("msg")) {
@@ -84,8 +78,8 @@ CniRuntime::CniRuntime(std::vector<std::string> plugin_dirs, std::string cache_d
 std::vector<std::string> CniRuntime::supported_versions(const std::string& type) {
   if (auto it = versions_.find(type); it != versions_.end()) return it->second;
   std::vector<std::string> supported;
-  ExecResult r = exec_plugin(find_plugin(type, cni_path_), plugin_env("VERSION", cni_path_, nullptr),
-                             json{{"cniVersion", runtime_versions().back()}}.dump());
+  cni::ExecResult r = cni::exec_plugin(cni::find_plugin(type, cni_path_), plugin_env("VERSION", cni_path_, nullptr),
+                                       json{{"cniVersion", runtime_versions().back()}}.dump(), true);
   json doc = json::parse(r.out, nullptr, false);
   // A plugin too old to answer VERSION restricts nothing here; its ADD will say what it cannot do.
   if (r.exit_code == 0 && doc.is_object() && doc.contains("supportedVersions") && doc["supportedVersions"].is_array()) {
@@ -109,7 +103,8 @@ std::string CniRuntime::negotiate(const NetworkConfigList& list) {
 
 json CniRuntime::invoke(const json& plugin, const std::string& command, const json& request, const RuntimeConf* rt) {
   const std::string type = plugin["type"].get<std::string>();
-  ExecResult r = exec_plugin(find_plugin(type, cni_path_), plugin_env(command, cni_path_, rt), request.dump());
+  cni::ExecResult r =
+      cni::exec_plugin(cni::find_plugin(type, cni_path_), plugin_env(command, cni_path_, rt), request.dump(), true);
   if (r.exit_code != 0) throw plugin_error(type, command, r);
   if (command != "ADD") return nullptr;
   json result = json::parse(r.out, nullptr, false);

@@ -1,17 +1,22 @@
 #include "shared/runtime/node_process.h"
 
 #include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "shared/cni/error.h"
 #include "shared/runtime/init.h"
 #include "shared/runtime/mounts.h"
 #include "shared/runtime/namespaces.h"
+#include "shared/util/unique_fd.h"
 
 namespace nexus::runtime {
 namespace {
@@ -36,8 +41,22 @@ void isolate_fds(SyncPipe& sync, const std::string& log_file) {
   ::setsid();
 }
 
+// Plugins configure the node's interface, but not every chain raises loopback (the reference bridge does not);
+// a node whose 127.0.0.1 does not answer surprises everyone.
+void bring_up_loopback() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) throw cni::sys_error("open socket for loopback", errno);
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) throw cni::sys_error("read flags of lo", errno);
+  if (req.ifr_flags & IFF_UP) return;
+  req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw cni::sys_error("bring lo up", errno);
+}
+
 void set_up_node(const NodeProcessSpec& spec) {
   if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) throw cni::sys_error("set hostname", errno);
+  bring_up_loopback();
   make_mounts_private_to_node();
   detach_mount(spec.netns_dir);
   const std::string etc = spec.rootfs.empty() ? "/etc" : spec.rootfs + "/etc";

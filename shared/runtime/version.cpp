@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "shared/cni/version.h"
+
 namespace nexus::runtime {
 
 std::optional<std::array<int, 3>> parse_version(const std::string& text) {
@@ -30,7 +32,7 @@ bool version_less(const std::string& a, const std::string& b) {
 }
 
 const std::vector<std::string>& runtime_versions() {
-  static const std::vector<std::string> versions{"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
+  static const std::vector<std::string> versions(cni::kSupportedVersions.begin(), cni::kSupportedVersions.end());
   return versions;
 }
 
