@@ -46,10 +46,10 @@ json as_list(const json& doc) {
 void parse_versions(const json& doc, NetworkConfigList& list) {
   list.cni_version = string_key(doc, "cniVersion", list.source, false);
   if (!list.cni_version.empty()) list.cni_versions.push_back(list.cni_version);
-  auto it = doc.find("cniVersions");
-  if (it == doc.end()) return;
-  if (!it->is_array()) throw invalid(list.source, "key 'cniVersions' must be a list of strings, got " + it->dump());
-  for (const json& v : *it) {
+  const json versions = doc.value("cniVersions", json::array());
+  if (!versions.is_array())
+    throw invalid(list.source, "key 'cniVersions' must be a list of strings, got " + versions.dump());
+  for (const json& v : versions) {
     if (!v.is_string()) throw invalid(list.source, "key 'cniVersions' holds a non-string: " + v.dump());
     if (std::find(list.cni_versions.begin(), list.cni_versions.end(), v.get<std::string>()) == list.cni_versions.end())
       list.cni_versions.push_back(v.get<std::string>());
