@@ -54,7 +54,7 @@ class LauncherWorld {
 
   std::vector<std::string> env() const {
     return {"NEXUS_STATE_DIR=" + dir_.path() + "/state", "NEXUS_CONF_DIR=" + dir_.path() + "/conf",
-            "NEXUS_CNI_PATH=" + dir_.path() + "/bin:/usr/lib/cni", "NEXUS_CNI_CACHE_DIR=" + dir_.path() + "/cache",
+            "NEXUS_CNI_PATH=" + dir_.path() + "/bin:" + NEXUS_BUILD_DIR + ":/usr/lib/cni", "NEXUS_CNI_CACHE_DIR=" + dir_.path() + "/cache",
             "NEXUS_NETNS_DIR=" + netns_dir(), "NEXUS_CGROUP_PARENT=" + cgroup_parent_};
   }
 
