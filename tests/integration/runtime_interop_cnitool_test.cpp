@@ -166,7 +166,7 @@ TEST_CASE("interop cnitool: chained portmap forwards a host port into the contai
   const std::map<std::string, std::string> caps{
       {"CAP_ARGS", R"({"portMappings":[{"hostPort":18080,"containerPort":8080,"protocol":"tcp"}]})"}};
 
-  const UniqueFd listener = listen_tcp_in_netns(container, 8080);
+  const nexus::UniqueFd listener = listen_tcp_in_netns(container.fd(), 8080);
   const CommandResult add = tool.run("add", "nxp", container.path(), caps);
   REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
   const json result = parsed(add);
@@ -174,8 +174,12 @@ TEST_CASE("interop cnitool: chained portmap forwards a host port into the contai
   CHECK(result["ips"][0]["address"] == "10.77.3.2/24");
   // From the host to the bridge's address, hostPort 18080: DNAT to 10.77.3.2:8080.
   CHECK(tcp_round_trip("10.77.3.1", 18080, listener.get()) != "");
+  // Debian's portmap 1.1.1 fails CHECK for IPv4-only containers whenever ip6tables exists: it looks for an IPv6
+  // DNAT chain it never created (containernetworking/plugins#819; the reference bridge fails the same way).
+  // Accept exactly that, so any other CHECK failure (ours) still fails the test.
   const CommandResult check = tool.run("check", "nxp", container.path(), caps);
-  CHECK_MESSAGE(check.exit_code == 0, check.out, check.err);
+  CHECK_MESSAGE((check.exit_code == 0 || check.err.find("could not check ipv6 dnat") != std::string::npos),
+                check.out, check.err);
 
   const CommandResult del = tool.run("del", "nxp", container.path(), caps);
   CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);

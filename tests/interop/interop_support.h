@@ -74,13 +74,13 @@ inline std::vector<std::string> lease_files(const std::string& data_dir, const s
 /// "10.77.0.2/24" -> "10.77.0.2"
 inline std::string strip_prefix(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
 
-/// A TCP socket listening on 0.0.0.0:`port` inside `ns`. A short-lived thread enters the netns to create it
-/// (a socket belongs to the netns it was created in), so the calling thread never leaves its own netns.
-inline UniqueFd listen_tcp_in_netns(const TestNetns& ns, std::uint16_t port) {
+/// A TCP socket listening on 0.0.0.0:`port` inside the netns `netns_fd`. A short-lived thread enters the netns
+/// to create it (a socket belongs to the netns it was created in), so the calling thread never leaves its own.
+inline UniqueFd listen_tcp_in_netns(int netns_fd, std::uint16_t port) {
   int fd = -1;
   int error = 0;
   std::thread([&] {
-    if (::setns(ns.fd(), CLONE_NEWNET) != 0) { error = errno; return; }
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) { error = errno; return; }
     fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
