@@ -3,6 +3,8 @@
 // libcni parses and converts our results itself, so these tests fail if a runtime would reject our output.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -15,6 +17,7 @@
 using namespace nexus::testutil;
 using namespace nexus::testutil::interop;
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -71,7 +74,40 @@ void check_nothing_left(const Cnitool& tool, const ContainerNetns& container, co
   CHECK(tool.cached_results().empty());
 }
 
+/// What libcni 1.1.2 does not check but runtimes rely on (podman reports the MAC; ips[].interface picks the
+/// interface): the container's interface is listed with its sandbox and its real MAC, and the IP points at it.
+void check_interfaces(const json& result, const ContainerNetns& container) {
+  const json& interfaces = result["interfaces"];
+  const auto eth0 = std::find_if(interfaces.begin(), interfaces.end(),
+                                 [](const json& i) { return i.value("name", "") == "eth0"; });
+  REQUIRE_MESSAGE(eth0 != interfaces.end(), result.dump());
+  CHECK((*eth0)["sandbox"] == container.path());
+  const std::string link = run_in_netns(container, "ip -o link show eth0").out;
+  CHECK_MESSAGE(link.find("link/ether " + eth0->value("mac", "?") + " ") != std::string::npos, link, result.dump());
+  const int index = static_cast<int>(eth0 - interfaces.begin());
+  CHECK(result["ips"][0]["interface"] == index);
+  for (const json& i : interfaces) {  // host-side entries (bridge, veth) name real links here with their MACs
+    if (i.contains("sandbox")) continue;
+    const std::string host_link = run_shell("ip -o link show " + i.value("name", "?")).out;
+    CHECK_MESSAGE(host_link.find("link/ether " + i.value("mac", "?") + " ") != std::string::npos, host_link);
+  }
+}
+
 }  // namespace
+
+TEST_CASE("interop cnitool: a malformed result is rejected (the harness can fail)" *
+          doctest::skip(skip_root_tests())) {
+  Cnitool tool;
+  TempDir plugin_dir;
+  const std::string fake = plugin_dir.path() + "/nexus-fake";
+  std::ofstream(fake) << "#!/bin/sh\ncat >/dev/null\n[ \"$CNI_COMMAND\" = ADD ] && "
+                         "echo '{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.2.3\"}]}'\nexit 0\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  tool.write(json::parse(R"({"cniVersion":"1.0.0","name":"nxbad","plugins":[{"type":"nexus-fake"}]})"));
+  const CommandResult add = tool.run("add", "nxbad", "/proc/self/ns/net", {{"CNI_PATH", plugin_dir.path()}});
+  CHECK(add.exit_code != 0);
+  CHECK_MESSAGE(add.err.find("invalid CIDR address: 10.1.2.3") != std::string::npos, add.err);
+}
 
 TEST_CASE("interop cnitool: libcni validates our plugins' VERSION answers" * doctest::skip(skip_root_tests())) {
   HostNetns host;
@@ -108,6 +144,7 @@ TEST_CASE("interop cnitool: add, check, del of the shipped nexus conflist at eac
   CHECK(address == "10.77.0.2/24");
   CHECK(lease_files(tool.data_dir(), "nxi") == std::vector<std::string>{"10.77.0.2"});
   CHECK(run_in_netns(container, "ip -o -4 addr show dev eth0").out.find(address) != std::string::npos);
+  check_interfaces(result, container);
   CHECK(run_shell("ping -c1 -W2 10.77.0.2").exit_code == 0);
   CHECK(run_in_netns(container, "ping -c1 -W2 10.77.0.1").exit_code == 0);
 
