@@ -162,6 +162,25 @@ TEST_CASE("interop cnitool: add, check, del of the shipped nexus conflist at eac
   CHECK(tool.run("del", "nxi", container.path()).exit_code == 0);  // a second DEL is fine too
 }
 
+TEST_CASE("interop cnitool: ips and mac capability arguments are honoured" * doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  ContainerNetns container;
+  Cnitool tool;
+  tool.write(test_conflist("10-nexus.conflist", "nxs", "nxs0", "10.77.4", tool.data_dir()));
+  const std::map<std::string, std::string> caps{{"CAP_ARGS", R"({"ips":["10.77.4.50/24"],"mac":"02:11:22:33:44:55"})"}};
+  const CommandResult add = tool.run("add", "nxs", container.path(), caps);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+  const json result = parsed(add);
+  CHECK(result["ips"][0]["address"] == "10.77.4.50/24");
+  check_interfaces(result, container);
+  CHECK(run_in_netns(container, "ip -o link show eth0").out.find("02:11:22:33:44:55") != std::string::npos);
+  CHECK(run_shell("ping -c1 -W2 10.77.4.50").exit_code == 0);
+  const CommandResult check = tool.run("check", "nxs", container.path(), caps);
+  CHECK_MESSAGE(check.exit_code == 0, check.out, check.err);
+  CHECK(tool.run("del", "nxs", container.path(), caps).exit_code == 0);
+  check_nothing_left(tool, container, "nxs");
+}
+
 TEST_CASE("interop cnitool: CHECK fails once the container's address is gone" * doctest::skip(skip_root_tests())) {
   HostNetns host;
   ContainerNetns container;

@@ -136,6 +136,14 @@ TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend"
 
   // podman's teardown (DEL with its cached result) left nothing behind.
   check_nothing_left(podman, data.path(), "nxpod", netns_before);
+
+  // --ip and --mac-address reach our plugins as the "ips" and "mac" capabilities (runtimeConfig).
+  const CommandResult fixed = podman.run_container("--rm", "nxpod", "ip -o -4 addr show dev eth0; ip -o link show eth0",
+                                                   {"--ip", "10.77.5.50", "--mac-address", "02:11:22:33:44:55"});
+  CHECK_MESSAGE(fixed.exit_code == 0, fixed.out, fixed.err);
+  CHECK_MESSAGE(fixed.out.find("inet 10.77.5.50/24") != std::string::npos, fixed.out, fixed.err);
+  CHECK_MESSAGE(fixed.out.find("link/ether 02:11:22:33:44:55") != std::string::npos, fixed.out, fixed.err);
+  check_nothing_left(podman, data.path(), "nxpod", netns_before);
 }
 
 TEST_CASE("interop podman: -p through the chained portmap conflist reaches the container" *
