@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/interop/interop_support.h"
 #include "tests/testutil/netns_fixture.h"
@@ -39,18 +41,28 @@ void make_busybox_rootfs(const std::string& dir) {
   for (const char* sub : {"/etc", "/proc", "/sys", "/dev", "/tmp"}) fs::create_directories(dir + sub);
 }
 
-/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy, empty: rmdir them,
-/// deepest first (cgroupfs directories go with rmdir, never with their files).
+/// rmdir `parent` and the directories under it, deepest first (cgroupfs directories go with rmdir, never with
+/// their files). True when it is gone.
+bool remove_dir_tree(const fs::path& parent) {
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) return true;
+  std::vector<fs::path> dirs{parent};
+  for (const auto& entry : fs::recursive_directory_iterator(parent, ec))
+    if (entry.is_directory(ec) && !entry.is_symlink(ec)) dirs.push_back(entry.path());
+  std::ranges::sort(dirs, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
+  for (const auto& dir : dirs) ::rmdir(dir.c_str());
+  return !fs::exists(parent, ec);
+}
+
+/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy. They empty once conmon
+/// has exited, which can be a moment after `podman rm` returns: retry for up to 3 s.
 void remove_cgroup_parent() {
-  for (const auto& controller : list_dir("/sys/fs/cgroup")) {
-    const fs::path parent = fs::path("/sys/fs/cgroup") / controller / kCgroupParent;
-    std::error_code ec;
-    if (!fs::is_directory(parent, ec)) continue;
-    std::vector<fs::path> dirs{parent};
-    for (const auto& entry : fs::recursive_directory_iterator(parent, ec))
-      if (entry.is_directory(ec) && !entry.is_symlink(ec)) dirs.push_back(entry.path());
-    std::ranges::sort(dirs, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
-    for (const auto& dir : dirs) ::rmdir(dir.c_str());
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    bool all_gone = true;
+    for (const auto& controller : list_dir("/sys/fs/cgroup"))
+      all_gone &= remove_dir_tree(fs::path("/sys/fs/cgroup") / controller / kCgroupParent);
+    if (all_gone) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -71,7 +83,10 @@ class Podman {
     std::ofstream(dir_.path() + "/containers.conf") << containers_conf(dir_.path() + "/net.d", dir_.path() + "/tmp");
     make_busybox_rootfs(rootfs());
   }
-  ~Podman() { remove_cgroup_parent(); }
+  ~Podman() {  // containers a failed check left behind go first (their teardown runs DEL in the test's netns)
+    run({"rm", "--all", "--force", "--time", "0"});
+    remove_cgroup_parent();
+  }
   Podman(const Podman&) = delete;
   Podman& operator=(const Podman&) = delete;
 
@@ -80,7 +95,7 @@ class Podman {
     std::vector<std::string> argv{"podman", "--root", dir_.path() + "/root", "--runroot", dir_.path() + "/runroot",
                                   "--storage-driver", "vfs"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"}, .timeout_ms = 45000});
+    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"}, .timeout_ms = 30000});
   }
   /// `podman run <mode> --network <network> [more...] --rootfs <busybox> /bin/sh -c <script>`; `mode` is "--rm"
   /// (foreground, removed on exit) or "-d" (detached: stdout is the container id).
@@ -156,12 +171,7 @@ TEST_CASE("interop podman: -p through the chained portmap conflist reaches the c
 
   const CommandResult started = podman.run_container("-d", "nxpodpm", "sleep 30", {"-p", "18090:8080/tcp"});
   REQUIRE_MESSAGE(started.exit_code == 0, started.out, started.err);
-  const std::string id = lines(started.out).back();
-  struct Remove {  // the container goes even when a check below fails
-    const Podman& podman;
-    std::string id;
-    ~Remove() { podman.run({"rm", "-f", "-t", "0", id}); }
-  } remove{podman, id};
+  const std::string id = lines(started.out).back();  // ~Podman removes it if a check below fails
 
   // Listen inside podman's container netns (its SandboxKey), connect from here to the bridge address:hostPort.
   const std::string sandbox = lines(podman.run({"inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id}).out).at(0);
