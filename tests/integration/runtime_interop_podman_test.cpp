@@ -161,6 +161,29 @@ TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend"
   check_nothing_left(podman, data.path(), "nxpod", netns_before);
 }
 
+TEST_CASE("interop podman: older cniVersions work; 1.1.0 is refused by podman's libcni and torn down" *
+          doctest::skip(skip_root_tests())) {
+  REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
+  HostNetns host;
+  TempDir data;
+  json conflist = test_conflist("10-nexus.conflist", "nxpodv", "nxpodv0", "10.77.7", data.path());
+  for (const char* version : {"0.3.1", "0.4.0", "1.1.0"}) {
+    CAPTURE(version);
+    conflist["cniVersion"] = version;
+    Podman podman(conflist);
+    const auto netns_before = podman_netns();
+    const CommandResult r = podman.run_container("--rm", "nxpodv", "ip -o -4 addr show dev eth0");
+    if (std::string(version) == "1.1.0") {  // podman 4.3's libcni 1.1.2 ignores cniVersions, has no 1.1.0 result
+      CHECK(r.exit_code != 0);
+      CHECK_MESSAGE(r.err.find("unsupported CNI result version \"1.1.0\"") != std::string::npos, r.err);
+    } else {
+      CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+      CHECK_MESSAGE(r.out.find("inet 10.77.7.") != std::string::npos, r.out, r.err);
+    }
+    check_nothing_left(podman, data.path(), "nxpodv", netns_before);
+  }
+}
+
 TEST_CASE("interop podman: -p through the chained portmap conflist reaches the container" *
           doctest::skip(skip_root_tests())) {
   REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
