@@ -54,11 +54,11 @@ bool remove_dir_tree(const fs::path& parent) {
   return !fs::exists(parent, ec);
 }
 
-/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy. They empty once conmon
-/// has exited, which can be a moment after `podman rm` returns: retry for up to 3 s.
+/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy, or at the top of a v2
+/// one. They empty once conmon has exited, which can be a moment after `podman rm` returns: retry for up to 3 s.
 void remove_cgroup_parent() {
   for (int attempt = 0; attempt < 60; ++attempt) {
-    bool all_gone = true;
+    bool all_gone = remove_dir_tree(fs::path("/sys/fs/cgroup") / kCgroupParent);
     for (const auto& controller : list_dir("/sys/fs/cgroup"))
       all_gone &= remove_dir_tree(fs::path("/sys/fs/cgroup") / controller / kCgroupParent);
     if (all_gone) return;
@@ -90,7 +90,7 @@ class Podman {
   Podman(const Podman&) = delete;
   Podman& operator=(const Podman&) = delete;
 
-  /// `podman run --rm --network <network> --rootfs <busybox> /bin/sh -c <script>` (or any podman arguments).
+  /// `podman <args>` on this instance's storage root, runroot and containers.conf.
   CommandResult run(const std::vector<std::string>& args) const {
     std::vector<std::string> argv{"podman", "--root", dir_.path() + "/root", "--runroot", dir_.path() + "/runroot",
                                   "--storage-driver", "vfs"};
