@@ -74,10 +74,19 @@ std::string containers_conf(const std::string& net_dir, const std::string& tmp_d
          "cgroup_manager = \"cgroupfs\"\nevents_logger = \"none\"\ntmp_dir = \"" + tmp_dir + "\"\n";
 }
 
+/// The test's throwaway host netns, and the netns the thread was in before entering it. run_command gives a
+/// child started in a test netns a fresh /sys (as `ip netns exec` does), which hides the cgroup mounts podman
+/// and runc need ("no cgroup mount found in mountinfo"); so podman is started from `home` (keeping the real
+/// /sys) and `nsenter --net` moves it into the test netns, where its plugins then run.
+struct PodmanHost {
+  nexus::UniqueFd home{::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)};
+  HostNetns netns;
+};
+
 /// Isolated podman: its own containers.conf, storage root, runroot and tmp dir under one TempDir.
 class Podman {
  public:
-  explicit Podman(const json& conflist) {
+  Podman(const PodmanHost& host, const json& conflist) : host_(host) {
     for (const char* sub : {"/net.d", "/root", "/runroot", "/tmp"}) fs::create_directories(dir_.path() + sub);
     std::ofstream(dir_.path() + "/net.d/" + conflist["name"].get<std::string>() + ".conflist") << conflist.dump(2);
     std::ofstream(dir_.path() + "/containers.conf") << containers_conf(dir_.path() + "/net.d", dir_.path() + "/tmp");
@@ -92,10 +101,12 @@ class Podman {
 
   /// `podman <args>` on this instance's storage root, runroot and containers.conf.
   CommandResult run(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{"podman", "--root", dir_.path() + "/root", "--runroot", dir_.path() + "/runroot",
-                                  "--storage-driver", "vfs"};
+    std::vector<std::string> argv{"nsenter", "--net=" + host_.netns.path(), "podman", "--root", dir_.path() + "/root",
+                                  "--runroot", dir_.path() + "/runroot", "--storage-driver", "vfs"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"}, .timeout_ms = 30000});
+    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"},
+                              .netns_fd = host_.home.get(),
+                              .timeout_ms = 30000});
   }
   /// `podman run <mode> --network <network> [more...] --rootfs <busybox> /bin/sh -c <script>`; `mode` is "--rm"
   /// (foreground, removed on exit) or "-d" (detached: stdout is the container id).
@@ -110,6 +121,7 @@ class Podman {
   std::string rootfs() const { return dir_.path() + "/rootfs"; }
 
  private:
+  const PodmanHost& host_;
   TempDir dir_;
 };
 
@@ -136,10 +148,10 @@ std::vector<std::string> cached_results(const std::string& network) {
 TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend" * doctest::skip(skip_root_tests())) {
   REQUIRE_MESSAGE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0,
                   "podman, runc and busybox-static are needed (scripts/install-deps)");
-  HostNetns host;
+  PodmanHost host;
   TempDir data;
   const json conflist = test_conflist("10-nexus.conflist", "nxpod", "nxpod0", "10.77.5", data.path());
-  Podman podman(conflist);
+  Podman podman(host, conflist);
   const auto netns_before = podman_netns();
 
   // Inside: the address our plugins gave eth0, and the gateway (the bridge in this test's host netns) answers.
@@ -164,13 +176,13 @@ TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend"
 TEST_CASE("interop podman: older cniVersions work; 1.1.0 is refused by podman's libcni and torn down" *
           doctest::skip(skip_root_tests())) {
   REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
-  HostNetns host;
+  PodmanHost host;
   TempDir data;
   json conflist = test_conflist("10-nexus.conflist", "nxpodv", "nxpodv0", "10.77.7", data.path());
   for (const char* version : {"0.3.1", "0.4.0", "1.1.0"}) {
     CAPTURE(version);
     conflist["cniVersion"] = version;
-    Podman podman(conflist);
+    Podman podman(host, conflist);
     const auto netns_before = podman_netns();
     const CommandResult r = podman.run_container("--rm", "nxpodv", "ip -o -4 addr show dev eth0");
     if (std::string(version) == "1.1.0") {  // podman 4.3's libcni 1.1.2 ignores cniVersions, has no 1.1.0 result
@@ -187,9 +199,9 @@ TEST_CASE("interop podman: older cniVersions work; 1.1.0 is refused by podman's 
 TEST_CASE("interop podman: -p through the chained portmap conflist reaches the container" *
           doctest::skip(skip_root_tests())) {
   REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
-  HostNetns host;
+  PodmanHost host;
   TempDir data;
-  Podman podman(test_conflist("20-nexus-portmap.conflist", "nxpodpm", "nxpodpm0", "10.77.6", data.path()));
+  Podman podman(host, test_conflist("20-nexus-portmap.conflist", "nxpodpm", "nxpodpm0", "10.77.6", data.path()));
   const auto netns_before = podman_netns();
 
   const CommandResult started = podman.run_container("-d", "nxpodpm", "sleep 30", {"-p", "18090:8080/tcp"});
