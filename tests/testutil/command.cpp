@@ -167,7 +167,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const Command
   std::vector<std::string> env_strings = build_env(options);
   std::vector<char*> argv = c_strings(argv_strings);
   std::vector<char*> envp = c_strings(env_strings);
-  const bool own_sysfs = child_needs_own_sysfs(options.netns_fd);
+  const bool own_sysfs = options.own_sysfs && child_needs_own_sysfs(options.netns_fd);
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
