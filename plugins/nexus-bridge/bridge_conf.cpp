@@ -1,0 +1,91 @@
+#include "plugins/nexus-bridge/bridge_conf.h"
+
+#include <cctype>
+
+#include "shared/cni/error.h"
+#include "shared/cni/json_fields.h"
+#include "shared/cni/validate.h"
+
+namespace nexus::bridge_plugin {
+namespace {
+
+using cni::Code;
+using cni::Error;
+using nlohmann::json;
+
+// Keys of the reference plugin we do not implement: refuse them rather than silently ignore what was asked.
+void reject_unsupported(const json& j) {
+  auto refuse = [&](const char* key) {
+    throw Error(Code::UnsupportedField, std::string("unsupported field \"") + key + "\": " + j[key].dump(),
+                "nexus-bridge does not implement this option of the reference bridge plugin");
+  };
+  if (j.contains("vlan") && !(j["vlan"].is_number_integer() && j["vlan"] == 0)) refuse("vlan");
+  if (j.contains("vlanTrunk") && !(j["vlanTrunk"].is_array() && j["vlanTrunk"].empty())) refuse("vlanTrunk");
+  for (const char* key : {"preserveDefaultVlan", "macspoofchk", "disableContainerInterface", "portIsolation"})
+    if (cni::opt_bool(j, key).value_or(false)) refuse(key);
+}
+
+std::optional<std::string> requested_mac(const cni::Request& req, const cni::NetConf& net) {
+  req.args.reject_unknown({"IP", "MAC"});  // IP= is for the IPAM plugin, which gets the same CNI_ARGS
+  std::optional<std::string> text;
+  std::string source;
+  if (auto m = req.args.get("MAC")) text = *m, source = "CNI_ARGS MAC";
+  if (auto cni_args = cni::opt_object(net.args, "cni"))
+    if (auto m = cni::opt_string(*cni_args, "mac")) text = *m, source = "args.cni.mac";
+  if (auto m = cni::opt_string(net.runtime_config, "mac")) text = *m, source = "runtimeConfig.mac";
+  if (!text) return std::nullopt;
+  auto mac = normalize_mac(*text);
+  if (!mac)
+    throw Error(source == "CNI_ARGS MAC" ? Code::InvalidEnv : Code::InvalidConfig,
+                "invalid " + source + " \"" + *text + "\": not a unicast Ethernet address");
+  return mac;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_mac(const std::string& text) {
+  if (text.size() != 17) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i % 3 == 2) {
+      if (c != ':' && c != '-') return std::nullopt;
+      out += ':';
+    } else {
+      if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  const int first = std::stoi(out.substr(0, 2), nullptr, 16);
+  if (first & 1) return std::nullopt;  // multicast bit: not an interface address
+  if (out == "00:00:00:00:00:00") return std::nullopt;
+  return out;
+}
+
+BridgeConf BridgeConf::parse(const cni::Request& req) {
+  BridgeConf c;
+  c.net = cni::NetConf::parse(req);
+  const json& j = req.config;
+  reject_unsupported(j);
+  if (auto b = cni::opt_string(j, "bridge"); b && !b->empty()) c.bridge = *b;
+  if (!cni::is_valid_ifname(c.bridge))
+    throw Error(Code::InvalidConfig, "invalid bridge \"" + c.bridge + "\": not a valid interface name");
+  c.is_default_gateway = cni::opt_bool(j, "isDefaultGateway").value_or(false);
+  c.is_gateway = cni::opt_bool(j, "isGateway").value_or(false) || c.is_default_gateway;
+  c.force_address = cni::opt_bool(j, "forceAddress").value_or(false);
+  c.ip_masq = cni::opt_bool(j, "ipMasq").value_or(false);
+  c.hairpin_mode = cni::opt_bool(j, "hairpinMode").value_or(false);
+  c.promisc_mode = cni::opt_bool(j, "promiscMode").value_or(false);
+  c.enable_dad = cni::opt_bool(j, "enabledad").value_or(false);
+  c.mtu = cni::opt_uint(j, "mtu");
+  if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))
+    throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");
+  if ((c.is_gateway || c.ip_masq) && c.net.ipam_type.empty())
+    throw Error(Code::InvalidConfig, "missing ipam.type: isGateway and ipMasq need addresses from an IPAM plugin");
+  c.mac = requested_mac(req, c.net);
+  if (j.contains("runtimeConfig") && c.net.runtime_config.contains("dns"))
+    c.runtime_dns = cni::parse_dns(c.net.runtime_config["dns"]);
+  return c;
+}
+
+}  // namespace nexus::bridge_plugin

@@ -1,0 +1,36 @@
+#pragma once
+// nexus-bridge's configuration: the reference bridge plugin's keys (so its conflists work unchanged), the MAC
+// requests from CNI_ARGS / args / runtimeConfig, and the DNS capability.
+#include <optional>
+#include <string>
+
+#include "shared/cni/net_conf.h"
+#include "shared/cni/request.h"
+
+namespace nexus::bridge_plugin {
+
+inline constexpr const char* kDefaultBridge = "nexus0";
+
+struct BridgeConf {
+  cni::NetConf net;
+  std::string bridge = kDefaultBridge;
+  bool is_gateway = false;
+  bool is_default_gateway = false;
+  bool force_address = false;
+  bool ip_masq = false;
+  bool hairpin_mode = false;
+  bool promisc_mode = false;
+  bool enable_dad = false;
+  std::optional<unsigned> mtu;
+  std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"
+  std::optional<cni::Dns> runtime_dns;  // runtimeConfig.dns (capability "dns")
+
+  /// Parses and validates everything before any side effect: code 6 wrong types, 7 bad values, 2 for keys of
+  /// the reference plugin this one does not implement (message names key and value), 4 for bad CNI_ARGS.
+  static BridgeConf parse(const cni::Request& req);
+};
+
+/// Normalises a unicast Ethernet MAC ("AA-bb-..."/"aa:bb:..") to lower-case colon form; nullopt when invalid.
+std::optional<std::string> normalize_mac(const std::string& text);
+
+}  // namespace nexus::bridge_plugin

@@ -1,0 +1,89 @@
+#include "plugins/nexus-bridge/bridge_conf.h"
+#include "plugins/nexus-bridge/commands.h"
+#include "plugins/nexus-bridge/container_setup.h"
+#include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/masquerade.h"
+#include "shared/cni/delegate.h"
+#include "shared/cni/error.h"
+#include "shared/net/addr.h"
+#include "shared/net/bridge.h"
+#include "shared/net/ip_prefix.h"
+#include "shared/net/sysctl.h"
+#include "shared/net/veth.h"
+#include "shared/util/undo.h"
+
+namespace nexus::bridge_plugin {
+namespace {
+
+// The spec: "If an interface of the requested name already exists in the container, the plugin MUST return
+// with an error." Checked before IPAM so a refused ADD changes nothing.
+void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
+  if (net::find_link(nl.container, req.ifname))
+    throw cni::Error(cni::Code::InvalidConfig,
+                     "interface " + req.ifname + " already exists in netns " + req.netns,
+                     "pick another CNI_IFNAME or DEL the attachment that created it");
+}
+
+// isGateway: every gateway IPAM gave goes on the bridge with its subnet's prefix, and the host forwards.
+void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::Result& ipam, const BridgeConf& conf) {
+  bool v4 = false, v6 = false;
+  for (const auto& ip : ipam.ips) {
+    if (ip.gateway.empty()) continue;
+    const auto addr = net::IpPrefix::parse(ip.address, "ips address");
+    net::ensure_gateway_address(nl.host, bridge, net::IpPrefix::parse(ip.gateway + "/" + std::to_string(addr.prefix_len)),
+                                conf.force_address);
+    (ip.is_v6() ? v6 : v4) = true;
+  }
+  net::enable_forwarding(v4, v6);
+}
+
+cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const net::Link& bridge,
+                        const net::VethPair& veth, const cni::Result& ipam, std::vector<cni::Route> routes) {
+  cni::Result r = conf.net.prev_result.value_or(cni::Result{});  // chained: ours are appended to prevResult
+  const unsigned base = static_cast<unsigned>(r.interfaces.size());
+  r.interfaces.push_back({.name = bridge.name, .mac = bridge.mac});
+  r.interfaces.push_back({.name = veth.host.name, .mac = veth.host.mac});
+  r.interfaces.push_back({.name = veth.peer.name, .mac = veth.peer.mac, .mtu = veth.peer.mtu, .sandbox = req.netns});
+  for (auto ip : ipam.ips) {
+    ip.interface = base + 2;
+    r.ips.push_back(ip);
+  }
+  r.routes.insert(r.routes.end(), routes.begin(), routes.end());
+  r.dns = result_dns(conf, ipam);
+  return r;
+}
+
+}  // namespace
+
+nlohmann::json cmd_add(const cni::Request& req) {
+  const BridgeConf conf = BridgeConf::parse(req);
+  const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
+  require_free_ifname(nl, req);
+
+  Undo undo;
+  cni::Result ipam;
+  if (!conf.net.ipam_type.empty()) {
+    ipam = cni::delegate_add(conf.net.ipam_type, req);
+    undo.push("release addresses", [&] { cni::delegate_del(conf.net.ipam_type, req); });
+  }
+  const net::Link bridge = net::ensure_bridge(nl.host, conf.bridge, {.mtu = conf.mtu, .promisc = conf.promisc_mode});
+  if (conf.is_gateway) setup_gateway(nl, bridge, ipam, conf);
+
+  net::VethSpec spec{.host_name = host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
+                     .mtu = conf.mtu.value_or(0), .master_index = bridge.index};
+  if (conf.mac) spec.peer_mac = net::parse_mac(*conf.mac);
+  const net::VethPair veth = net::create_veth(nl, spec);
+  undo.push("delete veth", [&] { net::delete_link(nl.host, veth.host.index); });
+  if (conf.hairpin_mode) net::set_hairpin(nl.host, veth.host.index, true);
+
+  const std::vector<cni::Route> routes = container_routes(conf, ipam);
+  configure_container(nl.container, veth.peer, ipam, routes, conf);
+  if (conf.ip_masq) {
+    add_masquerade(conf, ipam.ips);
+    undo.push("remove masquerade", [&] { remove_masquerade(conf, ipam.ips); });
+  }
+  undo.commit();
+  return cni::encode_result(make_result(conf, req, bridge, veth, ipam, routes), conf.net.cni_version);
+}
+
+}  // namespace nexus::bridge_plugin

@@ -1,0 +1,73 @@
+#include <algorithm>
+
+#include "plugins/nexus-bridge/bridge_conf.h"
+#include "plugins/nexus-bridge/commands.h"
+#include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/masquerade.h"
+#include "shared/cni/delegate.h"
+#include "shared/cni/error.h"
+#include "shared/net/addr.h"
+#include "shared/net/ip_prefix.h"
+#include "shared/net/link.h"
+#include "shared/net/nl_socket.h"
+#include "shared/net/route.h"
+
+namespace nexus::bridge_plugin {
+namespace {
+
+[[noreturn]] void fail(const std::string& msg) { throw cni::Error(cni::Code::Internal, msg); }
+
+const cni::Interface& container_interface(const cni::Result& prev, const cni::Request& req) {
+  for (const auto& i : prev.interfaces)
+    if (i.name == req.ifname && i.sandbox == req.netns) return i;
+  fail("prevResult lists no interface " + req.ifname + " in " + req.netns);
+}
+
+void check_addresses(const net::NlSocket& sock, const net::Link& link, const cni::Result& prev) {
+  const auto present = net::list_addresses(sock, link.index);
+  for (const auto& ip : prev.ips) {
+    const auto want = net::IpPrefix::parse(ip.address, "prevResult address");
+    const bool found = std::any_of(present.begin(), present.end(), [&](const auto& a) { return a.prefix == want; });
+    if (!found) fail("address " + ip.address + " is missing on " + link.name);
+  }
+}
+
+// Routes may have been changed by a later plugin of the chain (the spec allows it): only our own routes via this
+// interface that prevResult lists are checked, by destination.
+void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::Result& prev) {
+  for (const auto& r : prev.routes) {
+    const auto dst = net::IpPrefix::parse(r.dst, "prevResult route");
+    const auto routes = net::list_routes(sock, link.index, dst.family, r.table.value_or(0) ? *r.table : 254);
+    const bool found = std::any_of(routes.begin(), routes.end(), [&](const auto& k) { return k.dst == dst; });
+    if (!found) fail("route to " + r.dst + " via " + link.name + " is missing");
+  }
+}
+
+}  // namespace
+
+void cmd_check(const cni::Request& req) {
+  const BridgeConf conf = BridgeConf::parse(req);
+  if (!conf.net.prev_result)
+    throw cni::Error(cni::Code::InvalidConfig, "CHECK needs prevResult: the result of the ADD to check");
+  const cni::Result& prev = *conf.net.prev_result;
+  if (!conf.net.ipam_type.empty()) cni::delegate_check(conf.net.ipam_type, req);
+
+  const net::Sockets nl = net::Sockets::open(req.netns);
+  const auto bridge = net::find_link(nl.host, conf.bridge);
+  if (!bridge || bridge->kind != "bridge") fail("bridge " + conf.bridge + " is missing");
+  const std::string host_name = host_veth_name(req.container_id, req.ifname);
+  const auto host = net::find_link(nl.host, host_name);
+  if (!host) fail("host veth " + host_name + " is missing");
+  if (host->master != bridge->index) fail("host veth " + host_name + " is not attached to " + conf.bridge);
+
+  const cni::Interface& want = container_interface(prev, req);
+  const auto peer = net::find_link(nl.container, req.ifname);
+  if (!peer) fail("interface " + req.ifname + " is missing in " + req.netns);
+  if (!want.mac.empty() && want.mac != peer->mac)
+    fail("interface " + req.ifname + " has MAC " + peer->mac + ", expected " + want.mac);
+  check_addresses(nl.container, *peer, prev);
+  check_routes(nl.container, *peer, prev);
+  if (conf.ip_masq) check_masquerade(conf, prev.ips);
+}
+
+}  // namespace nexus::bridge_plugin

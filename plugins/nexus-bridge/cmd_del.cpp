@@ -1,0 +1,40 @@
+#include <optional>
+
+#include "plugins/nexus-bridge/bridge_conf.h"
+#include "plugins/nexus-bridge/commands.h"
+#include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/masquerade.h"
+#include "shared/cni/delegate.h"
+#include "shared/net/link.h"
+#include "shared/net/nl_socket.h"
+
+namespace nexus::bridge_plugin {
+namespace {
+
+// The addresses prevResult gives the container interface of this attachment (all, when it names none).
+std::vector<cni::IpConfig> ips_of(const cni::Result& prev, const cni::Request& req) {
+  std::vector<cni::IpConfig> ips;
+  for (const auto& ip : prev.ips) {
+    const bool ours = !ip.interface || *ip.interface >= prev.interfaces.size() ||
+                      prev.interfaces[*ip.interface].name == req.ifname;
+    if (ours) ips.push_back(ip);
+  }
+  return ips;
+}
+
+}  // namespace
+
+// DEL is best effort and idempotent: it works without CNI_NETNS, with the netns already gone, and twice. The
+// host end is found by its name, so the container netns is never needed; deleting it removes its peer too.
+void cmd_del(const cni::Request& req) {
+  const BridgeConf conf = BridgeConf::parse(req);
+  // IPAM's DEL runs while the kernel deletes the veth (most of a DEL's time): neither needs the other.
+  std::optional<cni::PendingDelegate> ipam;
+  if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req));
+  net::delete_link_by_name(net::NlSocket::open(), host_veth_name(req.container_id, req.ifname));
+  // The addresses come from prevResult, which runtimes pass on DEL; GC catches any DEL that had none.
+  if (conf.ip_masq && conf.net.prev_result) remove_masquerade(conf, ips_of(*conf.net.prev_result, req));
+  if (ipam) ipam->get();
+}
+
+}  // namespace nexus::bridge_plugin

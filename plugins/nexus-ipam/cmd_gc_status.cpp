@@ -1,0 +1,30 @@
+#include "plugins/nexus-ipam/commands.h"
+#include "plugins/nexus-ipam/ipam_conf.h"
+#include "shared/cni/error.h"
+#include "shared/ipam/allocator.h"
+
+namespace nexus::ipam_plugin {
+
+// GC: release every lease whose attachment the runtime no longer knows.
+void cmd_gc(const cni::Request& req) {
+  const IpamConf conf = IpamConf::parse(req);
+  std::vector<ipam::Attachment> valid;
+  for (const auto& a : cni::valid_attachments(req.config)) valid.push_back({a.container_id, a.ifname});
+  if (auto store = ipam::LeaseStore::find(conf.data_dir, conf.net.name)) ipam::gc(*store, valid);
+}
+
+// STATUS: ready while an ADD can get one address from every range set.
+void cmd_status(const cni::Request& req) {
+  const IpamConf conf = IpamConf::parse(req);
+  const auto store = ipam::LeaseStore::find(conf.data_dir, conf.net.name);
+  if (!store) return;  // nothing leased yet
+  const auto free = ipam::sets_with_free_address(*store, conf.range_sets);
+  std::string exhausted;
+  for (size_t i = 0; i < free.size(); ++i)
+    if (!free[i]) exhausted += (exhausted.empty() ? "" : "; ") + ipam::to_string(conf.range_sets[i]);
+  if (!exhausted.empty())
+    throw cni::Error(cni::Code::NotAvailable, "no free addresses in range set " + exhausted,
+                     "an ADD needs one address from every range set");
+}
+
+}  // namespace nexus::ipam_plugin

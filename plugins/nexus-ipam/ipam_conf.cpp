@@ -1,0 +1,164 @@
+#include "plugins/nexus-ipam/ipam_conf.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "shared/cni/error.h"
+#include "shared/cni/json_fields.h"
+
+namespace nexus::ipam_plugin {
+namespace {
+
+using cni::Code;
+using cni::Error;
+using nlohmann::json;
+
+// With only "type" given, nexus-ipam serves the default Nexus network.
+const json kDefaultRanges = json::array({json::array({{{"subnet", "10.0.42.0/24"}, {"gateway", "10.0.42.1"}}})});
+
+std::vector<ipam::RangeSet> parse_range_sets(const json& ipam, const json& runtime_config) {
+  std::vector<ipam::RangeSet> sets;
+  // runtimeConfig.ipRanges (capability "ipRanges") replaces the configured ranges, as in host-local.
+  if (auto rt = cni::opt_array(runtime_config, "ipRanges"); rt && !rt->empty()) {
+    for (const auto& set : *rt) sets.push_back(ipam::parse_range_set(set));
+  } else {
+    if (ipam.contains("subnet")) sets.push_back({ipam::parse_range(ipam)});  // legacy single range comes first
+    if (auto ranges = cni::opt_array(ipam, "ranges"))
+      for (const auto& set : *ranges) sets.push_back(ipam::parse_range_set(set));
+  }
+  const bool only_type = !ipam.contains("subnet") && !ipam.contains("ranges");
+  if (sets.empty() && only_type)
+    for (const auto& set : kDefaultRanges) sets.push_back(ipam::parse_range_set(set));
+  if (sets.empty()) throw Error(Code::InvalidConfig, "invalid ipam.ranges []: at least one range set is required");
+  ipam::validate_range_sets(sets);
+  return sets;
+}
+
+cni::Route parse_route(const json& j) {
+  if (!j.is_object()) throw Error(Code::DecodeFailure, "ipam.routes entries must be objects, got " + j.dump());
+  cni::Route r;
+  r.dst = cni::required_string(j, "dst");
+  const auto dst = ipam::IpPrefix::parse(r.dst);
+  if (!dst) throw Error(Code::InvalidConfig, "invalid route dst \"" + r.dst + "\": not a CIDR");
+  r.dst = dst->masked().to_string();
+  if (auto gw = cni::opt_string(j, "gw"); gw && !gw->empty()) {
+    const auto addr = ipam::IpAddress::parse(*gw);
+    if (!addr || addr->is_v4() != dst->is_v4())
+      throw Error(Code::InvalidConfig, "invalid route gw \"" + *gw + "\" for dst " + r.dst);
+    r.gw = addr->to_string();
+  }
+  return r;
+}
+
+std::vector<cni::Route> parse_routes(const json& ipam) {
+  std::vector<cni::Route> routes;
+  if (auto list = cni::opt_array(ipam, "routes"))
+    for (const auto& r : *list) routes.push_back(parse_route(r));
+  else if (!ipam.contains("subnet") && !ipam.contains("ranges"))
+    routes.push_back({.dst = "0.0.0.0/0"});  // the default network's default route
+  return routes;
+}
+
+std::string parse_data_dir(const json& ipam) {
+  const auto dir = cni::opt_string(ipam, "dataDir");
+  if (!dir || dir->empty()) return kDefaultDataDir;
+  // dataDir is a directory we create and write in: no relative paths, no ".." to climb out of where it says.
+  if (dir->front() != '/' || ("/" + *dir + "/").find("/../") != std::string::npos)
+    throw Error(Code::InvalidConfig, "invalid ipam.dataDir \"" + *dir + "\": must be an absolute path without ..");
+  return *dir;
+}
+
+// resolv.conf as host-local reads it: nameserver, domain, search and options lines.
+cni::Dns parse_resolv_conf(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(Code::InvalidConfig, "invalid ipam.resolvConf \"" + path + "\": cannot be read");
+  cni::Dns dns;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string key, value;
+    words >> key;
+    if (key.empty() || key[0] == '#' || key[0] == ';') continue;
+    std::vector<std::string> values;
+    while (words >> value) values.push_back(value);
+    if (key == "nameserver" && !values.empty()) dns.nameservers.push_back(values[0]);
+    if (key == "domain" && !values.empty()) dns.domain = values[0];
+    if (key == "search") dns.search = values;
+    if (key == "options") dns.options.insert(dns.options.end(), values.begin(), values.end());
+  }
+  return dns;
+}
+
+cni::Dns parse_dns(const json& ipam) {
+  cni::Dns dns;
+  if (auto path = cni::opt_string(ipam, "resolvConf"); path && !path->empty()) dns = parse_resolv_conf(*path);
+  if (ipam.contains("dns") && !ipam["dns"].is_null()) {
+    const cni::Dns given = cni::parse_dns(ipam["dns"]);
+    if (!given.nameservers.empty()) dns.nameservers = given.nameservers;
+    if (!given.domain.empty()) dns.domain = given.domain;
+    if (!given.search.empty()) dns.search = given.search;
+    if (!given.options.empty()) dns.options = given.options;
+  }
+  return dns;
+}
+
+ipam::IpAddress parse_requested(const std::string& text, const std::string& source) {
+  // Runtimes send either a bare address or an address with its prefix.
+  const std::string addr_text = text.substr(0, text.find('/'));
+  const auto addr = ipam::IpAddress::parse(addr_text);
+  if (!addr) throw Error(Code::InvalidConfig, "invalid " + source + " \"" + text + "\": not an IP address");
+  return *addr;
+}
+
+std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const cni::NetConf& net) {
+  std::vector<ipam::IpAddress> ips;
+  req.args.reject_unknown({"IP", "MAC"});  // MAC= is the bridge's; it hands its CNI_ARGS on to us unchanged
+  if (auto ip = req.args.get("IP")) {
+    std::string_view rest = *ip;
+    while (!rest.empty()) {  // "IP=a,b" for dual stack
+      const size_t comma = rest.find(',');
+      ips.push_back(parse_requested(std::string(rest.substr(0, comma)), "CNI_ARGS IP"));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  }
+  if (auto cni_args = cni::opt_object(net.args, "cni"))
+    for (const auto& s : cni::opt_strings(*cni_args, "ips").value_or(std::vector<std::string>{}))
+      ips.push_back(parse_requested(s, "args.cni.ips"));
+  for (const auto& s : cni::opt_strings(net.runtime_config, "ips").value_or(std::vector<std::string>{}))
+    ips.push_back(parse_requested(s, "runtimeConfig.ips"));
+  return ips;
+}
+
+// Each requested address must be allocatable in exactly one set, and no set may get two.
+void validate_requested(const std::vector<ipam::IpAddress>& ips, const std::vector<ipam::RangeSet>& sets) {
+  std::vector<bool> taken(sets.size(), false);
+  for (const auto& ip : ips) {
+    size_t i = 0;
+    while (i < sets.size() && !ipam::find_range(sets[i], ip)) ++i;
+    if (i == sets.size())
+      throw Error(Code::InvalidConfig, "requested IP " + ip.to_string() + " is not in any configured range");
+    if (!ipam::is_allocatable(sets[i], ip))
+      throw Error(Code::InvalidConfig, "requested IP " + ip.to_string() +
+                                           " cannot be allocated: it is the network, broadcast or gateway address");
+    if (taken[i])
+      throw Error(Code::InvalidConfig, "more than one requested IP for range set " + ipam::to_string(sets[i]));
+    taken[i] = true;
+  }
+}
+
+}  // namespace
+
+IpamConf IpamConf::parse(const cni::Request& req) {
+  IpamConf c;
+  c.net = cni::NetConf::parse(req);
+  const json& ipam = c.net.ipam;
+  c.range_sets = parse_range_sets(ipam, c.net.runtime_config);
+  c.routes = parse_routes(ipam);
+  c.data_dir = parse_data_dir(ipam);
+  c.dns = parse_dns(ipam);
+  c.requested = parse_requested_ips(req, c.net);
+  validate_requested(c.requested, c.range_sets);
+  return c;
+}
+
+}  // namespace nexus::ipam_plugin

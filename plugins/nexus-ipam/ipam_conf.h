@@ -1,0 +1,31 @@
+#pragma once
+// nexus-ipam's configuration: the "ipam" object of the network config (host-local's keys), the static address
+// requests from CNI_ARGS / args / runtimeConfig, and runtimeConfig.ipRanges.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/cni/net_conf.h"
+#include "shared/cni/request.h"
+#include "shared/cni/result.h"
+#include "shared/ipam/ip_address.h"
+#include "shared/ipam/range.h"
+
+namespace nexus::ipam_plugin {
+
+inline constexpr const char* kDefaultDataDir = "/var/lib/cni/networks";
+
+struct IpamConf {
+  cni::NetConf net;
+  std::vector<ipam::RangeSet> range_sets;  // one address per set
+  std::vector<cni::Route> routes;
+  std::string data_dir = kDefaultDataDir;
+  cni::Dns dns;                            // resolvConf's, overridden by ipam.dns
+  std::vector<ipam::IpAddress> requested;  // static addresses, at most one per set
+
+  /// Parses and validates everything before any state is touched: code 6 for wrong types, 7 for bad values,
+  /// 4 for bad CNI_ARGS.
+  static IpamConf parse(const cni::Request& req);
+};
+
+}  // namespace nexus::ipam_plugin

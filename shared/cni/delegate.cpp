@@ -1,0 +1,53 @@
+#include "shared/cni/delegate.h"
+
+#include <nlohmann/json.hpp>
+
+#include "shared/cni/error.h"
+#include "shared/cni/exec.h"
+
+namespace nexus::cni {
+
+void throw_plugin_error(const std::string& plugin, int exit_code, int term_signal, const std::string& out) {
+  if (term_signal != 0)
+    throw Error(Code::Internal, "plugin " + plugin + " was killed by signal " + std::to_string(term_signal));
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  if (j.is_object() && j.contains("code") && j["code"].is_number_unsigned() && j.contains("msg") &&
+      j["msg"].is_string()) {
+    const std::string details = j.contains("details") && j["details"].is_string() ? j["details"].get<std::string>()
+                                                                                    : std::string();
+    throw Error(static_cast<Code>(j["code"].get<unsigned>()), j["msg"].get<std::string>(), details);
+  }
+  throw Error(Code::Internal, "plugin " + plugin + " failed with exit code " + std::to_string(exit_code),
+              out.substr(0, 4096));
+}
+
+std::string delegate(const std::string& type, const std::string& command, const Request& req,
+                     const std::string* stdin_data) {
+  const std::string path = find_plugin(type, req.cni_path);
+  Environment env = req.environment;
+  env["CNI_COMMAND"] = command;
+  const ExecResult r = exec_plugin(path, env, stdin_data ? *stdin_data : req.stdin_data);
+  if (r.exit_code != 0) throw_plugin_error(type, r.exit_code, r.term_signal, r.out);
+  return r.out;
+}
+
+Result delegate_add(const std::string& type, const Request& req) {
+  const std::string out = delegate(type, "ADD", req);
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  if (!j.is_object()) throw Error(Code::DecodeFailure, "plugin " + type + " printed a result that is not JSON");
+  const std::string version = j.contains("cniVersion") && j["cniVersion"].is_string()
+                                  ? j["cniVersion"].get<std::string>()
+                                  : req.cni_version;
+  return parse_result(j, version);
+}
+
+PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req) {
+  return PendingDelegate(std::async(std::launch::async, [&type, command, &req] { return delegate(type, command, req); }));
+}
+
+void delegate_del(const std::string& type, const Request& req) { delegate(type, "DEL", req); }
+void delegate_check(const std::string& type, const Request& req) { delegate(type, "CHECK", req); }
+void delegate_gc(const std::string& type, const Request& req) { delegate(type, "GC", req); }
+void delegate_status(const std::string& type, const Request& req) { delegate(type, "STATUS", req); }
+
+}  // namespace nexus::cni

@@ -1,0 +1,32 @@
+#pragma once
+// A libnftables context that runs nft command text as one atomic transaction and reports errors as
+// cni::Error instead of printing them.
+#include <nftables/libnftables.h>
+
+#include <memory>
+#include <string>
+
+namespace nexus::nat {
+
+/// Owns an nft_ctx with buffered output and error streams.
+class Nft {
+ public:
+  /// A context for the calling thread's netns (the netlink socket is opened lazily by libnftables).
+  Nft();
+
+  /// Runs `commands` (nft syntax, several lines = one transaction: all or nothing). Returns what nft printed
+  /// (e.g. for list commands). Throws cni::Error code 999 with nft's error text in details on failure.
+  std::string run(const std::string& commands);
+  /// Like run() but returns false instead of throwing; nft's error text and output go where asked.
+  bool try_run(const std::string& commands, std::string* error = nullptr, std::string* output = nullptr);
+  /// Switches JSON output on or off (for list commands parsed by code).
+  void set_json(bool on);
+
+ private:
+  struct Free {
+    void operator()(nft_ctx* ctx) const noexcept { nft_ctx_free(ctx); }
+  };
+  std::unique_ptr<nft_ctx, Free> ctx_;
+};
+
+}  // namespace nexus::nat

@@ -1,0 +1,90 @@
+#include "shared/net/bridge.h"
+
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+
+#include "shared/net/nl_error.h"
+#include "shared/net/nl_request.h"
+
+namespace nexus::net {
+namespace {
+
+// The kernel default forward delay is 15 s; with STP off it does not delay forwarding, but 0 states intent and
+// keeps the bridge usable at once if someone turns STP on.
+NlMsgPtr bridge_create_message(const std::string& name, const BridgeOptions& options) {
+  ifinfomsg header{};
+  header.ifi_flags = IFF_UP | (options.promisc ? unsigned{IFF_PROMISC} : 0u);
+  header.ifi_change = header.ifi_flags;
+  NlMsgPtr msg = link_message(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, header);
+  nl_msg* m = msg.get();
+  check_put(nla_put_string(m, IFLA_IFNAME, name.c_str()), "IFLA_IFNAME");
+  const std::array<unsigned char, 6> mac = bridge_mac(name);
+  check_put(nla_put(m, IFLA_ADDRESS, static_cast<int>(mac.size()), mac.data()), "IFLA_ADDRESS");
+  if (options.mtu) check_put(nla_put_u32(m, IFLA_MTU, *options.mtu), "IFLA_MTU");
+  nlattr* info = nla_nest_start(m, IFLA_LINKINFO);
+  check_put(info == nullptr ? -NLE_NOMEM : 0, "IFLA_LINKINFO");
+  check_put(nla_put_string(m, IFLA_INFO_KIND, "bridge"), "IFLA_INFO_KIND");
+  nlattr* data = nla_nest_start(m, IFLA_INFO_DATA);
+  check_put(data == nullptr ? -NLE_NOMEM : 0, "IFLA_INFO_DATA");
+  check_put(nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0), "IFLA_BR_FORWARD_DELAY");
+  check_put(nla_put_u32(m, IFLA_BR_STP_STATE, 0), "IFLA_BR_STP_STATE");
+  nla_nest_end(m, data);
+  nla_nest_end(m, info);
+  return msg;
+}
+
+Link adopt_existing(const NlSocket& sock, const Link& link, const BridgeOptions& options) {
+  if (link.kind != "bridge") {
+    throw cni::Error(cni::Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
+                                                   (link.kind.empty() ? "not a bridge" : "a " + link.kind + ", not a bridge"));
+  }
+  if (options.promisc && (link.flags & IFF_PROMISC) == 0) set_promisc(sock, link.index);
+  if (!link.is_up()) set_up(sock, link.index);
+  if ((options.promisc && (link.flags & IFF_PROMISC) == 0) || !link.is_up()) return get_link(sock, link.index);
+  return link;
+}
+
+}  // namespace
+
+Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOptions& options) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of("/ \t\n:") != std::string::npos) {
+    throw cni::Error(cni::Code::InvalidConfig, "invalid bridge name '" + name + "'");
+  }
+  if (std::optional<Link> existing = find_link(sock, name)) return adopt_existing(sock, *existing, options);
+  // NLM_F_EXCL makes creation the arbiter between racing processes: one wins, the others get EEXIST and use
+  // the winner's bridge, which the same request already brought up.
+  const int err = send_and_wait_ack(sock, bridge_create_message(name, options));
+  if (err < 0 && err != -NLE_EXIST) throw nl_error("create", "bridge", name, err);
+  if (std::optional<Link> link = find_link(sock, name)) return adopt_existing(sock, *link, options);
+  throw nl_error("create", "bridge", name, -NLE_OBJ_NOTFOUND);  // created and deleted at once by someone else
+}
+
+std::array<unsigned char, 6> bridge_mac(const std::string& name) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across builds and machines, unlike std::hash
+  for (const unsigned char c : name) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  std::array<unsigned char, 6> mac{};
+  for (size_t i = 0; i < mac.size(); ++i) mac[i] = static_cast<unsigned char>(hash >> (8 * i));
+  mac[0] = static_cast<unsigned char>((mac[0] & 0xfc) | 0x02);  // locally administered, unicast
+  return mac;
+}
+
+void set_hairpin(const NlSocket& sock, int port_index, bool on) {
+  ifinfomsg header{};
+  header.ifi_family = AF_BRIDGE;
+  header.ifi_index = port_index;
+  NlMsgPtr msg = link_message(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, header);
+  // The bridge only parses IFLA_PROTINFO as port attributes when it is marked nested.
+  nlattr* protinfo = nla_nest_start(msg.get(), IFLA_PROTINFO | NLA_F_NESTED);
+  check_put(protinfo == nullptr ? -NLE_NOMEM : 0, "IFLA_PROTINFO");
+  check_put(nla_put_u8(msg.get(), IFLA_BRPORT_MODE, on ? 1 : 0), "IFLA_BRPORT_MODE");
+  nla_nest_end(msg.get(), protinfo);
+  send_or_throw(sock, std::move(msg), "set hairpin mode on", "bridge port", "#" + std::to_string(port_index));
+}
+
+}  // namespace nexus::net

@@ -1,0 +1,83 @@
+#include "shared/net/nl_request.h"
+
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/object.h>
+
+#include <vector>
+
+#include "shared/net/nl_error.h"
+
+namespace nexus::net {
+namespace {
+
+using CbPtr = std::unique_ptr<nl_cb, CFree<nl_cb_put>>;
+
+using ObjectPtr = std::unique_ptr<nl_object, CFree<nl_object_put>>;
+
+// Objects are kept (with a reference of ours) until the dump completed without interruption.
+struct DumpState {
+  std::vector<ObjectPtr> objects;
+};
+
+void parsed_object(nl_object* obj, void* arg) {
+  nl_object_get(obj);
+  static_cast<DumpState*>(arg)->objects.emplace_back(obj);
+}
+
+int on_valid(nl_msg* msg, void* arg) {
+  // Messages of types libnl does not know (none expected) are skipped rather than failing the dump.
+  nl_msg_parse(msg, parsed_object, arg);
+  return NL_OK;
+}
+
+int dump_once(const NlSocket& sock, NlMsgPtr request, DumpState& state) {
+  if (const int err = nl_send_auto(sock.get(), request.get()); err < 0) return err;
+  CbPtr cb(nl_cb_clone(nl_socket_get_cb(sock.get())));
+  if (!cb) return -NLE_NOMEM;
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &state);
+  return nl_recvmsgs(sock.get(), cb.get());
+}
+
+}  // namespace
+
+NlMsgPtr link_message(int type, int flags, const ifinfomsg& header) {
+  NlMsgPtr msg(nlmsg_alloc_simple(type, flags));
+  if (!msg) throw cni::Error(cni::Code::Internal, "allocate netlink message: out of memory");
+  ifinfomsg copy = header;
+  check_put(nlmsg_append(msg.get(), &copy, sizeof copy, NLMSG_ALIGNTO), "ifinfomsg");
+  return msg;
+}
+
+int send_and_wait_ack(const NlSocket& sock, NlMsgPtr msg) {
+  return nl_send_sync(sock.get(), msg.release());  // nl_send_sync frees the message
+}
+
+void send_or_throw(const NlSocket& sock, NlMsgPtr msg, const std::string& verb, const std::string& object,
+                   const std::string& name) {
+  if (const int err = send_and_wait_ack(sock, std::move(msg)); err < 0) throw nl_error(verb, object, name, err);
+}
+
+void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
+          const std::function<void(nl_object*)>& on_object, const std::string& what) {
+  constexpr int kAttempts = 5;
+  int err = 0;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    DumpState state;
+    err = dump_once(sock, make_request(), state);
+    if (err >= 0) {
+      for (const ObjectPtr& obj : state.objects) on_object(obj.get());
+      return;
+    }
+    // An interrupted dump may be partial or inconsistent: start over rather than hand out half a list.
+    if (err != -NLE_DUMP_INTR) break;
+  }
+  throw nl_error("dump", what, "", err);
+}
+
+void check_put(int err, const char* what) {
+  if (err < 0) throw cni::Error(cni::Code::Internal, std::string("build netlink message: ") + what + ": " +
+                                                      nl_geterror(err));
+}
+
+}  // namespace nexus::net

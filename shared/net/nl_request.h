@@ -1,0 +1,32 @@
+#pragma once
+// Small helpers to build and send rtnetlink requests with libnl where its object API lacks an attribute we need
+// (bridge forward delay, veth peer in another netns in one request, bridge port flags).
+#include <linux/rtnetlink.h>
+
+#include <functional>
+#include <string>
+
+#include "shared/net/nl_ptr.h"
+#include "shared/net/nl_socket.h"
+
+namespace nexus::net {
+
+/// A RTM_*LINK message with the given netlink flags and ifinfomsg header.
+NlMsgPtr link_message(int type, int flags, const ifinfomsg& header);
+
+/// Sends `msg` and waits for the kernel's ack. Returns 0 or a negative libnl error code.
+int send_and_wait_ack(const NlSocket& sock, NlMsgPtr msg);
+
+/// Sends `msg` and waits for the ack; throws nl_error("<verb> <object> '<name>'") on failure.
+void send_or_throw(const NlSocket& sock, NlMsgPtr msg, const std::string& verb, const std::string& object,
+                   const std::string& name);
+
+/// Sends a dump request and calls `on_object` for every parsed libnl object of the reply. Retries a dump
+/// interrupted by a concurrent change a few times, then throws code 11.
+void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
+          const std::function<void(nl_object*)>& on_object, const std::string& what);
+
+/// Throws if a nla_put/nlmsg_append returned an error (the message buffer is too small).
+void check_put(int err, const char* what);
+
+}  // namespace nexus::net

@@ -1,0 +1,54 @@
+#include "tests/testutil/bridge_env.h"
+
+#include <sstream>
+
+namespace nexus::testutil {
+
+using nlohmann::json;
+
+std::string nexus_bridge_path() { return nexus_plugin_dir() + "/nexus-bridge"; }
+
+json BridgeEnv::config_sets(const std::vector<std::string>& subnets, const json& extra,
+                            const std::string& version) const {
+  json ranges = json::array();
+  for (const auto& s : subnets) ranges.push_back(json::array({{{"subnet", s}}}));
+  json conf = {{"cniVersion", version},
+               {"name", "testnet"},
+               {"type", "nexus-bridge"},
+               {"bridge", "nxbr0"},
+               {"isGateway", true},
+               {"ipam", {{"type", "nexus-ipam"}, {"ranges", ranges}, {"dataDir", data.path()}}}};
+  if (extra.is_object()) conf.merge_patch(extra);
+  return conf;
+}
+
+json BridgeEnv::config(const std::string& subnet, const json& extra, const std::string& version) const {
+  return config_sets({subnet}, extra, version);
+}
+
+PluginRun BridgeEnv::run(const std::string& command, const std::string& id, const std::string& netns,
+                         const json& conf, const std::string& args) const {
+  PluginCall call{.command = command, .container_id = id, .netns = netns, .ifname = "eth0", .args = args};
+  return run_plugin(nexus_bridge_path(), call, conf);
+}
+
+int BridgeEnv::lease_count(const std::string& network) const {
+  int n = 0;
+  for (const auto& name : list_dir(data.path() + "/" + network))
+    n += name != "lock" && !name.starts_with("last_reserved_ip") && !name.starts_with(".");
+  return n;
+}
+
+std::vector<std::string> BridgeEnv::host_veths() const {
+  std::vector<std::string> names;
+  std::istringstream lines(run_shell("ip -o link show type veth").out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const size_t a = line.find(": ");
+    const size_t b = line.find_first_of("@:", a + 2);
+    if (a != std::string::npos && b != std::string::npos) names.push_back(line.substr(a + 2, b - a - 2));
+  }
+  return names;
+}
+
+}  // namespace nexus::testutil

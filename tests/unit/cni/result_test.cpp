@@ -1,0 +1,76 @@
+#include "shared/cni/result.h"
+
+#include <doctest/doctest.h>
+
+#include "shared/cni/error.h"
+#include "shared/cni/version.h"
+
+using namespace nexus::cni;
+using nlohmann::json;
+
+namespace {
+Result sample() {
+  Result r;
+  r.interfaces = {{"nexus0", "02:00:00:00:00:01", std::nullopt, "", "", ""},
+                  {"eth0", "0a:58:0a:00:2a:02", 1500u, "/run/netns/c1", "", ""}};
+  r.ips = {{"10.0.42.2/24", "10.0.42.1", 1u}, {"fd00::2/64", "fd00::1", 1u}};
+  r.routes = {{"0.0.0.0/0", "10.0.42.1", 1400u, std::nullopt, 10u, std::nullopt, std::nullopt}};
+  r.dns.nameservers = {"10.0.42.1"};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("results: 0.3.x and 0.4.0 carry ips[].version, 1.x do not") {
+  for (const auto v : kSupportedVersions) {
+    const json j = encode_result(sample(), std::string(v));
+    CHECK(j["cniVersion"] == v);
+    const bool legacy = v.starts_with("0.");
+    CHECK(j["ips"][0].contains("version") == legacy);
+    if (legacy) CHECK(j["ips"][1]["version"] == "6");
+    CHECK(j["ips"][0]["interface"] == 1);
+    CHECK(j["dns"]["nameservers"] == json{"10.0.42.1"});
+  }
+}
+
+TEST_CASE("results: route and interface extras only from 1.1.0") {
+  CHECK_FALSE(encode_result(sample(), "1.0.0")["routes"][0].contains("mtu"));
+  CHECK_FALSE(encode_result(sample(), "1.0.0")["interfaces"][1].contains("mtu"));
+  const json j = encode_result(sample(), "1.1.0");
+  CHECK(j["routes"][0]["mtu"] == 1400);
+  CHECK(j["routes"][0]["priority"] == 10);
+  CHECK(j["interfaces"][1]["mtu"] == 1500);
+}
+
+TEST_CASE("results: round trip through every version keeps what that version can say") {
+  for (const auto v : kSupportedVersions) {
+    const std::string version(v);
+    const Result back = parse_result(encode_result(sample(), version), version);
+    CHECK(back.ips == sample().ips);
+    CHECK(back.interfaces.size() == 2);
+    CHECK(back.dns == sample().dns);
+  }
+  CHECK(parse_result(encode_result(sample(), "1.1.0"), "1.1.0") == sample());
+}
+
+TEST_CASE("results: a prevResult in an unsupported version or malformed is refused") {
+  try {
+    parse_result(json::object(), "0.2.0");
+    FAIL("accepted 0.2.0");
+  } catch (const Error& e) {
+    CHECK(e.code() == Code::IncompatibleVersion);
+  }
+  CHECK_THROWS_AS(parse_result(json{{"ips", "x"}}, "1.0.0"), Error);
+  CHECK_THROWS_AS(parse_result(json{{"ips", {{{"address", "10.0.0.2/24"}, {"interface", 3}}}}}, "1.0.0"), Error);
+  CHECK_THROWS_AS(parse_result(json{{"ips", {{{"gateway", "10.0.0.1"}}}}}, "1.0.0"), Error);
+}
+
+TEST_CASE("versions: comparison and support") {
+  CHECK(compare_versions("0.3.1", "0.4.0") < 0);
+  CHECK(compare_versions("1.1.0", "1.0.0") > 0);
+  CHECK(compare_versions("1.0.0", "1.0.0") == 0);
+  CHECK(compare_versions("0.10.0", "0.9.0") > 0);
+  CHECK_THROWS_AS(compare_versions("1.0", "1.0.0"), Error);
+  CHECK_THROWS_AS(compare_versions("1.0.0x", "1.0.0"), Error);
+  CHECK(is_supported_version("0.3.0"));
+  CHECK_FALSE(is_supported_version("0.2.0"));
+}

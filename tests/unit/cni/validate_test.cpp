@@ -1,0 +1,30 @@
+#include "shared/cni/validate.h"
+
+#include <doctest/doctest.h>
+
+#include "shared/cni/error.h"
+
+using namespace nexus::cni;
+
+TEST_CASE("identifiers: libcni's pattern") {
+  for (const char* ok : {"a", "node-001", "A_b.c-9", "0abc"}) CHECK(is_valid_identifier(ok));
+  for (const char* bad : {"", ".", "..", "-a", "_a", ".a", "a/b", "a b", "a\nb", "a:b"}) CHECK_FALSE(is_valid_identifier(bad));
+}
+
+TEST_CASE("interface names: kernel rules") {
+  for (const char* ok : {"eth0", "a", "net1.100", "exactly15chars_"}) CHECK(is_valid_ifname(ok));
+  for (const char* bad : {"", ".", "..", "sixteen_chars_xx", "a/b", "a:b", "a b", "a\tb"}) CHECK_FALSE(is_valid_ifname(bad));
+}
+
+TEST_CASE("validation errors carry the right code") {
+  CHECK_THROWS_AS(validate_container_id("../x"), Error);
+  try { validate_network_name("../x"); } catch (const Error& e) { CHECK(e.code() == Code::InvalidConfig); }
+  try { validate_ifname("x/y"); } catch (const Error& e) { CHECK(e.code() == Code::InvalidEnv); }
+  try {
+    validate_plugin_type("../bin/sh", "ipam.type");
+    FAIL("accepted a path");
+  } catch (const Error& e) {
+    CHECK(e.code() == Code::InvalidConfig);
+    CHECK(std::string(e.what()).find("ipam.type") != std::string::npos);
+  }
+}
