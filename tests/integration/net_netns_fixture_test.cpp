@@ -91,8 +91,9 @@ TEST_CASE("children in a test netns see its interfaces in /sys/class/net" * doct
   HostNetns host;
   ContainerNetns container;
   REQUIRE(run_shell("ip link add nxsys0 type veth peer name nxsys1 netns " + container.name()).exit_code == 0);
-  CHECK(run_shell("cat /sys/class/net/nxsys0/ifindex").exit_code == 0);
-  CHECK(run_shell("ls /sys/class/net").out == "lo\nnxsys0\n");
+  CHECK(run_in_netns(host, "cat /sys/class/net/nxsys0/ifindex").exit_code == 0);
+  CHECK(run_shell("ls /sys/class/net", {.fresh_sysfs = true}).out == "lo\nnxsys0\n");
+  CHECK(run_shell("ls /sys/class/net").out != "lo\nnxsys0\n");  // default: the caller's /sys, the real host's
   CHECK(run_in_netns(container, "ls /sys/class/net").out == "lo\nnxsys1\n");
 }
 
