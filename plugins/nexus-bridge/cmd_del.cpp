@@ -1,4 +1,4 @@
-#include <cstdio>
+#include <optional>
 
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
@@ -28,10 +28,13 @@ std::vector<cni::IpConfig> ips_of(const cni::Result& prev, const cni::Request& r
 // host end is found by its name, so the container netns is never needed; deleting it removes its peer too.
 void cmd_del(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
-  if (!conf.net.ipam_type.empty()) cni::delegate_del(conf.net.ipam_type, req);
+  // IPAM's DEL runs while the kernel deletes the veth (most of a DEL's time): neither needs the other.
+  std::optional<cni::PendingDelegate> ipam;
+  if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req));
   net::delete_link_by_name(net::NlSocket::open(), host_veth_name(req.container_id, req.ifname));
   // The addresses come from prevResult, which runtimes pass on DEL; GC catches any DEL that had none.
   if (conf.ip_masq && conf.net.prev_result) remove_masquerade(conf, ips_of(*conf.net.prev_result, req));
+  if (ipam) ipam->get();
 }
 
 }  // namespace nexus::bridge_plugin

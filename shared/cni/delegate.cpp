@@ -41,6 +41,10 @@ Result delegate_add(const std::string& type, const Request& req) {
   return parse_result(j, version);
 }
 
+PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req) {
+  return PendingDelegate(std::async(std::launch::async, [&type, command, &req] { return delegate(type, command, req); }));
+}
+
 void delegate_del(const std::string& type, const Request& req) { delegate(type, "DEL", req); }
 void delegate_check(const std::string& type, const Request& req) { delegate(type, "CHECK", req); }
 void delegate_gc(const std::string& type, const Request& req) { delegate(type, "GC", req); }

@@ -1,5 +1,6 @@
 #pragma once
 // Section 4 of the spec: running a delegated (IPAM) plugin with the same environment and configuration.
+#include <future>
 #include <string>
 
 #include "shared/cni/request.h"
@@ -15,6 +16,24 @@ void delegate_del(const std::string& type, const Request& req);
 void delegate_check(const std::string& type, const Request& req);
 void delegate_gc(const std::string& type, const Request& req);
 void delegate_status(const std::string& type, const Request& req);
+
+/// A delegated call running on its own thread while the caller does independent work (an IPAM DEL while the
+/// kernel deletes the veth). get() waits for it and re-throws the plugin's error; the destructor waits too.
+class PendingDelegate {
+ public:
+  explicit PendingDelegate(std::future<std::string> result) : result_(std::move(result)) {}
+  PendingDelegate(PendingDelegate&&) = default;
+  ~PendingDelegate() {
+    if (result_.valid()) result_.wait();
+  }
+  std::string get() { return result_.get(); }
+
+ private:
+  std::future<std::string> result_;
+};
+
+/// Starts `command` through the plugin `type` on another thread; `req` must outlive the returned object.
+PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req);
 
 /// Runs `type` with `command` and returns its stdout; throws the plugin's error on failure. `stdin_data`
 /// overrides the request's configuration (e.g. a DEL with a prevResult added).

@@ -1,0 +1,30 @@
+#pragma once
+// One function per command; main.cpp only parses the command line and calls these. Each returns the exit
+// status and throws cni::Error for failures (main prints them).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "launcher/context.h"
+
+namespace nexus::launcher {
+
+struct CreateOptions {
+  std::string name;
+  int64_t memory_mib = -1;  ///< -1: no limit
+  int64_t cpu_shares = -1;  ///< -1: kernel default
+  std::string network = "nexus";
+  std::string ip;
+  std::string rootfs;
+  std::vector<std::string> command;
+};
+
+int node_create(const Context& ctx, const CreateOptions& options);
+int node_delete(const Context& ctx, const std::string& name, bool force);
+int node_list(const Context& ctx, bool json);
+int node_show(const Context& ctx, const std::string& name);
+int node_exec(const Context& ctx, const std::string& name, const std::vector<std::string>& command);
+int node_check(const Context& ctx, const std::string& name);
+int gc(const Context& ctx);
+
+}  // namespace nexus::launcher

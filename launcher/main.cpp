@@ -1,0 +1,98 @@
+// nexus: command-line parsing only (CLI11); each command lives in its own file.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "launcher/commands.h"
+#include "shared/cni/error.h"
+
+namespace {
+using namespace nexus::launcher;
+
+void add_global_options(CLI::App& app, GlobalOptions& g) {
+  app.add_option("--state-dir", g.state_dir, "Node state directory")->envname("NEXUS_STATE_DIR")->capture_default_str();
+  app.add_option("--conf-dir", g.conf_dir,
+                 "Network configuration dirs, ':'-separated (default: /etc/cni/net.d, then conf/ next to nexus)")
+      ->envname("NEXUS_CONF_DIR");
+  app.add_option("--cni-path", g.cni_path,
+                 "Plugin dirs, ':'-separated (default: nexus's own dir, /opt/cni/bin, /usr/lib/cni)")
+      ->envname("NEXUS_CNI_PATH");
+  app.add_option("--cache-dir", g.cache_dir, "libcni cache dir (results under <dir>/results)")
+      ->envname("NEXUS_CNI_CACHE_DIR")->capture_default_str();
+  app.add_option("--netns-dir", g.netns_dir, "Where network namespaces are pinned")
+      ->envname("NEXUS_NETNS_DIR")->capture_default_str();
+  app.add_option("--cgroup-root", g.cgroup_root, "cgroup filesystem root")
+      ->envname("NEXUS_CGROUP_ROOT")->capture_default_str();
+  app.add_option("--cgroup-parent", g.cgroup_parent, "Parent cgroup of all nodes")
+      ->envname("NEXUS_CGROUP_PARENT")->capture_default_str();
+}
+
+CLI::App* add_create(CLI::App& node, CreateOptions& o) {
+  CLI::App* cmd = node.add_subcommand("create", "Start a node: a process with its own network, hostname, PIDs, IPC "
+                                                "and mounts, limited by a cgroup and attached to a CNI network");
+  cmd->add_option("name", o.name, "Node name (also its hostname)")->required();
+  cmd->add_option("--mem", o.memory_mib, "Memory limit in MiB (default: none)");
+  cmd->add_option("--cpu", o.cpu_shares, "CPU shares, 2..262144 (1024 = one default process; default: none)");
+  cmd->add_option("--net", o.network, "CNI network (a conflist name)")->capture_default_str();
+  cmd->add_option("--ip", o.ip, "Ask for this address (CNI_ARGS IP and the 'ips' capability)");
+  cmd->add_option("--rootfs", o.rootfs, "Root filesystem directory to pivot into (fresh /proc mounted)");
+  cmd->add_option("command", o.command, "Command to run after '--' (default: an init that waits)");
+  cmd->footer("Example: nexus node create node-001 --mem 256 --cpu 512\n"
+              "         nexus node create web --ip 10.0.42.80 -- /usr/bin/python3 -m http.server 80");
+  return cmd;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"nexus: networked nodes with memory and CPU limits, on CNI plugins"};
+  app.require_subcommand(1);
+  GlobalOptions globals;
+  add_global_options(app, globals);
+
+  CLI::App* node = app.add_subcommand("node", "Create, inspect, enter and delete nodes");
+  node->require_subcommand(1);
+  CreateOptions create;
+  CLI::App* create_cmd = add_create(*node, create);
+
+  std::string name;
+  bool json = false, force = false;
+  std::vector<std::string> command;
+  CLI::App* list_cmd = node->add_subcommand("list", "List nodes: name, state, pid, addresses, memory, cpu");
+  list_cmd->add_flag("--json", json, "Print JSON instead of a table");
+  CLI::App* show_cmd = node->add_subcommand("show", "Print a node as JSON, with its CNI result");
+  show_cmd->add_option("name", name, "Node name")->required();
+  CLI::App* exec_cmd = node->add_subcommand("exec", "Run a command inside a node (its namespaces and cgroup); "
+                                                    "exits with the command's status");
+  exec_cmd->add_option("name", name, "Node name")->required();
+  exec_cmd->add_option("command", command, "Command and arguments, after '--'")->required();
+  CLI::App* check_cmd = node->add_subcommand("check", "Ask the network's plugins to verify the node (CNI CHECK)");
+  check_cmd->add_option("name", name, "Node name")->required();
+  CLI::App* delete_cmd = node->add_subcommand("delete", "Stop a node and remove its network, cgroup and state "
+                                                        "(succeeds when already gone)");
+  delete_cmd->add_option("name", name, "Node name")->required();
+  delete_cmd->add_flag("--force", force, "Remove the node even when CNI DEL fails");
+  CLI::App* gc_cmd = app.add_subcommand("gc", "Delete nodes whose process is gone, then CNI GC their networks");
+
+  CLI11_PARSE(app, argc, argv);
+  Context ctx(globals);
+  if (create_cmd->parsed()) return node_create(ctx, create);
+  if (list_cmd->parsed()) return node_list(ctx, json);
+  if (show_cmd->parsed()) return node_show(ctx, name);
+  if (exec_cmd->parsed()) return node_exec(ctx, name, command);
+  if (check_cmd->parsed()) return node_check(ctx, name);
+  if (delete_cmd->parsed()) return node_delete(ctx, name, force);
+  if (gc_cmd->parsed()) return gc(ctx);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const nexus::cni::Error& e) {
+    std::fprintf(stderr, "nexus: error: %s\n", e.what());
+    if (!e.details().empty()) std::fprintf(stderr, "  %s\n", e.details().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nexus: error: %s\n", e.what());
+  }
+  return 1;
+}

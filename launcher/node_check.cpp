@@ -1,0 +1,26 @@
+// nexus node check: CNI CHECK of the node's attachment.
+#include <cstdio>
+
+#include "launcher/commands.h"
+#include "launcher/node_support.h"
+#include "shared/cni/error.h"
+
+namespace nexus::launcher {
+
+int node_check(const Context& ctx, const std::string& name) {
+  runtime::FileLock lock = ctx.store().lock_exclusive();
+  runtime::NodeRecord node = get_node(ctx, name);
+  if (node_status(node) == "stopped")
+    throw cni::Error(cni::Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
+                     "remove it with: nexus node delete " + name + " (or clean all such nodes: nexus gc)");
+  runtime::NetworkConfigList list = node_network(ctx, node);
+  if (list.disable_check) {
+    std::printf("node %s: network %s sets disableCheck, nothing checked\n", name.c_str(), list.name.c_str());
+    return 0;
+  }
+  ctx.cni().check(list, runtime_conf(node));
+  std::printf("node %s: network %s ok\n", name.c_str(), list.name.c_str());
+  return 0;
+}
+
+}  // namespace nexus::launcher

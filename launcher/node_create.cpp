@@ -1,0 +1,176 @@
+// nexus node create: cgroup, process in new namespaces, netns pin, CNI ADD, hosts/resolv.conf, then "go".
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "launcher/commands.h"
+#include "launcher/node_support.h"
+#include "shared/cni/error.h"
+#include "shared/runtime/cgroup.h"
+#include "shared/runtime/namespaces.h"
+#include "shared/runtime/node_files.h"
+#include "shared/runtime/node_process.h"
+#include "shared/runtime/process.h"
+
+namespace nexus::launcher {
+using runtime::NodeRecord;
+
+namespace {
+
+cni::Error bad_option(const std::string& msg, const std::string& hint) {
+  return cni::Error(cni::Code::InvalidConfig, msg, hint);
+}
+
+bool valid_ip(const std::string& text) {
+  const std::string addr = runtime::strip_prefix(text);
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, addr.c_str(), buf) == 1 || ::inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+}
+
+void validate(const CreateOptions& o) {
+  if (!runtime::valid_node_name(o.name))
+    throw bad_option("invalid node name '" + o.name + "'",
+                     "use 1 to 63 lowercase letters, digits and '-', not starting or ending with '-' (e.g. node-001)");
+  if (o.memory_mib == 0 || o.memory_mib < -1)
+    throw bad_option("invalid --mem " + std::to_string(o.memory_mib), "give the memory limit in MiB, at least 1");
+  if (o.cpu_shares != -1 && (o.cpu_shares < 2 || o.cpu_shares > 262144))
+    throw bad_option("invalid --cpu " + std::to_string(o.cpu_shares),
+                     "give CPU shares between 2 and 262144 (1024 is the default weight of a process)");
+  if (!o.ip.empty() && !valid_ip(o.ip))
+    throw bad_option("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
+  if (!runtime::valid_network_name(o.network))
+    throw bad_option("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
+  struct stat st {};
+  if (!o.rootfs.empty() && (o.rootfs.front() != '/' || ::stat(o.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+    throw bad_option("invalid --rootfs '" + o.rootfs + "'", "give the absolute path of an existing directory");
+}
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runtime::NetworkConfigList& list) {
+  NodeRecord node;
+  node.name = o.name;
+  node.network = list.name;
+  node.network_config = list.bytes;
+  node.container_id = o.name;
+  node.netns_path = ctx.options().netns_dir + "/" + o.name;
+  node.memory_mib = o.memory_mib > 0 ? static_cast<uint64_t>(o.memory_mib) : 0;
+  node.cpu_shares = o.cpu_shares > 0 ? static_cast<uint64_t>(o.cpu_shares) : 0;
+  node.rootfs = o.rootfs;
+  node.command = o.command;
+  node.created = now_utc();
+  if (!o.ip.empty()) {
+    // CNI_ARGS for plugins of the host-local lineage, runtimeConfig "ips" for those that declare the capability.
+    node.cni_args = {{"IgnoreUnknown", "1"}, {"IP", runtime::strip_prefix(o.ip)}};
+    node.capability_args["ips"] = nlohmann::json::array({o.ip});
+  }
+  return node;
+}
+
+std::unique_ptr<runtime::Cgroup> create_cgroup(const Context& ctx, NodeRecord& node) {
+  const auto version = runtime::detect_cgroup_version(ctx.options().cgroup_root);
+  auto cgroup = runtime::open_cgroup(version, ctx.options().cgroup_root, ctx.options().cgroup_parent, node.name);
+  node.cgroup_version = version == runtime::CgroupVersion::V2 ? "v2" : "v1";
+  node.cgroup_root = ctx.options().cgroup_root;
+  node.cgroup_parent = ctx.options().cgroup_parent;
+  cgroup->create({node.memory_mib * 1024 * 1024, node.cpu_shares});
+  node.cgroup_paths = cgroup->paths();
+  ctx.store().save(node);
+  return cgroup;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+pid_t start_process(const Context& ctx, NodeRecord& node, runtime::SyncPipe& sync) {
+  const std::string dir = ctx.store().node_dir(node.name);
+  runtime::write_in_place(dir + "/hosts", runtime::render_hosts(node.name, {}));
+  runtime::write_in_place(dir + "/resolv.conf", "");
+  runtime::NodeProcessSpec spec{node.name,          dir + "/hosts",  dir + "/resolv.conf", ctx.options().netns_dir,
+                                node.rootfs,        dir + "/log",    node.command};
+  node.pid = runtime::spawn_node_process(spec, sync);
+  node.start_time = runtime::process_start_time(node.pid).value_or(0);
+  ctx.store().save(node);
+  return node.pid;
+}
+
+void attach_network(const Context& ctx, NodeRecord& node, const runtime::NetworkConfigList& list) {
+  runtime::ensure_netns_dir(ctx.options().netns_dir);
+  runtime::pin_netns(node.pid, node.netns_path);
+  runtime::CniRuntime cni = ctx.cni();
+  nlohmann::json result = cni.add(list, runtime_conf(node));
+  node.addresses = runtime::result_addresses(result);
+  ctx.store().save(node);
+  const std::string dir = ctx.store().node_dir(node.name);
+  runtime::write_in_place(dir + "/resolv.conf",
+                          runtime::render_resolv_conf(result.value("dns", nlohmann::json::object()),
+                                                      read_text("/etc/resolv.conf")));
+  refresh_hosts(ctx, node.network);
+}
+
+void build_node(const Context& ctx, NodeRecord& node, const runtime::NetworkConfigList& list) {
+  ctx.store().save(node);
+  auto cgroup = create_cgroup(ctx, node);
+  runtime::SyncPipe sync = runtime::SyncPipe::create();
+  start_process(ctx, node, sync);
+  cgroup->add_process(node.pid);
+  attach_network(ctx, node, list);
+  sync.release_child();
+  if (std::string error = sync.wait_child_started(); !error.empty())
+    throw cni::Error(cni::Code::Internal, "the node's process failed to start: " + error,
+                     "its log is " + ctx.store().node_dir(node.name) + "/log");
+  node.state = "running";
+  ctx.store().save(node);
+}
+
+void roll_back(const Context& ctx, const NodeRecord& node) {
+  try {
+    for (const std::string& warning : teardown_node(ctx, node, true))
+      std::fprintf(stderr, "nexus: rollback: %s\n", warning.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nexus: rollback incomplete: %s; run 'nexus gc' to finish it\n", e.what());
+  }
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out.empty() ? "no address" : out;
+}
+
+}  // namespace
+
+int node_create(const Context& ctx, const CreateOptions& o) {
+  validate(o);
+  runtime::FileLock lock = ctx.store().lock_exclusive();
+  runtime::NetworkConfigList list = runtime::load_network(o.network, ctx.conf_dirs());
+  ctx.store().create_node_dir(o.name);
+  NodeRecord node = initial_record(ctx, o, list);
+  try {
+    build_node(ctx, node, list);
+  } catch (const std::exception& e) {
+    roll_back(ctx, node);
+    const auto* error = dynamic_cast<const cni::Error*>(&e);
+    std::string details = error && !error->details().empty() ? error->details() + "\n" : "";
+    throw cni::Error(error ? error->code() : cni::Code::Internal, "cannot create node '" + o.name + "': " + e.what(),
+                     details + "everything created so far was removed; fix the cause above and run the command again");
+  }
+  std::printf("node %s created: pid %d, %s on network %s\n", node.name.c_str(), node.pid,
+              join(node.addresses).c_str(), node.network.c_str());
+  return 0;
+}
+
+}  // namespace nexus::launcher

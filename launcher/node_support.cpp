@@ -1,0 +1,98 @@
+#include "launcher/node_support.h"
+
+#include <cstdio>
+
+#include "shared/cni/error.h"
+#include "shared/runtime/cgroup.h"
+#include "shared/runtime/namespaces.h"
+#include "shared/runtime/node_files.h"
+#include "shared/runtime/process.h"
+
+namespace nexus::launcher {
+using runtime::NodeRecord;
+
+NodeRecord get_node(const Context& ctx, const std::string& name) {
+  if (auto node = ctx.store().find(name)) return *node;
+  throw cni::Error(cni::Code::UnknownContainer, "no node named '" + name + "'",
+                   "see the existing nodes with: nexus node list");
+}
+
+std::string node_status(const NodeRecord& node) {
+  if (!runtime::process_alive(node.pid, node.start_time)) return "stopped";
+  return node.state;
+}
+
+runtime::RuntimeConf runtime_conf(const NodeRecord& node) {
+  runtime::RuntimeConf rt;
+  rt.container_id = node.container_id;
+  rt.netns = node.netns_path;
+  rt.ifname = node.ifname;
+  rt.args = node.cni_args;
+  rt.capability_args = node.capability_args;
+  return rt;
+}
+
+runtime::NetworkConfigList node_network(const Context& ctx, const NodeRecord& node) {
+  if (!node.network_config.empty()) return runtime::parse_conflist(node.network_config, "node " + node.name);
+  runtime::CniRuntime cni = ctx.cni();
+  if (auto cached = cni.cached(node.network, runtime_conf(node)); cached && !cached->config.empty())
+    return runtime::parse_conflist(cached->config, "cache of node " + node.name);
+  return runtime::load_network(node.network, ctx.conf_dirs());
+}
+
+namespace {
+
+void remove_cgroup(const NodeRecord& node) {
+  if (node.cgroup_root.empty()) return;
+  auto version = node.cgroup_version == "v2" ? runtime::CgroupVersion::V2 : runtime::CgroupVersion::V1;
+  runtime::open_cgroup(version, node.cgroup_root, node.cgroup_parent, node.name)->remove();
+}
+
+void cni_del(const Context& ctx, const NodeRecord& node) {
+  runtime::CniRuntime cni = ctx.cni();
+  cni.del(node_network(ctx, node), runtime_conf(node));
+}
+
+}  // namespace
+
+std::vector<std::string> teardown_node(const Context& ctx, const NodeRecord& node, bool force) {
+  std::vector<std::string> warnings;
+  runtime::stop_process(node.pid, node.start_time, ctx.options().stop_timeout_ms);
+  try {
+    cni_del(ctx, node);
+  } catch (const cni::Error& e) {
+    std::string msg = std::string("CNI DEL failed: ") + e.what() + (e.details().empty() ? "" : " (" + e.details() + ")");
+    if (!force)
+      throw cni::Error(e.code(), "node '" + node.name + "': " + msg,
+                       "the node's process is stopped and its state kept; fix the cause and run 'nexus node delete " +
+                           node.name + "' again, or 'nexus node delete --force " + node.name +
+                           "' to drop it anyway (addresses may stay allocated until 'nexus gc')");
+    warnings.push_back(msg);
+  }
+  if (!node.netns_path.empty()) runtime::unpin_netns(node.netns_path);
+  remove_cgroup(node);
+  ctx.store().remove(node.name);
+  refresh_hosts(ctx, node.network);
+  return warnings;
+}
+
+void refresh_hosts(const Context& ctx, const std::string& network) {
+  std::vector<NodeRecord> nodes;
+  std::vector<runtime::HostEntry> entries;
+  for (NodeRecord& node : ctx.store().list()) {
+    if (node.network != network) continue;
+    runtime::HostEntry entry{node.name, {}};
+    for (const std::string& cidr : node.addresses) entry.addresses.push_back(runtime::strip_prefix(cidr));
+    entries.push_back(std::move(entry));
+    nodes.push_back(std::move(node));
+  }
+  for (const NodeRecord& node : nodes) {
+    try {
+      runtime::write_in_place(ctx.store().node_dir(node.name) + "/hosts", runtime::render_hosts(node.name, entries));
+    } catch (const cni::Error& e) {
+      std::fprintf(stderr, "nexus: warning: cannot update hosts of node %s: %s\n", node.name.c_str(), e.what());
+    }
+  }
+}
+
+}  // namespace nexus::launcher

@@ -1,0 +1,33 @@
+#pragma once
+// The /etc/hosts and /etc/resolv.conf a node sees, and the addresses in a CNI result they are built from.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace nexus::runtime {
+
+/// One name in a hosts file.
+struct HostEntry {
+  std::string name;
+  std::vector<std::string> addresses;  ///< plain addresses, no prefix
+};
+
+/// hosts file of node `self`: loopback lines, then every entry (the node itself included when listed).
+std::string render_hosts(const std::string& self, const std::vector<HostEntry>& entries);
+
+/// resolv.conf from the result's `dns` (nameservers, domain, search, options); without nameservers there, the
+/// host's non-loopback nameservers from `host_resolv_conf` (a loopback resolver is unreachable from a node).
+std::string render_resolv_conf(const nlohmann::json& dns, const std::string& host_resolv_conf);
+
+/// The container-side addresses ("10.0.42.2/24") of a CNI result (0.3.0 and later): the `ips` whose interface
+/// has a sandbox, or every ip when the result names no interfaces.
+std::vector<std::string> result_addresses(const nlohmann::json& result);
+
+/// "10.0.42.2/24" -> "10.0.42.2".
+std::string strip_prefix(const std::string& cidr);
+
+/// Rewrites `path` keeping its inode (truncate + write), so a bind mount of it sees the new content; creates it
+/// when missing.
+void write_in_place(const std::string& path, const std::string& content);
+
+}  // namespace nexus::runtime

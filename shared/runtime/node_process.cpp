@@ -1,0 +1,96 @@
+#include "shared/runtime/node_process.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include "shared/cni/error.h"
+#include "shared/runtime/init.h"
+#include "shared/runtime/mounts.h"
+#include "shared/runtime/namespaces.h"
+#include "shared/util/unique_fd.h"
+
+namespace nexus::runtime {
+namespace {
+
+constexpr int kGoFd = 3;
+constexpr int kReportFd = 4;
+
+// The child is a copy of the launcher: drop every inherited fd (the state lock above all, or the lock would be
+// held for the node's lifetime) and detach from the caller's terminal.
+void isolate_fds(SyncPipe& sync, const std::string& log_file) {
+  sync.close_parent_ends();
+  sync.move_child_ends(kGoFd, kReportFd);
+  ::syscall(SYS_close_range, kReportFd + 1, ~0U, 0);
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (null_fd < 0 || log_fd < 0) throw cni::sys_error("open node stdio", errno);
+  ::dup2(null_fd, 0);
+  ::dup2(log_fd, 1);
+  ::dup2(log_fd, 2);
+  ::close(null_fd);
+  ::close(log_fd);
+  ::setsid();
+}
+
+// Plugins configure the node's interface, but not every chain raises loopback (the reference bridge does not);
+// a node whose 127.0.0.1 does not answer surprises everyone.
+void bring_up_loopback() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) throw cni::sys_error("open socket for loopback", errno);
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) throw cni::sys_error("read flags of lo", errno);
+  if (req.ifr_flags & IFF_UP) return;
+  req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw cni::sys_error("bring lo up", errno);
+}
+
+void set_up_node(const NodeProcessSpec& spec) {
+  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) throw cni::sys_error("set hostname", errno);
+  bring_up_loopback();
+  make_mounts_private_to_node();
+  detach_mount(spec.netns_dir);
+  const std::string etc = spec.rootfs.empty() ? "/etc" : spec.rootfs + "/etc";
+  bind_file(spec.hosts_file, etc + "/hosts");
+  bind_file(spec.resolv_file, etc + "/resolv.conf");
+  if (!spec.rootfs.empty()) pivot_into(spec.rootfs);
+  mount_proc();
+  if (::chdir("/") != 0) throw cni::sys_error("chdir /", errno);
+  ::prctl(PR_SET_NAME, "nexus-init", 0, 0, 0);
+}
+
+[[noreturn]] void node_main(const NodeProcessSpec& spec, SyncPipe& sync) {
+  try {
+    isolate_fds(sync, spec.log_file);
+    if (!sync.wait_for_parent()) ::_exit(1);  // the parent failed and rolls back; nothing to report
+    set_up_node(spec);
+    ::_exit(run_node_init(spec.command, sync.report_fd()));
+  } catch (const cni::Error& e) {
+    sync.report_error(std::string(e.what()) + (e.details().empty() ? "" : " (" + e.details() + ")"));
+  } catch (const std::exception& e) {
+    sync.report_error(e.what());
+  } catch (...) {
+    sync.report_error("node setup failed");
+  }
+  ::_exit(1);
+}
+
+}  // namespace
+
+pid_t spawn_node_process(const NodeProcessSpec& spec, SyncPipe& sync) {
+  pid_t pid = clone_into_namespaces(node_namespace_flags());
+  if (pid == 0) node_main(spec, sync);  // never returns: no destructor of the parent's frames runs twice
+  sync.close_child_ends();
+  return pid;
+}
+
+}  // namespace nexus::runtime

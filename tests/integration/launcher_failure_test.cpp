@@ -1,0 +1,92 @@
+// Every way `nexus node create` can fail says why and leaves nothing behind.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "tests/integration/launcher_fixture.h"
+#include "tests/testutil/root.h"
+
+using namespace nexus::launcher_test;
+namespace fs = std::filesystem;
+using nexus::testutil::list_dir;
+
+namespace {
+
+// Everything a node can leave behind, to compare before and after a failed create.
+struct Footprint {
+  std::vector<std::string> nodes, leases, veths, pins, cgroups, cache;
+  bool operator==(const Footprint&) const = default;
+};
+
+Footprint footprint(const LauncherWorld& w) {
+  return {list_dir(w.state_dir() + "/nodes"), w.leases(), w.veths(), list_dir(w.netns_dir()), w.node_cgroups(),
+          list_dir(w.path() + "/cache/results")};
+}
+
+void expect_clean_failure(const LauncherWorld& w, const std::vector<std::string>& args, const std::string& message) {
+  const Footprint before = footprint(w);
+  std::vector<std::string> all{"node", "create"};
+  all.insert(all.end(), args.begin(), args.end());
+  CommandResult r = w.nexus(all);
+  CAPTURE(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find(message) != std::string::npos);
+  CHECK(r.out.empty());
+  const Footprint after = footprint(w);
+  CHECK(after.nodes == before.nodes);
+  CHECK(after.leases == before.leases);
+  CHECK(after.veths == before.veths);
+  CHECK(after.pins == before.pins);
+  CHECK(after.cgroups == before.cgroups);
+  CHECK(after.cache == before.cache);
+}
+
+const char* kFailingPlugin = R"(#!/bin/sh
+cat >/dev/null
+case "$CNI_COMMAND" in
+VERSION) echo '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;;
+ADD) echo '{"cniVersion":"1.0.0","code":11,"msg":"injected failure","details":"from the test"}'; exit 1 ;;
+esac
+exit 0
+)";
+
+}  // namespace
+
+TEST_CASE("create fails cleanly: taken name, bad name, bad limits, bad address, unknown network" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  REQUIRE(w.nexus({"node", "create", "taken", "--net", "ittest"}).exit_code == 0);
+  expect_clean_failure(w, {"taken", "--net", "ittest"}, "node 'taken' already exists");
+  expect_clean_failure(w, {"Bad_Name", "--net", "ittest"}, "invalid node name 'Bad_Name'");
+  expect_clean_failure(w, {"a", "--net", "ittest", "--mem", "0"}, "invalid --mem 0");
+  expect_clean_failure(w, {"a", "--net", "ittest", "--cpu", "1"}, "invalid --cpu 1");
+  expect_clean_failure(w, {"a", "--net", "ittest", "--ip", "nonsense"}, "invalid --ip 'nonsense'");
+  expect_clean_failure(w, {"a", "--net", "ittest", "--ip", "10.9.9.9"}, "10.9.9.9");
+  expect_clean_failure(w, {"a", "--net", "nothere"}, "no network configuration named 'nothere'");
+  expect_clean_failure(w, {"a", "--net", "ittest", "--rootfs", "/no/such/dir"}, "invalid --rootfs");
+  // The first node is unharmed by all of that.
+  CHECK(w.nexus({"node", "exec", "taken", "--", "ping", "-c1", "-W2", kSubnet + ".1"}).exit_code == 0);
+}
+
+TEST_CASE("a failing plugin in the chain rolls back the plugins before it" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  w.write_plugin("failer", kFailingPlugin);
+  nlohmann::json conf = w.reference_plugins(false);
+  conf["plugins"].push_back({{"type", "failer"}});
+  w.write_conflist("ittest", conf);
+  expect_clean_failure(w, {"f1", "--net", "ittest"}, "plugin failer ADD failed: injected failure");
+  // The bridge ran (host-local reserved an address: its round-robin cursor moved) and was undone.
+  CHECK(nexus::testutil::read_file(w.lease_dir() + "/last_reserved_ip.0") == kSubnet + ".2");
+  w.write_conflist("ittest", w.reference_plugins(false));
+  REQUIRE(w.nexus({"node", "create", "f2", "--net", "ittest"}).exit_code == 0);
+  CHECK(w.leases().size() == 1);
+}
+
+TEST_CASE("a plugin missing from CNI_PATH is a clear error" * doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  nlohmann::json conf = w.reference_plugins(false);
+  conf["plugins"].push_back({{"type", "no-such-plugin"}});
+  w.write_conflist("ittest", conf);
+  expect_clean_failure(w, {"m1", "--net", "ittest"}, "no-such-plugin");
+}

@@ -1,0 +1,175 @@
+// nexus node lifecycle as root, with the reference bridge + host-local, isolated by LauncherWorld.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <filesystem>
+
+#include "tests/integration/launcher_fixture.h"
+#include "tests/testutil/root.h"
+
+using namespace nexus::launcher_test;
+using nexus::testutil::read_file;
+namespace fs = std::filesystem;
+
+namespace {
+
+void create(const LauncherWorld& w, const std::vector<std::string>& args) {
+  std::vector<std::string> all{"node", "create"};
+  all.insert(all.end(), args.begin(), args.end());
+  CommandResult r = w.nexus(all);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+int exec(const LauncherWorld& w, const std::string& node, const std::string& shell, std::string* out = nullptr) {
+  CommandResult r = w.nexus({"node", "exec", node, "--", "sh", "-c", shell});
+  if (out) *out = r.out;
+  return r.exit_code;
+}
+
+}  // namespace
+
+TEST_CASE("three nodes reach each other by name and the gateway; hosts follow nodes coming and going" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  for (const char* name : {"n1", "n2", "n3"}) create(w, {name, "--net", "ittest"});
+  for (const char* from : {"n1", "n2", "n3"}) {
+    for (const std::string& target : {std::string("n1"), std::string("n2"), std::string("n3"), kSubnet + ".1"}) {
+      CAPTURE(from);
+      CAPTURE(target);
+      CHECK(exec(w, from, "ping -c1 -W2 " + target + " >/dev/null") == 0);
+    }
+  }
+  // The test's host reaches a node too.
+  CHECK(nexus::testutil::run_shell("ping -c1 -W2 " + kSubnet + ".2 >/dev/null").exit_code == 0);
+  std::string hosts;
+  exec(w, "n1", "cat /etc/hosts", &hosts);
+  CHECK(hosts.find("\tn3\n") != std::string::npos);
+  REQUIRE(w.nexus({"node", "delete", "n3"}).exit_code == 0);
+  exec(w, "n1", "cat /etc/hosts", &hosts);
+  CHECK(hosts.find("\tn3\n") == std::string::npos);
+  CHECK(exec(w, "n1", "ping -c1 -W1 n3 >/dev/null 2>&1") != 0);
+  // The host's own /etc/hosts is untouched: the file is bind-mounted into the node's mount namespace only.
+  CHECK(read_file("/etc/hosts").find("\tn1\n") == std::string::npos);
+}
+
+TEST_CASE("limits appear in the node's cgroup and the process is in it" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  create(w, {"lim", "--net", "ittest", "--mem", "64", "--cpu", "512"});
+  auto node = w.show("lim");
+  REQUIRE(node.is_object());
+  const std::string pid = std::to_string(node["pid"].get<int>());
+  auto paths = node["cgroupPaths"].get<std::vector<std::string>>();
+  if (node["cgroupVersion"] == "v2") {
+    CHECK(read_file(paths[0] + "/memory.max") == "67108864\n");
+    CHECK(read_file(paths[0] + "/cpu.weight") == "20\n");
+  } else {
+    REQUIRE(paths.size() == 2);
+    CHECK(read_file(paths[0] + "/memory.limit_in_bytes") == "67108864\n");
+    CHECK(read_file(paths[1] + "/cpu.shares") == "512\n");
+  }
+  for (const std::string& dir : paths) CHECK(read_file(dir + "/cgroup.procs").find(pid + "\n") != std::string::npos);
+  // exec joins the cgroup too: the command sees it in /proc/self/cgroup.
+  std::string cgroups;
+  exec(w, "lim", "cat /proc/self/cgroup", &cgroups);
+  CHECK(cgroups.find(w.cgroup_parent() + "/lim") != std::string::npos);
+  CommandResult list = w.nexus({"node", "list"});
+  CHECK(list.out.find("64MiB") != std::string::npos);
+  CHECK(list.out.find("512") != std::string::npos);
+}
+
+TEST_CASE("exec returns the command's status and runs in the node's namespaces" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  create(w, {"ex1", "--net", "ittest", "--ip", kSubnet + ".77"});
+  CHECK(exec(w, "ex1", "exit 42") == 42);
+  CHECK(exec(w, "ex1", "true") == 0);
+  std::string out;
+  exec(w, "ex1", "hostname; ip -o -4 addr show eth0; cat /proc/1/comm; ls /proc | grep -c '^[0-9]'", &out);
+  CHECK(out.find("ex1\n") == 0);
+  CHECK(out.find(kSubnet + ".77/24") != std::string::npos);
+  CHECK(out.find("nexus-init\n") != std::string::npos);
+  CHECK(w.nexus({"node", "exec", "ex1", "--", "/nonexistent"}).exit_code == 127);
+  CHECK(w.nexus({"node", "check", "ex1"}).exit_code == 0);
+  auto shown = w.show("ex1");
+  CHECK(shown["status"] == "running");
+  CHECK(shown["cniResult"]["ips"][0]["address"] == kSubnet + ".77/24");
+  CHECK(w.nexus({"node", "exec", "nosuch", "--", "true"}).exit_code != 0);
+}
+
+TEST_CASE("a node runs a given command as a child of its init" * doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  create(w, {"cmd1", "--net", "ittest", "--", "sleep", "1000"});
+  std::string out;
+  exec(w, "cmd1", "cat /proc/2/cmdline | tr '\\0' ' '", &out);
+  CHECK(out == "sleep 1000 ");
+  CommandResult bad = w.nexus({"node", "create", "cmd2", "--net", "ittest", "--", "/no/such/program"});
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("cannot run '/no/such/program'") != std::string::npos);
+  CHECK_FALSE(fs::exists(w.state_dir() + "/nodes/cmd2"));
+  CHECK(w.leases().size() == 1);
+}
+
+TEST_CASE("delete releases the lease and leaves no veth, netns pin, cgroup, cache or state; twice is fine" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  create(w, {"d1", "--net", "ittest", "--mem", "32"});
+  CHECK(w.leases().size() == 1);
+  CHECK(w.veths().size() == 1);
+  CHECK(fs::exists(w.netns_dir() + "/d1"));
+  CHECK(w.node_cgroups() == std::vector<std::string>{"d1"});
+  CHECK(nexus::testutil::list_dir(w.path() + "/cache/results") == std::vector<std::string>{"ittest-d1-eth0"});
+  CommandResult del = w.nexus({"node", "delete", "d1"});
+  INFO(del.err);
+  CHECK(del.exit_code == 0);
+  CHECK(w.leases().empty());
+  CHECK(w.veths().empty());
+  CHECK_FALSE(fs::exists(w.netns_dir() + "/d1"));
+  CHECK(w.node_cgroups().empty());
+  CHECK(nexus::testutil::list_dir(w.path() + "/cache/results").empty());
+  CHECK(nexus::testutil::list_dir(w.state_dir() + "/nodes").empty());
+  CHECK(w.nexus({"node", "delete", "d1"}).exit_code == 0);
+}
+
+TEST_CASE("a node whose process was killed is cleaned by gc; delete also works on it" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  create(w, {"k1", "--net", "ittest"});
+  create(w, {"k2", "--net", "ittest"});
+  create(w, {"keep", "--net", "ittest"});
+  for (const char* name : {"k1", "k2"}) ::kill(w.show(name)["pid"].get<int>(), SIGKILL);
+  ::usleep(100'000);
+  CHECK(w.show("k1")["status"] == "stopped");
+  CHECK(w.nexus({"node", "list"}).out.find("stopped") != std::string::npos);
+  CHECK(w.nexus({"node", "delete", "k2"}).exit_code == 0);  // works when the process already died
+  CommandResult gc = w.nexus({"gc"});
+  INFO(gc.err);
+  CHECK(gc.exit_code == 0);
+  CHECK(gc.out.find("k1") != std::string::npos);
+  CHECK(nexus::testutil::list_dir(w.state_dir() + "/nodes") == std::vector<std::string>{"keep"});
+  CHECK(w.leases().size() == 1);
+  CHECK(w.veths().size() == 1);
+  CHECK(nexus::testutil::list_dir(w.netns_dir()) == std::vector<std::string>{"keep"});
+  CHECK(w.node_cgroups() == std::vector<std::string>{"keep"});
+  CHECK(exec(w, "keep", "true") == 0);
+}
+
+TEST_CASE("--rootfs pivots into the directory with a fresh /proc" * doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  const std::string rootfs = w.path() + "/rootfs";
+  fs::create_directories(rootfs + "/bin");
+  fs::create_directories(rootfs + "/etc");
+  fs::copy_file("/bin/busybox", rootfs + "/bin/busybox");
+  fs::create_symlink("busybox", rootfs + "/bin/sh");
+  std::ofstream(rootfs + "/marker") << "inside\n";
+  create(w, {"rf1", "--net", "ittest", "--rootfs", rootfs});
+  CommandResult r = w.nexus({"node", "exec", "rf1", "--", "/bin/busybox", "sh", "-c",
+                             "cat /marker; /bin/busybox cat /etc/hosts; /bin/busybox ls /proc | /bin/busybox grep -c '^[0-9]'"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("inside\n") == 0);
+  CHECK(r.out.find("\trf1\n") != std::string::npos);
+  CHECK(w.nexus({"node", "delete", "rf1"}).exit_code == 0);
+  CHECK(w.leases().empty());
+}
