@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/cni/error.h"
+#include "shared/util/fnv1a.h"
 
 namespace nexus::nat {
 namespace {
@@ -52,15 +53,6 @@ void create_network_chain(Nft& nft, const std::string& chain, const std::vector<
                        join_networks(subnets, AF_INET, "224.0.0.0/4") + " } return\n" + "add rule " + c +
                        " ip6 daddr { " + join_networks(subnets, AF_INET6, "ff00::/8") + " } return\n" + "add rule " +
                        c + " masquerade\n");
-}
-
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across builds, so DEL after an upgrade finds it
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
 }
 
 std::string hex(uint64_t value, int digits) {

@@ -8,6 +8,7 @@
 
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
+#include "shared/util/fnv1a.h"
 
 namespace nexus::net {
 namespace {
@@ -64,11 +65,7 @@ Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOp
 }
 
 std::array<unsigned char, 6> bridge_mac(const std::string& name) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across builds and machines, unlike std::hash
-  for (const unsigned char c : name) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
+  const uint64_t hash = fnv1a(name);
   std::array<unsigned char, 6> mac{};
   for (size_t i = 0; i < mac.size(); ++i) mac[i] = static_cast<unsigned char>(hash >> (8 * i));
   mac[0] = static_cast<unsigned char>((mac[0] & 0xfc) | 0x02);  // locally administered, unicast
