@@ -44,6 +44,7 @@ CLI::App* add_create(CLI::App& node, CreateOptions& o) {
 int run(int argc, char** argv) {
   CLI::App app{"nexus: networked nodes with memory and CPU limits, on CNI plugins"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options are accepted after the subcommand too (set before subcommands inherit it)
   GlobalOptions globals;
   add_global_options(app, globals);
 

@@ -9,6 +9,7 @@
 
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
+#include "launcher/signal_block.h"
 #include "shared/cni/error.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
@@ -159,6 +160,7 @@ int node_create(const Context& ctx, const CreateOptions& o) {
   runtime::NetworkConfigList list = runtime::load_network(o.network, ctx.conf_dirs());
   ctx.store().create_node_dir(o.name);
   NodeRecord node = initial_record(ctx, o, list);
+  SignalBlock defer_interrupts;
   try {
     build_node(ctx, node, list);
   } catch (const std::exception& e) {
