@@ -1,5 +1,6 @@
 // The (containerID, ifname) -> addresses index of LeaseStore; see lease_store.h for its rules.
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,18 +52,35 @@ std::vector<IpAddress> LeaseStore::indexed(const Attachment& who) const {
 
 void LeaseStore::set_indexed(const Attachment& who, const std::vector<IpAddress>& addresses) {
   const std::string name = index_name(who);
-  if (addresses.empty()) return remove_at(idx_.get(), name);
+  if (addresses.empty()) return retire(idx_.get(), name);
   std::string content(kIndexHeader);
   for (const IpAddress& a : addresses) content += a.to_string() + "\n";
-  const std::string temp = new_temp_name();
-  write_new_file_at(tmp_.get(), temp, content);
+  write_index_file(name, content);
+  detail::fault_point("index written");
+}
+
+// Replacing an entry must be atomic (the old one may name live leases): build it under a temp name, then
+// rename. RENAME_EXCHANGE keeps the old inode for the spare pool. A first entry may be written in place:
+// until it is complete, no lease exists that it must name.
+void LeaseStore::write_index_file(const std::string& name, const std::string& content) {
+  std::string temp;
+  UniqueFd fd = take_spare(temp);
+  const bool exists = exists_at(idx_.get(), name);
+  if (!fd && !exists) return write_new_file_at(idx_.get(), name, content);
+  if (fd) {
+    overwrite(fd.get(), content, name);
+  } else {
+    temp = new_temp_name();
+    write_new_file_at(tmp_.get(), temp, content);
+  }
   detail::fault_point("index temp written");
+  if (exists && ::renameat2(tmp_.get(), temp.c_str(), idx_.get(), name.c_str(), RENAME_EXCHANGE) == 0)
+    return retire(tmp_.get(), temp);
   if (::renameat(tmp_.get(), temp.c_str(), idx_.get(), name.c_str()) != 0) {
     const int err = errno;
     remove_at(tmp_.get(), temp);
     throw cni::sys_error("write index '" + name + "'", err);
   }
-  detail::fault_point("index written");
 }
 
 // Only names that are canonical address text are leases (host-local names them so); "lock",
@@ -78,7 +96,7 @@ std::map<IpAddress, Attachment> LeaseStore::scan() const {
 }
 
 void LeaseStore::rebuild_index(const std::map<IpAddress, Attachment>& leases) {
-  for (const std::string& name : list_dir(idx_.get())) remove_at(idx_.get(), name);
+  for (const std::string& name : list_dir(idx_.get())) retire(idx_.get(), name);
   std::map<Attachment, std::vector<IpAddress>> by_holder;
   for (const auto& [address, who] : leases) by_holder[who].push_back(address);
   for (const auto& [who, addresses] : by_holder) {

@@ -57,9 +57,9 @@ void validate_attachment(const Attachment& a) {
   if (!ok) throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_IFNAME \"" + a.ifname + "\"");
 }
 
-LeaseStore::LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd lock)
+LeaseStore::LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd spare, UniqueFd lock)
     : dir_(std::move(dir)), nexus_(std::move(nexus)), idx_(std::move(idx)), tmp_(std::move(tmp)),
-      lock_fd_(std::move(lock)) {}
+      spare_(std::move(spare)), lock_fd_(std::move(lock)) {}
 
 LeaseStore LeaseStore::open(const std::string& data_dir, const std::string& network) {
   return *open_impl(data_dir, network, true);
@@ -83,8 +83,10 @@ std::optional<LeaseStore> LeaseStore::open_impl(const std::string& data_dir, con
   UniqueFd nexus = open_subdir(dir.get(), ".nexus", true);
   UniqueFd idx = open_subdir(nexus.get(), "idx", true);
   UniqueFd tmp = open_subdir(nexus.get(), "tmp", true);
+  UniqueFd spare = open_subdir(nexus.get(), "spare", true);
   UniqueFd lock = FileLock::open_lock_file(dir.get(), "lock");
-  return LeaseStore(std::move(dir), std::move(nexus), std::move(idx), std::move(tmp), std::move(lock));
+  return LeaseStore(std::move(dir), std::move(nexus), std::move(idx), std::move(tmp), std::move(spare),
+                    std::move(lock));
 }
 
 FileLock LeaseStore::lock() {
@@ -99,7 +101,7 @@ FileLock LeaseStore::lock() {
 
 // Under the lock no temp is in use, so whatever is left was abandoned by a killed process.
 void LeaseStore::remove_stale_temps() {
-  for (const std::string& name : list_dir(tmp_.get())) remove_at(tmp_.get(), name);
+  for (const std::string& name : list_dir(tmp_.get())) retire(tmp_.get(), name);
 }
 
 std::string LeaseStore::new_temp_name() {
@@ -113,11 +115,36 @@ std::optional<Attachment> LeaseStore::holder(const IpAddress& a) const {
   return content ? parse_lease(*content) : std::nullopt;
 }
 
-// The lease appears with its full content or not at all: the content goes to a temp first, and link()
-// publishes it, failing with EEXIST if the address is taken (atomic, unlike rename which would replace).
+// The lease appears with its full content or not at all: the content goes to a file no lease name points
+// at (a recycled inode, an anonymous O_TMPFILE or a named temp) and link() publishes it, failing with
+// EEXIST if the address is taken (atomic, unlike rename which would replace).
 bool LeaseStore::create_lease(const IpAddress& a, const Attachment& who) {
-  const std::string temp = new_temp_name(), name = a.to_string();
-  write_new_file_at(tmp_.get(), temp, lease_content(who));
+  const std::string name = a.to_string(), content = lease_content(who);
+  if (std::optional<bool> linked = link_spare(content, name)) return *linked;
+  if (std::optional<bool> linked = link_anonymous(content, name)) return *linked;
+  return link_named_temp(content, name);
+}
+
+std::optional<bool> LeaseStore::link_spare(std::string_view content, const std::string& name) {
+  std::string temp;
+  const UniqueFd fd = take_spare(temp);
+  if (!fd) return std::nullopt;
+  overwrite(fd.get(), content, name);
+  detail::fault_point("lease temp written");
+  if (::linkat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str(), 0) != 0) {
+    const int err = errno;
+    retire(tmp_.get(), temp);
+    if (err == EEXIST) return false;
+    throw cni::sys_error("create lease '" + name + "'", err);
+  }
+  detail::fault_point("lease linked");
+  remove_at(tmp_.get(), temp);  // the inode lives on under the lease name
+  return true;
+}
+
+bool LeaseStore::link_named_temp(std::string_view content, const std::string& name) {
+  const std::string temp = new_temp_name();
+  write_new_file_at(tmp_.get(), temp, content);
   detail::fault_point("lease temp written");
   if (::linkat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str(), 0) != 0) {
     const int err = errno;
@@ -130,22 +157,44 @@ bool LeaseStore::create_lease(const IpAddress& a, const Attachment& who) {
   return true;
 }
 
-void LeaseStore::remove_lease(const IpAddress& a) { remove_at(dir_.get(), a.to_string()); }
+// nullopt: O_TMPFILE unsupported here, use a named temp. A killed process leaves no trace: the inode
+// vanishes with its last fd. Linking by /proc/self/fd needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would).
+std::optional<bool> LeaseStore::link_anonymous(std::string_view content, const std::string& name) {
+  if (!anonymous_temps_) return std::nullopt;
+  UniqueFd fd(::openat(tmp_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd) {
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) throw cni::sys_error("create lease temp", errno);
+    anonymous_temps_ = false;
+    return std::nullopt;
+  }
+  write_all(fd.get(), content, name);
+  detail::fault_point("lease temp written");
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, proc.c_str(), dir_.get(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+    detail::fault_point("lease linked");
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  if (errno != ENOENT) throw cni::sys_error("create lease '" + name + "'", errno);
+  anonymous_temps_ = false;  // no /proc mounted
+  return std::nullopt;
+}
+
+void LeaseStore::remove_lease(const IpAddress& a) { retire(dir_.get(), a.to_string()); }
 
 std::optional<IpAddress> LeaseStore::last_reserved(std::size_t set) const {
   const auto content = read_file_at(dir_.get(), kLastReservedPrefix + std::to_string(set), 64);
   return content ? IpAddress::parse(trim(*content)) : std::nullopt;
 }
 
+// Written in place, as host-local does: a torn write only costs round robin its starting point once, and
+// an in-place write leaves the directory's mtime (our index marker) alone. overwrite() rather than O_TRUNC
+// keeps the data block instead of freeing and reallocating it.
 void LeaseStore::set_last_reserved(std::size_t set, const IpAddress& a) {
-  const std::string temp = new_temp_name(), name = kLastReservedPrefix + std::to_string(set);
-  write_new_file_at(tmp_.get(), temp, a.to_string());
-  detail::fault_point("last reserved temp written");
-  if (::renameat(tmp_.get(), temp.c_str(), dir_.get(), name.c_str()) != 0) {
-    const int err = errno;
-    remove_at(tmp_.get(), temp);
-    throw cni::sys_error("write '" + name + "'", err);
-  }
+  const std::string name = kLastReservedPrefix + std::to_string(set);
+  UniqueFd fd(::openat(dir_.get(), name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) throw cni::sys_error("write '" + name + "'", errno);
+  overwrite(fd.get(), a.to_string(), name);
 }
 
 }  // namespace nexus::ipam

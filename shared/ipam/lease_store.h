@@ -7,11 +7,20 @@
 //   <dataDir>/<network>/last_reserved_ip.<n>  last address handed out from range set n (round robin)
 // plus nexus-only state that host-local ignores (it parses only file names that are addresses):
 //   <dataDir>/<network>/.nexus/idx/<containerID>@<hex ifname>  index: "# nexus-ipam index v1\n<addr>\n..."
-//   <dataDir>/<network>/.nexus/tmp/                              temps, linked or renamed into place
+//   <dataDir>/<network>/.nexus/tmp/                              named temps, linked or renamed into place
+//                                                                (leases use O_TMPFILE where supported)
+//   <dataDir>/<network>/.nexus/spare/s<N>                        recycled inodes (see spare_inodes.cpp)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
-// matches; a temp may match, and deleting a temp is harmless (temps only live while the lock is held, or
-// are stale leftovers of a killed process).
+// matches; a temp or spare may match, and deleting one is harmless (temps only live while the lock is
+// held or are stale leftovers of a killed process; spares are unused inodes).
+//
+// Crash safety (SIGKILL at any instant): a lease file appears by link() with its full content or not at
+// all; the lock dies with the process; stale temps are recycled at the next lock; a torn index entry or
+// last_reserved_ip only ever precedes the lease it concerns. Durability across power loss is host-local's
+// (no fsync): recent leases may be lost, and the index is as consistent as the file system's write
+// ordering makes it (ext4 data=ordered commits file data before the metadata that follows it). gc()
+// rebuilds the index from the lease files in any case.
 //
 // The index makes allocate/release/lookups cost O(leases of the attachment), not O(leases of the network).
 // It is written ahead (before the lease files) and removed after them; readers verify each lease's
@@ -20,7 +29,8 @@
 // later create/unlink by another program sets a kernel timestamp instead, and the next operation rebuilds
 // the index with one scan. Limits: a program that creates or removes leases and then restores the marker
 // mtime, or edits a lease in place (host-local never does), goes unnoticed; so would a kernel timestamp
-// that happens to carry the marker's nanoseconds (about 1 in 10^9).
+// that happens to carry the marker's nanoseconds (about 1 in 10^9). On a file system without nanosecond
+// timestamps the marker never sticks: every operation rescans (correct, but O(leases) again).
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -67,7 +77,7 @@ class LeaseStore {
   std::optional<Attachment> holder(const IpAddress& a) const;
   /// Atomically creates a's lease with its full content; false when the address is already leased.
   bool create_lease(const IpAddress& a, const Attachment& who);
-  /// Removes a's lease file.
+  /// Removes a's lease file (its inode goes to the spare pool).
   void remove_lease(const IpAddress& a);
   /// Address recorded in last_reserved_ip.<set>, if any.
   std::optional<IpAddress> last_reserved(std::size_t set) const;
@@ -86,15 +96,23 @@ class LeaseStore {
   void mark_index_current();
 
  private:
-  LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd lock);
+  LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd spare, UniqueFd lock);
   static std::optional<LeaseStore> open_impl(const std::string& data_dir, const std::string& network, bool create);
   std::string new_temp_name();
+  std::optional<bool> link_anonymous(std::string_view content, const std::string& name);
+  std::optional<bool> link_spare(std::string_view content, const std::string& name);
+  bool link_named_temp(std::string_view content, const std::string& name);
+  UniqueFd take_spare(std::string& temp);
+  void retire(int dir, const std::string& name);
+  static void overwrite(int fd, std::string_view content, const std::string& what);
+  void write_index_file(const std::string& name, const std::string& content);
   void remove_stale_temps();
   bool index_is_current() const;
 
-  UniqueFd dir_, nexus_, idx_, tmp_, lock_fd_;
+  UniqueFd dir_, nexus_, idx_, tmp_, spare_, lock_fd_;
   std::chrono::milliseconds lock_timeout_{10000};
   unsigned temp_seq_ = 0;
+  bool anonymous_temps_ = true;
 };
 
 namespace testing {

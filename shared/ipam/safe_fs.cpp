@@ -47,7 +47,8 @@ UniqueFd open_data_dir(const std::string& path, bool create) {
   if (create) make_dirs(path);
   UniqueFd fd(::open(path.c_str(), kDirFlags));
   if (!fd && errno == ENOENT && !create) return fd;
-  if (!fd && errno == ELOOP) throw cni::Error(cni::Code::InvalidConfig, "invalid dataDir \"" + path + "\": is a symlink");
+  if (!fd && (errno == ELOOP || errno == ENOTDIR))
+    throw cni::Error(cni::Code::InvalidConfig, "invalid dataDir \"" + path + "\": not a directory (symlinks are refused)");
   if (!fd) throw cni::sys_error("open data directory '" + path + "'", errno);
   return fd;
 }
@@ -89,11 +90,15 @@ bool exists_at(int dir, const std::string& name) {
 void write_new_file_at(int dir, const std::string& name, std::string_view content) {
   UniqueFd fd(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) throw cni::sys_error("create '" + name + "'", errno);
+  write_all(fd.get(), content, name);
+}
+
+void write_all(int fd, std::string_view content, const std::string& what) {
   std::size_t done = 0;
   while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw cni::sys_error("write '" + name + "'", errno);
+    if (n < 0) throw cni::sys_error("write '" + what + "'", errno);
     done += static_cast<std::size_t>(n);
   }
 }

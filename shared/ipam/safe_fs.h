@@ -26,6 +26,8 @@ std::optional<std::string> read_file_at(int dir, const std::string& name, std::s
 bool exists_at(int dir, const std::string& name);
 /// Writes `content` to a new 0600 file `name` under `dir` (O_EXCL, no symlink follow). Throws on failure.
 void write_new_file_at(int dir, const std::string& name, std::string_view content);
+/// Writes all of `content` to `fd`; `what` names the file in the error.
+void write_all(int fd, std::string_view content, const std::string& what);
 /// Removes `name` under `dir`; a missing file is fine. Throws on other failures.
 void remove_at(int dir, const std::string& name);
 /// Names of the entries of `dir` except "." and "..".

@@ -111,6 +111,18 @@ void collect_elements(const nlohmann::json& reply, const std::string& chain_pref
   }
 }
 
+// JSON output for a scope: list commands are parsed, everything else keeps nft's text errors.
+class JsonOutput {
+ public:
+  explicit JsonOutput(Nft& nft) : nft_(nft) { nft_.set_json(true); }
+  ~JsonOutput() { nft_.set_json(false); }
+  JsonOutput(const JsonOutput&) = delete;
+  JsonOutput& operator=(const JsonOutput&) = delete;
+
+ private:
+  Nft& nft_;
+};
+
 }  // namespace
 
 std::string network_chain(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
@@ -157,18 +169,16 @@ void remove_masquerade(const std::string& network, const std::vector<IpPrefix>& 
 std::vector<IpPrefix> list_masqueraded(Nft& nft, const std::string& network) {
   const std::string chain_prefix = network_chain(network) + "_";
   std::vector<IpPrefix> out;
-  nft.set_json(true);
+  const JsonOutput json(nft);
   for (const char* map : {"masq_v4", "masq_v6"}) {
     std::string output, error;
     if (!nft.try_run(std::string("list map ") + kTable + " " + map, &error, &output)) continue;  // no table yet
     try {
       collect_elements(nlohmann::json::parse(output), chain_prefix, out);
     } catch (const nlohmann::json::exception& e) {
-      nft.set_json(false);
       throw cni::Error(cni::Code::Internal, std::string("parse nft output for map ") + map + ": " + e.what());
     }
   }
-  nft.set_json(false);
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,19 +57,30 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return out;
 }
 
-[[noreturn]] void exec_child(Pipe& in, Pipe& out, Pipe& err, char** argv, char** envp, int netns_fd) {
+void child_message(const char* msg) { (void)!::write(2, msg, std::strlen(msg)); }
+
+// What `ip netns exec` does: sysfs shows the netns of whoever mounted it, so a child in a test netns gets a
+// private mount namespace with a fresh /sys (/sys/class/net then lists that netns' interfaces). Only
+// async-signal-safe calls: this runs between fork and exec.
+void remount_sysfs() {
+  if (::unshare(CLONE_NEWNS) != 0) return child_message("run_command: unshare(CLONE_NEWNS) failed\n");
+  if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) != 0) return child_message("run_command: make / rslave failed\n");
+  ::umount2("/sys", MNT_DETACH);
+  if (::mount("sysfs", "/sys", "sysfs", 0, nullptr) != 0) child_message("run_command: mount sysfs failed\n");
+}
+
+[[noreturn]] void exec_child(Pipe& in, Pipe& out, Pipe& err, char** argv, char** envp, int netns_fd, bool own_sysfs) {
   ::dup2(in.read.get(), 0);
   ::dup2(out.write.get(), 1);
   ::dup2(err.write.get(), 2);
   ::signal(SIGPIPE, SIG_DFL);  // the parent ignores it; ignored dispositions survive exec
   if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) {
-    const char msg[] = "run_command: setns failed\n";
-    (void)!::write(2, msg, sizeof msg - 1);
+    child_message("run_command: setns failed\n");
     ::_exit(126);
   }
+  if (own_sysfs) remount_sysfs();
   ::execvpe(argv[0], argv, envp);
-  const char msg[] = "run_command: exec failed\n";
-  (void)!::write(2, msg, sizeof msg - 1);
+  child_message("run_command: exec failed\n");
   ::_exit(127);
 }
 
@@ -83,6 +96,25 @@ bool drain(int fd, std::string& into) {
     if (n < 0 && errno == EINTR) continue;
     return n < 0 && errno == EAGAIN;
   }
+}
+
+ino_t inode_of_fd(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+ino_t thread_netns_inode() {
+  struct stat st {};
+  return ::stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+// The netns the process started in, recorded before any test switches: children running elsewhere need
+// their own /sys.
+const ino_t initial_netns = thread_netns_inode();
+
+bool child_needs_own_sysfs(int netns_fd) {
+  const ino_t target = netns_fd >= 0 ? inode_of_fd(netns_fd) : thread_netns_inode();
+  return target != initial_netns;
 }
 
 int decode_status(int status) {
@@ -128,10 +160,11 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const Command
   std::vector<std::string> env_strings = build_env(options);
   std::vector<char*> argv = c_strings(argv_strings);
   std::vector<char*> envp = c_strings(env_strings);
+  const bool own_sysfs = child_needs_own_sysfs(options.netns_fd);
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) exec_child(in, out, err, argv.data(), envp.data(), options.netns_fd);
+  if (pid == 0) exec_child(in, out, err, argv.data(), envp.data(), options.netns_fd, own_sysfs);
   in.read.reset();
   out.write.reset();
   err.write.reset();

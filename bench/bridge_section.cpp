@@ -1,0 +1,113 @@
+// Section 2: the bridge plugin with its IPAM plugin, sequential ADDs of N containers then their DELs, with
+// ipMasq off and on; plus the kernel's own cost of deleting one veth pair as the floor any DEL must pay.
+#include <fcntl.h>
+
+#include <iostream>
+
+#include "bench/bench.h"
+#include "bench/kernel_floor.h"
+#include "shared/util/unique_fd.h"
+
+namespace nexus::bench {
+namespace {
+
+constexpr const char* kSection = kBridgeSection;
+
+struct Run {
+  const Side* side;
+  std::string config;
+  ScratchDir data_dir;
+  std::vector<ContainerNetns> netns;
+  std::vector<double> add, del;
+  size_t add_failures = 0, del_failures = 0;
+};
+
+std::string container_id(bool masq, size_t i) { return "seq-" + std::to_string(masq) + "-" + std::to_string(i); }
+
+void add_one(Bench& bench, Run& run, bool masq, size_t i) {
+  const Side& side = *run.side;
+  Outcome o = bench.call(side, "bridge ADD", cni_command(side, side.bridge_plugin, "ADD", container_id(masq, i),
+                                                         run.netns[i].path(), run.config));
+  if (o.exited_zero && first_ip(o.out)) run.add.push_back(ms(o.seconds)); else ++run.add_failures;
+}
+
+void del_one(Bench& bench, Run& run, bool masq, size_t i) {
+  const Side& side = *run.side;
+  Outcome o = bench.call(side, "bridge DEL", cni_command(side, side.bridge_plugin, "DEL", container_id(masq, i),
+                                                         run.netns[i].path(), run.config));
+  if (o.exited_zero) run.del.push_back(ms(o.seconds)); else ++run.del_failures;
+}
+
+void report_run(Bench& bench, Run& run, bool masq) {
+  std::string suffix = masq ? ", ipMasq on" : ", ipMasq off";
+  bench.report.set(kSection, "ADD" + suffix, "ms", run.side->label, summarize(run.add, run.add_failures));
+  size_t leaked = count_leases(run.data_dir.path());
+  if (leaked > 0)
+    bench.report.note(run.side->label + ": " + std::to_string(leaked) + " leases left after DEL" + suffix);
+  bench.report.set(kSection, "DEL" + suffix, "ms", run.side->label, summarize(run.del, run.del_failures + leaked));
+}
+
+void run_masq(Bench& bench, const std::vector<const Side*>& sides, bool masq) {
+  const size_t n = bench.options.containers;
+  std::vector<Run> runs;
+  for (const Side* side : sides) {
+    std::string tag = side->label + "-masq" + std::to_string(masq);
+    ScratchDir dir = bench.sandbox.make_dir("bridge-" + tag);
+    std::string config = bridge_config(*side, masq, dir.path());
+    runs.push_back(Run{side, config, std::move(dir), bench.make_netns("seq-" + tag, n), {}, {}});
+  }
+  // Sides alternate container by container so that background noise hits both alike.
+  for (size_t i = 0; i < n; ++i)
+    for (Run& run : runs) add_one(bench, run, masq, i);
+  for (size_t i = 0; i < n; ++i)
+    for (Run& run : runs) del_one(bench, run, masq, i);
+  for (Run& run : runs) report_run(bench, run, masq);
+}
+
+// The floors: what the kernel alone takes for the one step no ADD or DEL can skip. ADD: one RTM_NEWLINK
+// creating a veth pair with its peer put straight into a container netns. DEL: one RTM_DELLINK of that pair.
+// No fork/exec, no addresses, routes or bridge port: a lower bound, not a plugin.
+void run_floor(Bench& bench) {
+  const size_t n = bench.options.containers;
+  std::vector<ContainerNetns> netns = bench.make_netns("floor", n);
+  std::vector<double> create, remove;
+  size_t create_failures = 0, remove_failures = 0;
+  for (size_t i = 0; i < n; ++i) {
+    check_stop();
+    std::string name = "vfloor" + std::to_string(i);
+    try {
+      UniqueFd ns(::open(netns[i].path().c_str(), O_RDONLY | O_CLOEXEC));
+      create.push_back(ms(timed_veth_create(name, "eth0", ns.get())));
+    } catch (const std::exception& e) {
+      std::cerr << "nexus-bench: ADD floor: " << e.what() << "\n";
+      ++create_failures;
+      continue;
+    }
+    try {
+      remove.push_back(ms(timed_link_delete(name)));
+    } catch (const std::exception& e) {
+      std::cerr << "nexus-bench: DEL floor: " << e.what() << "\n";
+      ++remove_failures;
+    }
+  }
+  bench.report.add(Row{kSection, "ADD floor: veth create into netns (netlink)", "ms", std::nullopt,
+                       summarize(create, create_failures), true});
+  bench.report.add(Row{kSection, "DEL floor: veth delete (netlink)", "ms", std::nullopt,
+                       summarize(remove, remove_failures), true});
+}
+
+}  // namespace
+
+void run_bridge_section(Bench& bench) {
+  std::vector<const Side*> sides;
+  for (const Side& side : bench.sides)
+    if (side.has_bridge()) sides.push_back(&side);
+  if (sides.empty()) return;
+  for (bool masq : {false, true}) {
+    std::cerr << "nexus-bench: bridge, sequential, ipMasq " << (masq ? "on" : "off") << "\n";
+    run_masq(bench, sides, masq);
+  }
+  run_floor(bench);
+}
+
+}  // namespace nexus::bench

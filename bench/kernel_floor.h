@@ -1,0 +1,15 @@
+#pragma once
+#include <string>
+
+namespace nexus::bench {
+
+/// Creates a veth pair `host_name` <-> `peer_name` with the peer placed directly into the netns open as
+/// `netns_fd` (IFLA_NET_NS_FD), as a bridge plugin does, with one RTM_NEWLINK on a NETLINK_ROUTE socket.
+/// Returns the seconds from send to the kernel's ack (the socket is opened before timing starts).
+double timed_veth_create(const std::string& host_name, const std::string& peer_name, int netns_fd);
+
+/// Deletes the link `ifname` of the current netns with one RTM_DELLINK and waits for the kernel's ack.
+/// Returns the seconds from send to ack. Throws std::runtime_error when the link is missing or the kernel refuses.
+double timed_link_delete(const std::string& ifname);
+
+}  // namespace nexus::bench

@@ -1,0 +1,202 @@
+// podman (Debian 12: 4.3) running a container on the shipped nexus conflist through its CNI backend: podman's own
+// libcni use, network parsing, result handling and teardown judge our plugins. Everything podman keeps is in
+// temp dirs (root, runroot, tmp_dir, conflist dir, ipam data) and its bridge lives in the test's HostNetns.
+// Two things podman 4.3 cannot redirect: libcni's result cache (/var/lib/cni/results, entry removed on
+// teardown, checked) and its cgroups (a test-only --cgroup-parent, removed afterwards).
+// This VM has hybrid cgroups (v1 + an empty cgroup2 with hugetlb) and no CAP_SYS_RESOURCE: crun 1.8 refuses
+// hybrid mode and podman's default RLIMIT_NOFILE cannot be raised, hence runtime = runc and explicit --ulimit.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/interop/interop_support.h"
+#include "tests/testutil/netns_fixture.h"
+#include "tests/testutil/plugin_runner.h"
+#include "tests/testutil/root.h"
+#include "tests/testutil/temp_dir.h"
+
+using namespace nexus::testutil;
+using namespace nexus::testutil::interop;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kCgroupParent = "nexus_interop_podman";
+
+/// A root filesystem of busybox (Debian busybox-static) and its applet links: enough for `ip` and `ping`.
+void make_busybox_rootfs(const std::string& dir) {
+  fs::create_directories(dir + "/bin");
+  fs::copy_file("/bin/busybox", dir + "/bin/busybox");
+  for (const char* applet : {"sh", "ip", "ping", "cat", "sleep"})
+    fs::create_symlink("busybox", dir + "/bin/" + applet);
+  for (const char* sub : {"/etc", "/proc", "/sys", "/dev", "/tmp"}) fs::create_directories(dir + sub);
+}
+
+/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy, empty: rmdir them,
+/// deepest first (cgroupfs directories go with rmdir, never with their files).
+void remove_cgroup_parent() {
+  for (const auto& controller : list_dir("/sys/fs/cgroup")) {
+    const fs::path parent = fs::path("/sys/fs/cgroup") / controller / kCgroupParent;
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec)) continue;
+    std::vector<fs::path> dirs{parent};
+    for (const auto& entry : fs::recursive_directory_iterator(parent, ec))
+      if (entry.is_directory(ec) && !entry.is_symlink(ec)) dirs.push_back(entry.path());
+    std::ranges::sort(dirs, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
+    for (const auto& dir : dirs) ::rmdir(dir.c_str());
+  }
+}
+
+/// podman's containers.conf for the test: CNI backend, our build dir then the reference plugins, conflists
+/// from `net_dir`, state in `tmp_dir`.
+std::string containers_conf(const std::string& net_dir, const std::string& tmp_dir) {
+  return "[network]\nnetwork_backend = \"cni\"\ncni_plugin_dirs = [\"" + nexus_plugin_dir() + "\", \"" +
+         kReferencePluginDir + "\"]\nnetwork_config_dir = \"" + net_dir + "\"\n\n[engine]\nruntime = \"runc\"\n" +
+         "cgroup_manager = \"cgroupfs\"\nevents_logger = \"none\"\ntmp_dir = \"" + tmp_dir + "\"\n";
+}
+
+/// Isolated podman: its own containers.conf, storage root, runroot and tmp dir under one TempDir.
+class Podman {
+ public:
+  explicit Podman(const json& conflist) {
+    for (const char* sub : {"/net.d", "/root", "/runroot", "/tmp"}) fs::create_directories(dir_.path() + sub);
+    std::ofstream(dir_.path() + "/net.d/" + conflist["name"].get<std::string>() + ".conflist") << conflist.dump(2);
+    std::ofstream(dir_.path() + "/containers.conf") << containers_conf(dir_.path() + "/net.d", dir_.path() + "/tmp");
+    make_busybox_rootfs(rootfs());
+  }
+  ~Podman() { remove_cgroup_parent(); }
+  Podman(const Podman&) = delete;
+  Podman& operator=(const Podman&) = delete;
+
+  /// `podman run --rm --network <network> --rootfs <busybox> /bin/sh -c <script>` (or any podman arguments).
+  CommandResult run(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{"podman", "--root", dir_.path() + "/root", "--runroot", dir_.path() + "/runroot",
+                                  "--storage-driver", "vfs"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"}, .timeout_ms = 45000});
+  }
+  /// `podman run <mode> --network <network> [more...] --rootfs <busybox> /bin/sh -c <script>`; `mode` is "--rm"
+  /// (foreground, removed on exit) or "-d" (detached: stdout is the container id).
+  CommandResult run_container(const std::string& mode, const std::string& network, const std::string& script,
+                              const std::vector<std::string>& more = {}) const {
+    std::vector<std::string> args{"run", mode, "--network", network, "--cgroup-parent", std::string("/") + kCgroupParent,
+                                  "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"};
+    args.insert(args.end(), more.begin(), more.end());
+    args.insert(args.end(), {"--rootfs", rootfs(), "/bin/sh", "-c", script});
+    return run(args);
+  }
+  std::string rootfs() const { return dir_.path() + "/rootfs"; }
+
+ private:
+  TempDir dir_;
+};
+
+/// podman's container netns bind mounts (/run/netns/netns-<uuid>).
+std::vector<std::string> podman_netns() {
+  std::vector<std::string> names = list_dir("/run/netns");
+  std::erase_if(names, [](const std::string& n) { return !n.starts_with("netns-"); });
+  return names;
+}
+
+/// Nothing of a podman container remains: no veth here, no lease, no cached result, no podman netns, no container.
+void check_nothing_left(const Podman& podman, const std::string& data_dir, const std::string& network,
+                        const std::vector<std::string>& netns_before);
+
+/// libcni's cached results for `network` in the default cache dir podman uses.
+std::vector<std::string> cached_results(const std::string& network) {
+  std::vector<std::string> names = list_dir("/var/lib/cni/results");
+  std::erase_if(names, [&](const std::string& n) { return !n.starts_with(network + "-"); });
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend" * doctest::skip(skip_root_tests())) {
+  REQUIRE_MESSAGE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0,
+                  "podman, runc and busybox-static are needed (scripts/install-deps)");
+  HostNetns host;
+  TempDir data;
+  const json conflist = test_conflist("10-nexus.conflist", "nxpod", "nxpod0", "10.77.5", data.path());
+  Podman podman(conflist);
+  const auto netns_before = podman_netns();
+
+  // Inside: the address our plugins gave eth0, and the gateway (the bridge in this test's host netns) answers.
+  const CommandResult r = podman.run_container("--rm", "nxpod", "ip -o -4 addr show dev eth0 && ping -c1 -W2 10.77.5.1");
+  CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK_MESSAGE(r.out.find("inet 10.77.5.2/24") != std::string::npos, r.out, r.err);
+  CHECK_MESSAGE(r.out.find("1 packets received") != std::string::npos, r.out);
+  CHECK(run_shell("ip link show nxpod0").exit_code == 0);  // podman ran our bridge plugin here, not on the host
+
+  // podman's teardown (DEL with its cached result) left nothing behind.
+  check_nothing_left(podman, data.path(), "nxpod", netns_before);
+
+  // --ip and --mac-address reach our plugins as the "ips" and "mac" capabilities (runtimeConfig).
+  const CommandResult fixed = podman.run_container("--rm", "nxpod", "ip -o -4 addr show dev eth0; ip -o link show eth0",
+                                                   {"--ip", "10.77.5.50", "--mac-address", "02:11:22:33:44:55"});
+  CHECK_MESSAGE(fixed.exit_code == 0, fixed.out, fixed.err);
+  CHECK_MESSAGE(fixed.out.find("inet 10.77.5.50/24") != std::string::npos, fixed.out, fixed.err);
+  CHECK_MESSAGE(fixed.out.find("link/ether 02:11:22:33:44:55") != std::string::npos, fixed.out, fixed.err);
+  check_nothing_left(podman, data.path(), "nxpod", netns_before);
+}
+
+TEST_CASE("interop podman: -p through the chained portmap conflist reaches the container" *
+          doctest::skip(skip_root_tests())) {
+  REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
+  HostNetns host;
+  TempDir data;
+  Podman podman(test_conflist("20-nexus-portmap.conflist", "nxpodpm", "nxpodpm0", "10.77.6", data.path()));
+  const auto netns_before = podman_netns();
+
+  const CommandResult started = podman.run_container("-d", "nxpodpm", "sleep 30", {"-p", "18090:8080/tcp"});
+  REQUIRE_MESSAGE(started.exit_code == 0, started.out, started.err);
+  const std::string id = lines(started.out).back();
+  struct Remove {  // the container goes even when a check below fails
+    const Podman& podman;
+    std::string id;
+    ~Remove() { podman.run({"rm", "-f", "-t", "0", id}); }
+  } remove{podman, id};
+
+  // Listen inside podman's container netns (its SandboxKey), connect from here to the bridge address:hostPort.
+  const std::string sandbox = lines(podman.run({"inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id}).out).at(0);
+  const nexus::UniqueFd netns(::open(sandbox.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE_MESSAGE(netns, "cannot open the container netns ", sandbox);
+  const nexus::UniqueFd listener = listen_tcp_in_netns(netns.get(), 8080);
+  CHECK(tcp_round_trip("10.77.6.1", 18090, listener.get()) != "");
+  // podman read our result into its state: address, gateway and the container's real MAC.
+  const json networks = json::parse(podman.run({"inspect", "-f", "{{json .NetworkSettings.Networks}}", id}).out,
+                                    nullptr, false);
+  REQUIRE_MESSAGE(networks.contains("nxpodpm"), networks.dump());
+  CHECK(networks["nxpodpm"]["IPAddress"] == "10.77.6.2");
+  CHECK(networks["nxpodpm"]["IPPrefixLen"] == 24);
+  CHECK(networks["nxpodpm"]["Gateway"] == "10.77.6.1");
+  const std::string mac = networks["nxpodpm"].value("MacAddress", "");
+  CHECK(!mac.empty());
+  CHECK(run_command({"ip", "-o", "link", "show", "eth0"}, {.netns_fd = netns.get()}).out.find(mac) != std::string::npos);
+
+  const CommandResult rm = podman.run({"rm", "-f", "-t", "0", id});
+  CHECK_MESSAGE(rm.exit_code == 0, rm.out, rm.err);
+  check_nothing_left(podman, data.path(), "nxpodpm", netns_before);
+  CHECK(run_shell("iptables-save | grep -c 'dport 18090'").out.starts_with("0"));
+}
+
+namespace {
+
+void check_nothing_left(const Podman& podman, const std::string& data_dir, const std::string& network,
+                        const std::vector<std::string>& netns_before) {
+  CHECK(veths_here().empty());
+  CHECK(lease_files(data_dir, network).empty());
+  CHECK(cached_results(network).empty());
+  auto netns_after = podman_netns();
+  std::erase_if(netns_after, [&](const std::string& n) { return std::ranges::count(netns_before, n) > 0; });
+  CHECK(netns_after.empty());
+  CHECK(podman.run({"ps", "-a", "-q"}).out.empty());
+}
+
+}  // namespace

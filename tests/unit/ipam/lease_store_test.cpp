@@ -1,0 +1,150 @@
+#include "shared/ipam/lease_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "tests/unit/ipam/store_fixture.h"
+
+using namespace nexus::ipam;
+using namespace nexus::ipam::test;
+using nexus::cni::Code;
+
+namespace {
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  REQUIRE(::lstat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+const Attachment kA{"ctr-a", "eth0"};
+const std::vector<RangeSet> kSets() { return {range_set(R"([{"subnet": "10.0.0.0/24"}])")}; }
+}  // namespace
+
+TEST_CASE("lease store creates directories 0700 and files 0600 in host-local's layout") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data() + "/nested", "net1");
+  allocate(store, kSets(), kA);
+  const fs::path net = t.path / "data" / "nested" / "net1";
+  CHECK(mode_of(t.path / "data") == 0700);
+  CHECK(mode_of(net) == 0700);
+  CHECK(mode_of(net / ".nexus") == 0700);
+  CHECK(mode_of(net / ".nexus" / "idx") == 0700);
+  CHECK(mode_of(net / "lock") == 0600);
+  CHECK(mode_of(net / "10.0.0.2") == 0600);
+  CHECK(mode_of(net / "last_reserved_ip.0") == 0600);
+  CHECK(slurp(net / "10.0.0.2") == "ctr-a\r\neth0");
+  CHECK(fs::is_empty(net / ".nexus" / "tmp"));
+}
+
+TEST_CASE("index files can never be taken for leases by host-local") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  allocate(store, kSets(), kA);
+  const fs::path idx = t.net() / ".nexus" / "idx" / "ctr-a@65746830";
+  REQUIRE(fs::exists(idx));
+  const std::string content = slurp(idx);
+  CHECK(content == "# nexus-ipam index v1\n10.0.0.2\n");
+  CHECK(content.find(' ') < content.find('\n'));  // a space in the first line: no container ID has one
+}
+
+TEST_CASE("unsafe network names are rejected with code 7 and never touch the file system") {
+  TempDir t;
+  for (const char* bad : {"", ".", "..", "../escape", "a/b", "/abs", ".hidden", "-x", "a b", "net\n"}) {
+    std::string msg;
+    CHECK_MESSAGE(error_code([&] { LeaseStore::open(t.data(), bad); }, &msg) == int(Code::InvalidConfig), bad);
+    CHECK_MESSAGE(error_code([&] { LeaseStore::find(t.data(), bad); }) == int(Code::InvalidConfig), bad);
+  }
+  CHECK(!fs::exists(t.path / "escape"));
+  CHECK(error_code([&] { LeaseStore::open("", "net1"); }) == int(Code::InvalidConfig));
+}
+
+TEST_CASE("unsafe container IDs and ifnames are rejected with code 4") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  for (const Attachment& bad : std::vector<Attachment>{{"../../etc/passwd", "eth0"}, {"..", "eth0"}, {"", "eth0"},
+                                                       {"a/b", "eth0"}, {"ok", ""}, {"ok", "a/b"}, {"ok", "a\r\nb"},
+                                                       {"ok", std::string(65, 'x')}}) {
+    CHECK(error_code([&] { allocate(store, kSets(), bad); }) == int(Code::InvalidEnv));
+    CHECK(error_code([&] { release(store, bad); }) == int(Code::InvalidEnv));
+  }
+  CHECK(lease_names(t.net()).empty());
+}
+
+TEST_CASE("symlinks are never followed: data dir, network dir, planted lease names") {
+  TempDir t;
+  fs::create_directories(t.path / "elsewhere");
+  fs::create_directories(t.path / "data");
+  fs::create_directory_symlink(t.path / "elsewhere", t.path / "data" / "net1");
+  CHECK(error_code([&] { LeaseStore::open(t.data(), "net1"); }) != -1);
+  CHECK(error_code([&] { LeaseStore::find(t.data(), "net1"); }) != -1);
+  fs::create_directory_symlink(t.path / "elsewhere", t.path / "link-data");
+  CHECK(error_code([&] { LeaseStore::open((t.path / "link-data").string(), "net2"); }) == int(Code::InvalidConfig));
+  CHECK(fs::is_empty(t.path / "elsewhere"));
+
+  // A symlink planted under an address name counts as taken and is neither followed nor removed.
+  LeaseStore store = LeaseStore::open(t.data(), "net2");
+  write_file(t.path / "victim", "precious");
+  fs::create_symlink(t.path / "victim", t.path / "data" / "net2" / "10.0.0.2");
+  CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.3");
+  gc(store, {});
+  release(store, kA);
+  CHECK(slurp(t.path / "victim") == "precious");
+  CHECK(fs::is_symlink(t.path / "data" / "net2" / "10.0.0.2"));
+}
+
+TEST_CASE("the lock is host-local's flock on <network>/lock; waiting ends with code 11") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  store.set_lock_timeout(std::chrono::milliseconds(100));
+  const int fd = ::open((t.net() / "lock").c_str(), O_RDONLY);  // what go-filemutex does
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  std::string msg;
+  CHECK(error_code([&] { allocate(store, kSets(), kA); }, &msg) == int(Code::TryAgainLater));
+  CHECK(lease_names(t.net()).empty());
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.2");
+}
+
+TEST_CASE("stale temps of a killed process are removed at the next lock") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  write_file(t.net() / ".nexus" / "tmp" / "t.99999.0", "dead\r\neth0");
+  release(store, kA);
+  CHECK(fs::is_empty(t.net() / ".nexus" / "tmp"));
+}
+
+TEST_CASE("released inodes are reused for new leases, always 0600 with exactly the new content") {
+  TempDir t;
+  fs::create_directories(t.net());
+  write_file(t.net() / "10.0.0.2", "host-local-ctr-with-a-long-id\r\neth0");
+  fs::permissions(t.net() / "10.0.0.2", fs::perms(0644));
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  CHECK(held_by(store, {"host-local-ctr-with-a-long-id", "eth0"}).size() == 1);  // indexes it
+  const auto inode = [](const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  const std::set<ino_t> before{inode(t.net() / "10.0.0.2"),
+                               inode(t.net() / ".nexus" / "idx" / "host-local-ctr-with-a-long-id@65746830")};
+  release(store, {"host-local-ctr-with-a-long-id", "eth0"});
+  CHECK(!fs::is_empty(t.net() / ".nexus" / "spare"));
+  CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.2");  // no last_reserved_ip: from the start
+  CHECK(slurp(t.net() / "10.0.0.2") == "ctr-a\r\neth0");
+  CHECK(mode_of(t.net() / "10.0.0.2") == 0600);
+  CHECK(fs::hard_link_count(t.net() / "10.0.0.2") == 1);
+  const std::set<ino_t> after{inode(t.net() / "10.0.0.2"), inode(t.net() / ".nexus" / "idx" / "ctr-a@65746830")};
+  CHECK(after == before);  // both inodes were recycled, none created
+  for (int i = 0; i < 100; ++i) {  // the pool stays bounded
+    allocate(store, kSets(), {"x" + std::to_string(i), "eth0"});
+  }
+  gc(store, {});
+  int spares = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.net() / ".nexus" / "spare")) ++spares;
+  CHECK(spares <= 64);
+  CHECK(lease_names(t.net()).empty());
+}
