@@ -96,11 +96,9 @@ TEST_CASE("nexus killed at any point of create leaves nothing that gc does not c
   LauncherWorld w;
   for (int delay_ms : {0, 3, 6, 10, 15, 20, 30, 40, 60, 90}) {
     CAPTURE(delay_ms);
-    std::string script = "env " ;
-    for (const std::string& e : w.env()) script += "'" + e + "' ";
-    script += kNexus + " node create kill1 --net ittest --mem 32 >/dev/null 2>&1 & pid=$!; sleep " +
-              std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid";
-    nexus::testutil::run_shell(script);
+    const std::string script = kNexus + " node create kill1 --net ittest --mem 32 >/dev/null 2>&1 & pid=$!; sleep " +
+                               std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid";
+    run_here({"sh", "-c", script}, w.env());
     CommandResult gc = w.nexus({"gc"});
     CHECK(gc.exit_code == 0);
     // A create that finished before the kill is a healthy node: delete it the normal way.
