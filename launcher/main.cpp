@@ -1,4 +1,6 @@
 // nexus: command-line parsing only (CLI11); each command lives in its own file.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -73,6 +75,10 @@ int run(int argc, char** argv) {
   CLI::App* gc_cmd = app.add_subcommand("gc", "Delete nodes whose process is gone, then CNI GC their networks");
 
   CLI11_PARSE(app, argc, argv);
+  for (const CLI::App* cmd : {create_cmd, exec_cmd, check_cmd, delete_cmd, gc_cmd})
+    if (cmd->parsed() && ::geteuid() != 0)
+      throw nexus::cni::Error(nexus::cni::Code::Internal, "'" + cmd->get_name() + "' needs root (namespaces, cgroups, "
+                              "mounts and network setup)", "run it with sudo");
   Context ctx(globals);
   if (create_cmd->parsed()) return node_create(ctx, create);
   if (list_cmd->parsed()) return node_list(ctx, json);
