@@ -83,9 +83,9 @@ std::unique_ptr<runtime::Cgroup> create_cgroup(const Context& ctx, NodeRecord& n
   node.cgroup_version = version == runtime::CgroupVersion::V2 ? "v2" : "v1";
   node.cgroup_root = ctx.options().cgroup_root;
   node.cgroup_parent = ctx.options().cgroup_parent;
-  cgroup->create({node.memory_mib * 1024 * 1024, node.cpu_shares});
   node.cgroup_paths = cgroup->paths();
-  ctx.store().save(node);
+  ctx.store().save(node);  // before mkdir: a nexus killed right after it must leave a cgroup that gc knows of
+  cgroup->create({node.memory_mib * 1024 * 1024, node.cpu_shares});
   return cgroup;
 }
 

@@ -100,9 +100,18 @@ TEST_CASE("nexus killed at any point of create leaves nothing that gc does not c
                                std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid";
     run_here({"sh", "-c", script}, w.env());
     CommandResult gc = w.nexus({"gc"});
+    CAPTURE(gc.err);
     CHECK(gc.exit_code == 0);
     // A create that finished before the kill is a healthy node: delete it the normal way.
-    CHECK(w.nexus({"node", "delete", "kill1"}).exit_code == 0);
-    CHECK(footprint(w) == Footprint{});
+    CommandResult del = w.nexus({"node", "delete", "kill1"});
+    CAPTURE(del.err);
+    CHECK(del.exit_code == 0);
+    const Footprint left = footprint(w);
+    CHECK(left.nodes.empty());
+    CHECK(left.leases.empty());
+    CHECK(left.veths.empty());
+    CHECK(left.pins.empty());
+    CHECK(left.cgroups.empty());
+    CHECK(left.cache.empty());
   }
 }
