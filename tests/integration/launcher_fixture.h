@@ -84,6 +84,7 @@ class LauncherWorld {
       for (const auto& node : nodes) nexus({"node", "delete", "--force", node["name"].get<std::string>()});
     ::umount2(netns_dir().c_str(), MNT_DETACH);  // nexus made it a (shared) mount point, as ip netns does
     for (const std::string& dir : cgroup_parent_dirs()) ::rmdir(dir.c_str());
+    ::rmdir(("/sys/fs/cgroup/unified/" + cgroup_parent_).c_str());  // tests of the hybrid v2 tree
   }
 
   LauncherWorld(const LauncherWorld&) = delete;
