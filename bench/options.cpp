@@ -25,7 +25,8 @@ Compares the Nexus plugins with the reference CNI plugins side by side and print
   --timeout S            a plugin call is killed and counted failed after S seconds (default 30)
   --time-limit S         the whole run stops (and cleans up) after S seconds (default 1500)
   --work-dir DIR         parent of the temporary work directory (default /tmp)
-  --tmpfs                put the work directory (lease data dirs) on a private tmpfs instead of disk
+  --disk                 keep the work directory (lease data dirs) on --work-dir's filesystem instead of a
+                         private tmpfs (slow to fill and empty with 60,000 leases on some disks)
   --json FILE            also write the results as JSON
   --check-targets        exit 1 when a design.md target measured in this run is missed
   --quick                few iterations, finishes in well under a minute (CI smoke test)
@@ -75,7 +76,7 @@ Options parse_options(int argc, char** argv) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") { std::cout << kUsage; std::exit(0); }
     if (a == "--quick") continue;
-    if (a == "--tmpfs") { o.tmpfs = true; continue; }
+    if (a == "--disk") { o.tmpfs = false; continue; }
     if (a == "--check-targets") { o.check_targets = true; continue; }
     if (i + 1 >= args.size()) throw std::invalid_argument("unknown option or missing value: " + a);
     const std::string v = args[++i];

@@ -25,7 +25,7 @@ struct Options {
   std::filesystem::path work_parent = "/tmp";
   std::optional<std::filesystem::path> json_file;
   bool quick = false;
-  bool tmpfs = false;
+  bool tmpfs = true;  ///< work directory on a private tmpfs; --disk puts it on --work-dir's filesystem
   bool check_targets = false;
 };
 

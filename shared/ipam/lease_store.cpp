@@ -12,6 +12,7 @@ namespace nexus::ipam {
 namespace {
 
 void (*g_fault_hook)(const char*) = nullptr;
+bool g_named_temps = false;
 
 constexpr const char* kLastReservedPrefix = "last_reserved_ip.";
 
@@ -40,12 +41,14 @@ bool is_ifname_byte(unsigned char c) { return c > ' ' && c != '/' && c != 0x7f; 
 
 namespace testing {
 void set_fault_hook(void (*hook)(const char* step)) { g_fault_hook = hook; }
+void force_named_temps(bool on) { g_named_temps = on; }
 }  // namespace testing
 
 namespace detail {
 void fault_point(const char* step) {
   if (g_fault_hook) g_fault_hook(step);
 }
+bool named_temps_forced() { return g_named_temps; }
 }  // namespace detail
 
 void validate_attachment(const Attachment& a) {
@@ -160,7 +163,7 @@ bool LeaseStore::link_named_temp(std::string_view content, const std::string& na
 // nullopt: O_TMPFILE unsupported here, use a named temp. A killed process leaves no trace: the inode
 // vanishes with its last fd. Linking by /proc/self/fd needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would).
 std::optional<bool> LeaseStore::link_anonymous(std::string_view content, const std::string& name) {
-  if (!anonymous_temps_) return std::nullopt;
+  if (!anonymous_temps_ || detail::named_temps_forced()) return std::nullopt;
   UniqueFd fd(::openat(tmp_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
   if (!fd) {
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) throw cni::sys_error("create lease temp", errno);

@@ -119,11 +119,16 @@ namespace testing {
 /// Test seam for crash tests: called with a step name at each point of a write sequence where a crash
 /// must be survivable (e.g. the hook raises SIGKILL). nullptr disables it.
 void set_fault_hook(void (*hook)(const char* step));
+/// Test seam: when true, new files never reuse spare inodes or O_TMPFILE (the fallback for file systems
+/// without O_TMPFILE), so tests can cover the named-temp path.
+void force_named_temps(bool on);
 }  // namespace testing
 
 namespace detail {
 /// Calls the test fault hook, if any, with `step`.
 void fault_point(const char* step);
+/// True when testing::force_named_temps is on.
+bool named_temps_forced();
 }  // namespace detail
 
 }  // namespace nexus::ipam

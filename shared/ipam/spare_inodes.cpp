@@ -22,6 +22,7 @@ constexpr int kSlots = 64;
 }  // namespace
 
 UniqueFd LeaseStore::take_spare(std::string& temp) {
+  if (detail::named_temps_forced()) return UniqueFd();
   for (const std::string& slot : list_dir(spare_.get())) {
     temp = new_temp_name();
     if (::renameat(spare_.get(), slot.c_str(), tmp_.get(), temp.c_str()) != 0) continue;

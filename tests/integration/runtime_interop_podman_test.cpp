@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/interop/interop_support.h"
 #include "tests/testutil/netns_fixture.h"
@@ -39,18 +41,28 @@ void make_busybox_rootfs(const std::string& dir) {
   for (const char* sub : {"/etc", "/proc", "/sys", "/dev", "/tmp"}) fs::create_directories(dir + sub);
 }
 
-/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy, empty: rmdir them,
-/// deepest first (cgroupfs directories go with rmdir, never with their files).
+/// rmdir `parent` and the directories under it, deepest first (cgroupfs directories go with rmdir, never with
+/// their files). True when it is gone.
+bool remove_dir_tree(const fs::path& parent) {
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) return true;
+  std::vector<fs::path> dirs{parent};
+  for (const auto& entry : fs::recursive_directory_iterator(parent, ec))
+    if (entry.is_directory(ec) && !entry.is_symlink(ec)) dirs.push_back(entry.path());
+  std::ranges::sort(dirs, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
+  for (const auto& dir : dirs) ::rmdir(dir.c_str());
+  return !fs::exists(parent, ec);
+}
+
+/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy, or at the top of a v2
+/// one. They empty once conmon has exited, which can be a moment after `podman rm` returns: retry for up to 3 s.
 void remove_cgroup_parent() {
-  for (const auto& controller : list_dir("/sys/fs/cgroup")) {
-    const fs::path parent = fs::path("/sys/fs/cgroup") / controller / kCgroupParent;
-    std::error_code ec;
-    if (!fs::is_directory(parent, ec)) continue;
-    std::vector<fs::path> dirs{parent};
-    for (const auto& entry : fs::recursive_directory_iterator(parent, ec))
-      if (entry.is_directory(ec) && !entry.is_symlink(ec)) dirs.push_back(entry.path());
-    std::ranges::sort(dirs, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
-    for (const auto& dir : dirs) ::rmdir(dir.c_str());
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    bool all_gone = remove_dir_tree(fs::path("/sys/fs/cgroup") / kCgroupParent);
+    for (const auto& controller : list_dir("/sys/fs/cgroup"))
+      all_gone &= remove_dir_tree(fs::path("/sys/fs/cgroup") / controller / kCgroupParent);
+    if (all_gone) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -62,25 +74,39 @@ std::string containers_conf(const std::string& net_dir, const std::string& tmp_d
          "cgroup_manager = \"cgroupfs\"\nevents_logger = \"none\"\ntmp_dir = \"" + tmp_dir + "\"\n";
 }
 
+/// The test's throwaway host netns, and the netns the thread was in before entering it. run_command gives a
+/// child started in a test netns a fresh /sys (as `ip netns exec` does), which hides the cgroup mounts podman
+/// and runc need ("no cgroup mount found in mountinfo"); so podman is started from `home` (keeping the real
+/// /sys) and `nsenter --net` moves it into the test netns, where its plugins then run.
+struct PodmanHost {
+  nexus::UniqueFd home{::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)};
+  HostNetns netns;
+};
+
 /// Isolated podman: its own containers.conf, storage root, runroot and tmp dir under one TempDir.
 class Podman {
  public:
-  explicit Podman(const json& conflist) {
+  Podman(const PodmanHost& host, const json& conflist) : host_(host) {
     for (const char* sub : {"/net.d", "/root", "/runroot", "/tmp"}) fs::create_directories(dir_.path() + sub);
     std::ofstream(dir_.path() + "/net.d/" + conflist["name"].get<std::string>() + ".conflist") << conflist.dump(2);
     std::ofstream(dir_.path() + "/containers.conf") << containers_conf(dir_.path() + "/net.d", dir_.path() + "/tmp");
     make_busybox_rootfs(rootfs());
   }
-  ~Podman() { remove_cgroup_parent(); }
+  ~Podman() {  // containers a failed check left behind go first (their teardown runs DEL in the test's netns)
+    run({"rm", "--all", "--force", "--time", "0"});
+    remove_cgroup_parent();
+  }
   Podman(const Podman&) = delete;
   Podman& operator=(const Podman&) = delete;
 
-  /// `podman run --rm --network <network> --rootfs <busybox> /bin/sh -c <script>` (or any podman arguments).
+  /// `podman <args>` on this instance's storage root, runroot and containers.conf.
   CommandResult run(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{"podman", "--root", dir_.path() + "/root", "--runroot", dir_.path() + "/runroot",
-                                  "--storage-driver", "vfs"};
+    std::vector<std::string> argv{"nsenter", "--net=" + host_.netns.path(), "podman", "--root", dir_.path() + "/root",
+                                  "--runroot", dir_.path() + "/runroot", "--storage-driver", "vfs"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"}, .timeout_ms = 45000});
+    return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"},
+                              .netns_fd = host_.home.get(),
+                              .timeout_ms = 30000});
   }
   /// `podman run <mode> --network <network> [more...] --rootfs <busybox> /bin/sh -c <script>`; `mode` is "--rm"
   /// (foreground, removed on exit) or "-d" (detached: stdout is the container id).
@@ -95,6 +121,7 @@ class Podman {
   std::string rootfs() const { return dir_.path() + "/rootfs"; }
 
  private:
+  const PodmanHost& host_;
   TempDir dir_;
 };
 
@@ -121,10 +148,10 @@ std::vector<std::string> cached_results(const std::string& network) {
 TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend" * doctest::skip(skip_root_tests())) {
   REQUIRE_MESSAGE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0,
                   "podman, runc and busybox-static are needed (scripts/install-deps)");
-  HostNetns host;
+  PodmanHost host;
   TempDir data;
   const json conflist = test_conflist("10-nexus.conflist", "nxpod", "nxpod0", "10.77.5", data.path());
-  Podman podman(conflist);
+  Podman podman(host, conflist);
   const auto netns_before = podman_netns();
 
   // Inside: the address our plugins gave eth0, and the gateway (the bridge in this test's host netns) answers.
@@ -146,22 +173,40 @@ TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend"
   check_nothing_left(podman, data.path(), "nxpod", netns_before);
 }
 
+TEST_CASE("interop podman: older cniVersions work; 1.1.0 is refused by podman's libcni and torn down" *
+          doctest::skip(skip_root_tests())) {
+  REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
+  PodmanHost host;
+  TempDir data;
+  json conflist = test_conflist("10-nexus.conflist", "nxpodv", "nxpodv0", "10.77.7", data.path());
+  for (const char* version : {"0.3.1", "0.4.0", "1.1.0"}) {
+    CAPTURE(version);
+    conflist["cniVersion"] = version;
+    Podman podman(host, conflist);
+    const auto netns_before = podman_netns();
+    const CommandResult r = podman.run_container("--rm", "nxpodv", "ip -o -4 addr show dev eth0");
+    if (std::string(version) == "1.1.0") {  // podman 4.3's libcni 1.1.2 ignores cniVersions, has no 1.1.0 result
+      CHECK(r.exit_code != 0);
+      CHECK_MESSAGE(r.err.find("unsupported CNI result version \"1.1.0\"") != std::string::npos, r.err);
+    } else {
+      CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+      CHECK_MESSAGE(r.out.find("inet 10.77.7.") != std::string::npos, r.out, r.err);
+    }
+    check_nothing_left(podman, data.path(), "nxpodv", netns_before);
+  }
+}
+
 TEST_CASE("interop podman: -p through the chained portmap conflist reaches the container" *
           doctest::skip(skip_root_tests())) {
   REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
-  HostNetns host;
+  PodmanHost host;
   TempDir data;
-  Podman podman(test_conflist("20-nexus-portmap.conflist", "nxpodpm", "nxpodpm0", "10.77.6", data.path()));
+  Podman podman(host, test_conflist("20-nexus-portmap.conflist", "nxpodpm", "nxpodpm0", "10.77.6", data.path()));
   const auto netns_before = podman_netns();
 
   const CommandResult started = podman.run_container("-d", "nxpodpm", "sleep 30", {"-p", "18090:8080/tcp"});
   REQUIRE_MESSAGE(started.exit_code == 0, started.out, started.err);
-  const std::string id = lines(started.out).back();
-  struct Remove {  // the container goes even when a check below fails
-    const Podman& podman;
-    std::string id;
-    ~Remove() { podman.run({"rm", "-f", "-t", "0", id}); }
-  } remove{podman, id};
+  const std::string id = lines(started.out).back();  // ~Podman removes it if a check below fails
 
   // Listen inside podman's container netns (its SandboxKey), connect from here to the bridge address:hostPort.
   const std::string sandbox = lines(podman.run({"inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id}).out).at(0);

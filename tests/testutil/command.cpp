@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <linux/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,8 +66,14 @@ void child_message(const char* msg) { (void)!::write(2, msg, std::strlen(msg)); 
 void remount_sysfs() {
   if (::unshare(CLONE_NEWNS) != 0) return child_message("run_command: unshare(CLONE_NEWNS) failed\n");
   if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) != 0) return child_message("run_command: make / rslave failed\n");
+  // Keep the cgroup hierarchies: the launcher and runc need them under the fresh /sys.
+  const int cgroup = static_cast<int>(
+      ::syscall(SYS_open_tree, AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC));
   ::umount2("/sys", MNT_DETACH);
   if (::mount("sysfs", "/sys", "sysfs", 0, nullptr) != 0) child_message("run_command: mount sysfs failed\n");
+  if (cgroup >= 0 &&
+      ::syscall(SYS_move_mount, cgroup, "", AT_FDCWD, "/sys/fs/cgroup", MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    child_message("run_command: moving the cgroup mounts into the fresh /sys failed\n");
 }
 
 [[noreturn]] void exec_child(Pipe& in, Pipe& out, Pipe& err, char** argv, char** envp, int netns_fd, bool own_sysfs) {
@@ -160,7 +167,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const Command
   std::vector<std::string> env_strings = build_env(options);
   std::vector<char*> argv = c_strings(argv_strings);
   std::vector<char*> envp = c_strings(env_strings);
-  const bool own_sysfs = child_needs_own_sysfs(options.netns_fd);
+  const bool own_sysfs = options.own_sysfs && child_needs_own_sysfs(options.netns_fd);
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));

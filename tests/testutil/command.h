@@ -15,6 +15,10 @@ struct CommandResult {
 /// How to run a command; every field is optional.
 struct CommandOptions {
   std::string stdin_data{};            ///< written to the command's stdin, which is then closed
+  /// Give a child that runs in another netns its own mount namespace with a fresh /sys (as `ip netns exec`
+  /// does) so /sys/class/net shows that netns. Off by default: plugins and the launcher must see the real
+  /// mount namespace, where their netns pins and cgroups live.
+  bool own_sysfs = false;
   std::vector<std::string> env{};      ///< "K=V" entries added to (or overriding) the inherited environment
   bool clear_env = false;              ///< start from an empty environment instead of the inherited one
   int netns_fd = -1;                   ///< if >= 0, the child enters this netns before exec

@@ -147,6 +147,9 @@ TEST_CASE("250 processes allocate at once from a /24 with 253 free addresses: al
 
 TEST_CASE("SIGKILL at every write step of allocate, release and gc leaves a state release/GC clean up") {
   const std::vector<Attachment> used{{"ctr-a", "eth0"}, {"ctr-b", "eth0"}, {"ctr-c", "eth0"}};
+  bool named_temps = false;
+  SUBCASE("spare inodes and O_TMPFILE") {}
+  SUBCASE("named temps (file systems without O_TMPFILE)") { named_temps = true; }
   bool completed = false;
   int step = 0;
   for (; !completed && step < 200; ++step) {
@@ -155,6 +158,7 @@ TEST_CASE("SIGKILL at every write step of allocate, release and gc leaves a stat
     const pid_t pid = spawn([&] {
       g_kill_at = step;
       testing::set_fault_hook(kill_at_step);
+      testing::force_named_temps(named_temps);
       LeaseStore store = LeaseStore::open(t.data(), "net1");
       allocate(store, kTwoSets(), used[0]);
       allocate(store, kTwoSets(), used[1], {ip("10.0.0.9")});
