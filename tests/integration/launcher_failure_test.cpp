@@ -98,7 +98,7 @@ TEST_CASE("nexus killed at any point of create leaves nothing that gc does not c
     CAPTURE(delay_ms);
     const std::string script = kNexus + " node create kill1 --net ittest --mem 32 >/dev/null 2>&1 & pid=$!; sleep " +
                                std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid";
-    run_here({"sh", "-c", script}, w.env());
+    nexus::testutil::run_command({"sh", "-c", script}, {.env = w.env()});
     CommandResult gc = w.nexus({"gc"});
     CAPTURE(gc.err);
     CHECK(gc.exit_code == 0);

@@ -2,13 +2,8 @@
 // A throwaway world for the nexus launcher: the test thread sits in a fresh host netns (bridges and veths made
 // by plugins live and die there), and state, conf, CNI cache, leases and netns pins live in a temp dir, nodes'
 // cgroups under a test-only parent. The destructor deletes every node left and all of it.
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 #include <atomic>
 #include <filesystem>
@@ -29,44 +24,6 @@ using testutil::CommandResult;
 
 inline const std::string kNexus = std::string(NEXUS_BUILD_DIR) + "/nexus";
 
-/// Runs argv with `env` added, in the caller's netns AND mount namespace. testutil::run_command gives children
-/// in a test netns a private mount namespace with a fresh /sys; nexus must not get one: its netns pins would die
-/// with that namespace and /sys/fs/cgroup would be hidden. Output goes through temp files (no pipe pumping).
-inline CommandResult run_here(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  char out_path[] = "/tmp/nexus-launcher-out-XXXXXX";
-  char err_path[] = "/tmp/nexus-launcher-err-XXXXXX";
-  const int out_fd = ::mkstemp(out_path), err_fd = ::mkstemp(err_path);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.insert(env_strings.end(), env.begin(), env.end());
-  std::vector<char*> cargv, cenv;
-  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  for (const std::string& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
-  cargv.push_back(nullptr);
-  cenv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::execvpe(cargv[0], cargv.data(), cenv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ::close(out_fd);
-  ::close(err_fd);
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = testutil::read_file(out_path);
-  r.err = testutil::read_file(err_path);
-  ::unlink(out_path);
-  ::unlink(err_path);
-  return r;
-}
 inline const std::string kSubnet = "10.123.0";  // the test network's /24
 
 class LauncherWorld {
@@ -94,7 +51,8 @@ class LauncherWorld {
   CommandResult nexus(const std::vector<std::string>& args) const {
     std::vector<std::string> argv{kNexus};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_here(argv, env());
+    // Not own_sysfs: nexus must run in the real mount namespace, where its netns pins and cgroups live.
+    return testutil::run_command(argv, {.env = env()});
   }
 
   std::vector<std::string> env() const {
