@@ -161,7 +161,6 @@ TEST_CASE("--rootfs pivots into the directory with a fresh /proc" * doctest::ski
   LauncherWorld w;
   const std::string rootfs = w.path() + "/rootfs";
   fs::create_directories(rootfs + "/bin");
-  fs::create_directories(rootfs + "/etc");
   fs::copy_file("/bin/busybox", rootfs + "/bin/busybox");
   fs::create_symlink("busybox", rootfs + "/bin/sh");
   std::ofstream(rootfs + "/marker") << "inside\n";
