@@ -1,3 +1,4 @@
+#include <future>
 #include <optional>
 
 #include "plugins/nexus-bridge/bridge_conf.h"
@@ -31,9 +32,15 @@ void cmd_del(const cni::Request& req) {
   // IPAM's DEL runs while the kernel deletes the veth (most of a DEL's time): neither needs the other.
   std::optional<cni::PendingDelegate> ipam;
   if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req));
+  // Removing nft elements and deleting a veth each end in an RCU grace period: run them side by side so the
+  // waits overlap. Without prevResult the elements are found by the attachment's tag.
+  std::future<void> masquerade;
+  if (conf.ip_masq) {
+    const auto ips = conf.net.prev_result ? ips_of(*conf.net.prev_result, req) : std::vector<cni::IpConfig>{};
+    masquerade = std::async(std::launch::async, [&conf, &req, ips] { remove_masquerade(conf, req, ips); });
+  }
   net::delete_link_by_name(net::NlSocket::open(), host_veth_name(req.container_id, req.ifname));
-  // The addresses come from prevResult, which runtimes pass on DEL; GC catches any DEL that had none.
-  if (conf.ip_masq && conf.net.prev_result) remove_masquerade(conf, ips_of(*conf.net.prev_result, req));
+  if (masquerade.valid()) masquerade.get();
   if (ipam) ipam->get();
 }
 

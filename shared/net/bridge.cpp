@@ -41,9 +41,10 @@ Link adopt_existing(const NlSocket& sock, const Link& link, const BridgeOptions&
     throw cni::Error(cni::Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
                                                    (link.kind.empty() ? "not a bridge" : "a " + link.kind + ", not a bridge"));
   }
-  if (options.promisc && (link.flags & IFF_PROMISC) == 0) set_promisc(sock, link.index);
+  const bool needs_promisc = options.promisc && (link.flags & IFF_PROMISC) == 0;
+  if (needs_promisc) set_promisc(sock, link.index);
   if (!link.is_up()) set_up(sock, link.index);
-  if ((options.promisc && (link.flags & IFF_PROMISC) == 0) || !link.is_up()) return get_link(sock, link.index);
+  if (needs_promisc || !link.is_up()) return get_link(sock, link.index);
   return link;
 }
 
