@@ -1,0 +1,182 @@
+// Concurrency stress: hundreds of nexus-bridge processes (each with its nexus-ipam child and, with ipMasq,
+// an nftables transaction) at once on one /24. Nothing may be handed out twice, every container must answer,
+// and DEL must leave no lease, veth or nft element behind, including when ADDs and DELs of different
+// containers interleave (an address freed by a DEL may be handed out again at once).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/testutil/bridge_env.h"
+#include "tests/testutil/root.h"
+
+using namespace nexus::testutil;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kContainers = 250;
+
+// Runs job(i) for i in [0, n) on n threads at once (threads inherit the caller's netns: the test's host).
+void run_concurrently(int n, const std::function<void(int)>& job) {
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (int i = 0; i < n; ++i) threads.emplace_back(job, i);
+  for (auto& t : threads) t.join();
+}
+
+// The address (without prefix) of a successful ADD's first IP; "" when the ADD failed or printed no IP.
+std::string added_address(const PluginRun& r) {
+  if (r.exit_code != 0) return "";
+  const json j = json::parse(r.out, nullptr, false);
+  if (j.is_discarded() || !j.contains("ips") || j["ips"].empty()) return "";
+  const std::string a = j["ips"][0]["address"];
+  return a.substr(0, a.find('/'));
+}
+
+// Addresses in the masquerade map of the test's host netns (empty when the table does not exist).
+std::multiset<std::string> masqueraded() {
+  std::multiset<std::string> out;
+  const json j = json::parse(run_shell("nft -j list map inet nexus masq_v4 2>/dev/null").out, nullptr, false);
+  if (j.is_discarded() || !j.contains("nftables")) return out;
+  for (const auto& item : j["nftables"])
+    if (item.contains("map") && item["map"].contains("elem"))
+      for (const auto& e : item["map"]["elem"]) out.insert(e[0].get<std::string>());
+  return out;
+}
+
+// Lease files of the network: address -> content.
+std::map<std::string, std::string> leases(const BridgeEnv& env) {
+  std::map<std::string, std::string> out;
+  const std::string dir = env.data.path() + "/testnet/";
+  for (const auto& name : list_dir(dir))
+    if (name != "lock" && !name.starts_with("last_reserved_ip") && !name.starts_with("."))
+      out[name] = read_file(dir + name);
+  return out;
+}
+
+// Pings every address once from the host netns, all in parallel; returns those that did not answer.
+std::vector<std::string> unreachable(const std::vector<std::string>& addresses) {
+  std::string script;
+  for (const auto& a : addresses) script += "(ping -c1 -W2 -q " + a + " >/dev/null 2>&1 || echo " + a + ") &\n";
+  script += "wait\n";
+  std::istringstream lines(run_shell(script, {.timeout_ms = 20000}).out);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(lines, l);) out.push_back(l);
+  return out;
+}
+
+std::string id_of(int i) { return "stress-" + std::to_string(i); }
+
+struct Containers {
+  std::vector<std::unique_ptr<ContainerNetns>> netns;
+  std::vector<std::string> address;  // "" when not attached
+  std::vector<json> prev;            // the ADD's result
+  explicit Containers(int n) : address(n), prev(n) {
+    for (int i = 0; i < n; ++i) netns.push_back(std::make_unique<ContainerNetns>("nxs"));
+  }
+};
+
+// ADDs containers [from, to) concurrently; returns failure messages.
+void add_all(const BridgeEnv& env, const json& conf, Containers& c, int from, int to,
+             std::vector<std::string>& failures) {
+  std::vector<PluginRun> runs(to - from, PluginRun{-1, "", ""});
+  run_concurrently(to - from, [&](int k) { runs[k] = env.run("ADD", id_of(from + k), c.netns[from + k]->path(), conf); });
+  for (int k = 0; k < to - from; ++k) {
+    c.address[from + k] = added_address(runs[k]);
+    if (c.address[from + k].empty()) {
+      failures.push_back(id_of(from + k) + ": " + runs[k].out + runs[k].err);
+      continue;
+    }
+    c.prev[from + k] = json::parse(runs[k].out);
+  }
+}
+
+PluginRun del(const BridgeEnv& env, const json& conf, const Containers& c, int i) {
+  json with_prev = conf;
+  with_prev["prevResult"] = c.prev[i];
+  return env.run("DEL", id_of(i), c.netns[i]->path(), with_prev);
+}
+
+void check_unique(const Containers& c) {
+  std::set<std::string> seen;
+  for (const auto& a : c.address)
+    if (!a.empty()) CHECK_MESSAGE(seen.insert(a).second, "address handed out twice: " << a);
+}
+
+void check_nothing_left(const BridgeEnv& env) {
+  CHECK(leases(env).empty());
+  CHECK(env.host_veths().empty());
+  CHECK(masqueraded().empty());
+}
+
+}  // namespace
+
+TEST_CASE("stress: 250 concurrent ADDs, then 250 DELs, then ADDs and DELs mixed, with ipMasq" *
+          doctest::skip(skip_root_tests()) * doctest::timeout(150)) {
+  const auto start = std::chrono::steady_clock::now();
+  BridgeEnv env;
+  const json conf = env.config("10.66.0.0/24", {{"ipMasq", true}});
+  Containers c(kContainers);
+
+  std::vector<std::string> failures;
+  add_all(env, conf, c, 0, kContainers, failures);
+  REQUIRE_MESSAGE(failures.empty(), failures.size() << " ADDs failed, first: " << failures.front());
+  check_unique(c);
+  CHECK(env.lease_count() == kContainers);
+  CHECK(env.host_veths().size() == kContainers);
+  CHECK(masqueraded() == std::multiset<std::string>(c.address.begin(), c.address.end()));
+  for (const auto& [address, holder] : leases(env)) CHECK(holder.ends_with("\r\neth0"));
+  const auto lost = unreachable(c.address);
+  CHECK_MESSAGE(lost.empty(), lost.size() << " containers do not answer, first " << lost.front());
+
+  std::vector<PluginRun> dels(kContainers, PluginRun{-1, "", ""});
+  run_concurrently(kContainers, [&](int i) { dels[i] = del(env, conf, c, i); });
+  for (int i = 0; i < kContainers; ++i) CHECK_MESSAGE(dels[i].exit_code == 0, id_of(i) << ": " << dels[i].out);
+  check_nothing_left(env);
+  for (auto& a : c.address) a.clear();
+
+  {
+    // Half attached; then the other half ADDs while the first half DELs: freed addresses are reused at once
+    // (round robin wraps), so a DEL that cleans up after an ADD that reused its address would show here.
+    const int half = kContainers / 2;
+    add_all(env, conf, c, 0, half, failures);
+    REQUIRE_MESSAGE(failures.empty(), failures.front());
+    std::vector<PluginRun> runs(kContainers, PluginRun{-1, "", ""});
+    run_concurrently(kContainers, [&](int i) {
+      if (i < half) runs[i] = del(env, conf, c, i);
+      else runs[i] = env.run("ADD", id_of(i), c.netns[i]->path(), conf);
+    });
+    std::vector<std::string> live;
+    for (int i = 0; i < kContainers; ++i) {
+      if (i < half) {
+        CHECK_MESSAGE(runs[i].exit_code == 0, id_of(i) << ": " << runs[i].out);
+        c.address[i].clear();
+        continue;
+      }
+      c.address[i] = added_address(runs[i]);
+      CHECK_MESSAGE(!c.address[i].empty(), id_of(i) << ": " << runs[i].out << runs[i].err);
+      if (c.address[i].empty()) continue;
+      c.prev[i] = json::parse(runs[i].out);
+      live.push_back(c.address[i]);
+    }
+    check_unique(c);
+    // Exactly the live containers hold leases and masquerade elements.
+    std::set<std::string> leased;
+    for (const auto& [address, holder] : leases(env)) leased.insert(address);
+    CHECK(leased == std::set<std::string>(live.begin(), live.end()));
+    CHECK(masqueraded() == std::multiset<std::string>(live.begin(), live.end()));
+    CHECK(env.host_veths().size() == live.size());
+
+    run_concurrently(kContainers - half, [&](int k) { runs[half + k] = del(env, conf, c, half + k); });
+    for (int i = half; i < kContainers; ++i) CHECK_MESSAGE(runs[i].exit_code == 0, id_of(i) << ": " << runs[i].out);
+    check_nothing_left(env);
+  }
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  MESSAGE("stress run took " << seconds << " s");
+}
