@@ -27,6 +27,7 @@ namespace {
 
 constexpr int kRounds = 40;  // per kind of crash
 constexpr const char* kNet = "10.67.0.0/24";
+constexpr int kIpamMaxUs = 4000;  // nexus-ipam's whole run (exec included) takes about this long
 
 // A plugin started in the background (in the caller's netns), so the test can kill it mid-flight.
 class Spawned {
@@ -88,17 +89,19 @@ std::set<std::string> masqueraded() {
   return out;
 }
 
-// Parent pid of `pid` from /proc (0 when it is gone).
-pid_t parent_of(pid_t pid) {
+// Fields 3 (state) and 4 (parent pid) of /proc/<pid>/stat ({0, 0} when it is gone).
+std::pair<char, pid_t> stat_of(pid_t pid) {
   const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
   const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (close == std::string::npos) return 0;
+  if (close == std::string::npos) return {0, 0};
   std::istringstream rest(stat.substr(close + 2));
   char state = 0;
   pid_t ppid = 0;
   rest >> state >> ppid;
-  return ppid;
+  return {state, ppid};
 }
+pid_t parent_of(pid_t pid) { return stat_of(pid).second; }
+char state_of(pid_t pid) { return stat_of(pid).first; }
 
 // IPv4 addresses configured on eth0 in `ns` (none when there is no eth0).
 std::set<std::string> addresses_in(const ContainerNetns& ns) {
@@ -123,7 +126,10 @@ struct CrashBench {
   ContainerNetns steady_ns, crash_ns, probe_ns;
   json conf;
   std::string steady_address, cni_path, pid_file;
+  int bridge_us = 30000;
   std::mt19937 rng{std::random_device{}()};
+  // How far the killed command had got, over the rounds: shows the kills land all along the command.
+  std::map<std::string, int> reached;
 
   CrashBench() {
     conf = env.config(kNet, {{"ipMasq", true}}, "1.1.0");
@@ -134,8 +140,12 @@ struct CrashBench {
                            << pid_file << "\nexec " << nexus_plugin_dir() << "/nexus-ipam\n";
     REQUIRE(::chmod(wrapper.c_str(), 0755) == 0);
     cni_path = wrapper_dir.path() + ":" + default_cni_path();
+    const auto t0 = std::chrono::steady_clock::now();
     const auto r = env.run("ADD", "steady", steady_ns.path(), conf);
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    // Kill delays span a whole ADD: this first one, then each probe's.
+    bridge_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - t0).count());
     steady_address = first_address(r.json());
   }
 
@@ -151,34 +161,42 @@ struct CrashBench {
     return c;
   }
 
-  // Starts `command` and SIGKILLs the victim after a random delay; returns the result if it printed one.
-  json crash(Victim victim, const std::string& command, const std::string& id, const json& c) {
+  // Starts `command` and SIGKILLs the victim after a random delay within the command's usual duration;
+  // returns the result if it printed one.
+  json crash(Victim victim, const std::string& command, const std::string& id, const json& c, int n) {
     ::unlink(pid_file.c_str());
     Spawned p(scratch, nexus_bridge_path(), plugin_env(command, id, crash_ns.path(), cni_path), c.dump());
+    bool killed = false;
     if (victim == Victim::Bridge) {
-      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution(0, 30000)(rng)));
+      // Every other round aims at the second half, where the steps after IPAM (veth, addresses, nft) are.
+      const int delay = std::uniform_int_distribution(n % 2 ? bridge_us / 3 : 0, bridge_us)(rng);
+      std::this_thread::sleep_for(std::chrono::microseconds(delay));
+      killed = p.running();
       p.kill();
     } else {
-      kill_ipam_child(p);
+      killed = kill_ipam_child(p);
     }
-    if (!p.wait()) return nullptr;
+    const bool ok = p.wait();
+    ++reached[!killed ? "missed (finished first)" : ok ? "kill sent, but the IPAM child was already exiting" : "killed"];
+    if (!ok) return nullptr;
     const json out = json::parse(p.stdout_text(), nullptr, false);
     return out.is_discarded() || !out.contains("ips") ? json(nullptr) : out;
   }
 
-  // Waits for the wrapper to record the IPAM child's pid, then kills it after 0-10 ms (if still the child).
-  void kill_ipam_child(Spawned& bridge) {
+  // Waits for the wrapper to record the IPAM child's pid, then kills it after a random delay if it is still
+  // the bridge's running child; true when it was.
+  bool kill_ipam_child(Spawned& bridge) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (bridge.running() && std::chrono::steady_clock::now() < deadline) {
       const std::string text = read_file(pid_file);
       if (!text.empty()) {
         const pid_t ipam = std::stoi(text);
-        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution(0, 10000)(rng)));
-        if (parent_of(ipam) == bridge.pid()) ::kill(ipam, SIGKILL);
-        return;
+        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution(0, kIpamMaxUs)(rng)));
+        return parent_of(ipam) == bridge.pid() && state_of(ipam) != 'Z' && ::kill(ipam, SIGKILL) == 0;
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
+    return false;
   }
 
   // Every lease file names exactly one known attachment; steady's address is steady's alone.
@@ -197,7 +215,9 @@ struct CrashBench {
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = run("ADD", "probe", probe_ns, conf);
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    const auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(took < std::chrono::seconds(5));
+    bridge_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
     const std::string a = first_address(r.json());
     CHECK_MESSAGE(a != steady_address, a);
     CHECK_MESSAGE(taken.count(a) == 0, "probe got " << a << ", still on the crashed container");
@@ -215,6 +235,27 @@ struct CrashBench {
     CHECK(run_shell("ip -n " + crash_ns.name() + " link show eth0 2>/dev/null").exit_code != 0);
   }
 
+  std::set<std::string> masqueraded_now() const { return masqueraded(); }
+
+  void note_progress(const std::string& id, bool finished, const std::set<std::string>& held) {
+    bool leased = false;
+    for (const auto& name : list_dir(env.data.path() + "/testnet/"))
+      leased = leased || read_file(env.data.path() + "/testnet/" + name) == id + "\r\neth0";
+    const std::string stage = finished                       ? "left: a result"
+                              : masqueraded().size() > 1       ? "left: masquerade"
+                              : !held.empty()                  ? "left: address in the container"
+                              : env.host_veths().size() > 1    ? "left: veth"
+                              : leased                         ? "left: lease"
+                                                               : "left: nothing";
+    ++reached[stage];
+  }
+
+  std::string progress() const {
+    std::string out;
+    for (const auto& [stage, n] : reached) out += stage + ": " + std::to_string(n) + ", ";
+    return out;
+  }
+
   void gc() {
     json c = conf;
     c["cni.dev/valid-attachments"] = json::parse(R"([{"containerID":"steady","ifname":"eth0"}])");
@@ -229,8 +270,9 @@ struct CrashBench {
     CAPTURE(id);
     json prev = nullptr;
     if (verb == Verb::Add) {
-      prev = crash(victim, "ADD", id, conf);
+      prev = crash(victim, "ADD", id, conf, n);
       const auto held = addresses_in(crash_ns);
+      note_progress(id, !prev.is_null(), held);
       // Configured on the crashed container: still leased to it until its DEL.
       for (const auto& a : held) CHECK_MESSAGE(read_file(env.data.path() + "/testnet/" + a) == id + "\r\neth0", a);
       check_leases(id);
@@ -239,7 +281,8 @@ struct CrashBench {
       const auto r = run("ADD", id, crash_ns, conf);
       REQUIRE_MESSAGE(r.exit_code == 0, r.out);
       prev = r.json();
-      if (!crash(victim, "DEL", id, with_prev(prev)).is_null()) FAIL("DEL printed a result");
+      if (!crash(victim, "DEL", id, with_prev(prev), n).is_null()) FAIL("DEL printed a result");
+      note_progress(id, false, addresses_in(crash_ns));
       check_leases(id);
       probe({});
     }
@@ -254,6 +297,7 @@ void crash_rounds(Victim victim, Verb verb) {
   const auto start = std::chrono::steady_clock::now();
   CrashBench bench;
   for (int n = 0; n < kRounds; ++n) bench.round(victim, verb, n);
+  MESSAGE(bench.progress());
   MESSAGE(kRounds << " rounds in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
                   << " s");
 }
@@ -276,4 +320,16 @@ TEST_CASE("crash: nexus-ipam killed under nexus-bridge's ADD" * doctest::skip(sk
 TEST_CASE("crash: nexus-ipam killed under nexus-bridge's DEL" * doctest::skip(skip_root_tests()) *
           doctest::timeout(60)) {
   crash_rounds(Victim::Ipam, Verb::Del);
+}
+
+TEST_CASE("crash: a runtime that lost the ADD's result still cleans up everything with DEL" *
+          doctest::skip(skip_root_tests())) {
+  CrashBench bench;
+  const auto add = bench.run("ADD", "lost", bench.crash_ns, bench.conf);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out);
+  REQUIRE(bench.masqueraded_now().size() == 2);
+  // No prevResult: the addresses to unmasquerade come from the container's interface.
+  const auto del = bench.run("DEL", "lost", bench.crash_ns, bench.conf);
+  CHECK_MESSAGE(del.exit_code == 0, del.out);
+  bench.check_only_steady_left();
 }
