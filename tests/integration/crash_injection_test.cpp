@@ -177,7 +177,7 @@ struct CrashBench {
       killed = kill_ipam_child(p);
     }
     const bool ok = p.wait();
-    ++reached[!killed ? "missed (finished first)" : ok ? "kill sent, but the IPAM child was already exiting" : "killed"];
+    ++reached[!killed ? "missed (finished first)" : ok ? "kill sent, but it was already exiting" : "killed"];
     if (!ok) return nullptr;
     const json out = json::parse(p.stdout_text(), nullptr, false);
     return out.is_discarded() || !out.contains("ips") ? json(nullptr) : out;
