@@ -126,15 +126,8 @@ void check_nothing_left(const BridgeEnv& env) {
   CHECK(masqueraded().empty());
 }
 
-}  // namespace
-
-TEST_CASE("stress: 250 concurrent ADDs, then 250 DELs, then ADDs and DELs mixed, with ipMasq" *
-          doctest::skip(skip_root_tests()) * doctest::timeout(150)) {
-  const auto start = std::chrono::steady_clock::now();
-  BridgeEnv env;
-  const json conf = env.config("10.66.0.0/24", {{"ipMasq", true}});
-  Containers c(kContainers);
-
+// Phase 1: every container ADDed at once, checked, reachable; then all DELed at once.
+void all_at_once(const BridgeEnv& env, const json& conf, Containers& c) {
   std::vector<std::string> failures;
   add_all(env, conf, c, 0, kContainers, failures);
   REQUIRE_MESSAGE(failures.empty(), failures.size() << " ADDs failed, first: " << failures.front());
@@ -151,58 +144,64 @@ TEST_CASE("stress: 250 concurrent ADDs, then 250 DELs, then ADDs and DELs mixed,
   for (int i = 0; i < kContainers; ++i) CHECK_MESSAGE(dels[i].exit_code == 0, id_of(i) << ": " << dels[i].out);
   check_nothing_left(env);
   for (auto& a : c.address) a.clear();
+}
 
-  {
-    // Half attached from a pool only a few addresses larger; then the other half ADDs while the first half
-    // DELs, retrying on code 11 (no free address yet) as a runtime would. The ADDs take the addresses the DELs
-    // free at the very moment they are freed, so a DEL that cleans up after the ADD that reused its address
-    // (its masquerade element, its lease) shows here.
-    const int half = kContainers / 2;
-    json tight = conf;
-    tight["ipam"]["ranges"] = json::array({json::array(
-        {{{"subnet", "10.66.0.0/24"}, {"rangeStart", "10.66.0.2"}, {"rangeEnd", "10.66.0." + std::to_string(2 + half + 4)}}})});
-    add_all(env, tight, c, 0, half, failures);
-    REQUIRE_MESSAGE(failures.empty(), failures.front());
-    std::vector<PluginRun> runs(kContainers, PluginRun{-1, "", ""});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    run_concurrently(kContainers, [&](int i) {
-      if (i < half) {
-        runs[i] = del(env, tight, c, i);
-        return;
-      }
-      runs[i] = add_retrying(env, tight, id_of(i), c.netns[i]->path(), deadline);
-    });
-    std::vector<std::string> live;
-    for (int i = 0; i < kContainers; ++i) {
-      if (i < half) {
-        CHECK_MESSAGE(runs[i].exit_code == 0, id_of(i) << ": " << runs[i].out);
-        c.address[i].clear();
-        continue;
-      }
-      c.address[i] = added_address(runs[i]);
-      CHECK_MESSAGE(!c.address[i].empty(), id_of(i) << ": " << runs[i].out << runs[i].err);
-      if (c.address[i].empty()) continue;
-      c.prev[i] = json::parse(runs[i].out);
+// After the mixed phase: exactly the live containers hold leases (each its own), masquerade elements and
+// veths, and answer although most of their addresses answered from another container seconds ago.
+void check_live(const BridgeEnv& env, const Containers& c) {
+  check_unique(c);
+  std::map<std::string, std::string> expected;
+  std::vector<std::string> live;
+  for (int i = 0; i < kContainers; ++i)
+    if (!c.address[i].empty()) {
+      expected[c.address[i]] = id_of(i) + "\r\neth0";
       live.push_back(c.address[i]);
     }
-    check_unique(c);
-    // Exactly the live containers hold leases (each its own) and masquerade elements.
-    std::map<std::string, std::string> expected;
-    for (int i = half; i < kContainers; ++i)
-      if (!c.address[i].empty()) expected[c.address[i]] = id_of(i) + "\r\neth0";
-    CHECK(leases(env) == expected);
-    CHECK(masqueraded() == std::multiset<std::string>(live.begin(), live.end()));
-    CHECK(env.host_veths().size() == live.size());
-    // Most of these addresses answered from another container a few seconds ago: the host must not keep
-    // sending to the old MAC.
-    const auto lost_after_reuse = unreachable(live);
-    CHECK_MESSAGE(lost_after_reuse.empty(), lost_after_reuse.size() << " containers do not answer, first "
-                                                                    << lost_after_reuse.front());
+  CHECK(leases(env) == expected);
+  CHECK(masqueraded() == std::multiset<std::string>(live.begin(), live.end()));
+  CHECK(env.host_veths().size() == live.size());
+  const auto lost = unreachable(live);
+  CHECK_MESSAGE(lost.empty(), lost.size() << " containers do not answer after address reuse, first " << lost.front());
+}
 
-    run_concurrently(kContainers - half, [&](int k) { runs[half + k] = del(env, tight, c, half + k); });
-    for (int i = half; i < kContainers; ++i) CHECK_MESSAGE(runs[i].exit_code == 0, id_of(i) << ": " << runs[i].out);
-    check_nothing_left(env);
+// Phase 2: half attached from a pool only a few addresses larger; then the other half ADDs while the first
+// half DELs, retrying on code 11 (no free address yet) as a runtime would. The ADDs take the addresses the
+// DELs free the moment they are freed, so a DEL that cleans up after the ADD that reused its address (its
+// masquerade element, its lease) shows here.
+void mixed(const BridgeEnv& env, const json& conf, Containers& c) {
+  const int half = kContainers / 2;
+  json tight = conf;
+  tight["ipam"]["ranges"] = json::array({json::array({{{"subnet", "10.66.0.0/24"}, {"rangeStart", "10.66.0.2"},
+                                                       {"rangeEnd", "10.66.0." + std::to_string(2 + half + 4)}}})});
+  std::vector<std::string> failures;
+  add_all(env, tight, c, 0, half, failures);
+  REQUIRE_MESSAGE(failures.empty(), failures.front());
+  std::vector<PluginRun> runs(kContainers, PluginRun{-1, "", ""});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  run_concurrently(kContainers, [&](int i) {
+    runs[i] = i < half ? del(env, tight, c, i) : add_retrying(env, tight, id_of(i), c.netns[i]->path(), deadline);
+  });
+  for (int i = 0; i < kContainers; ++i) {
+    c.address[i] = i < half ? "" : added_address(runs[i]);
+    if (i >= half && !c.address[i].empty()) c.prev[i] = json::parse(runs[i].out);
+    CHECK_MESSAGE((i < half ? runs[i].exit_code == 0 : !c.address[i].empty()), id_of(i) << ": " << runs[i].out);
   }
+  check_live(env, c);
+  run_concurrently(kContainers - half, [&](int k) { runs[half + k] = del(env, tight, c, half + k); });
+  for (int i = half; i < kContainers; ++i) CHECK_MESSAGE(runs[i].exit_code == 0, id_of(i) << ": " << runs[i].out);
+  check_nothing_left(env);
+}
+
+}  // namespace
+
+TEST_CASE("stress: 250 concurrent ADDs, then 250 DELs, then ADDs and DELs mixed, with ipMasq" *
+          doctest::skip(skip_root_tests()) * doctest::timeout(150)) {
+  const auto start = std::chrono::steady_clock::now();
+  BridgeEnv env;
+  const json conf = env.config("10.66.0.0/24", {{"ipMasq", true}});
+  Containers c(kContainers);
+  all_at_once(env, conf, c);
+  mixed(env, conf, c);
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   MESSAGE("stress run took " << seconds << " s");
 }
