@@ -20,6 +20,12 @@ using nlohmann::json;
 
 namespace {
 
+// An element key as `nft -j` prints it: "10.0.0.2", or {"elem":{"val":"10.0.0.2","comment":...}}.
+std::string element_address(const json& key) {
+  if (key.is_object() && key.contains("elem")) return element_address(key["elem"]["val"]);
+  return key.is_string() ? key.get<std::string>() : key.dump();
+}
+
 constexpr int kContainers = 250;
 
 // Runs job(i) for i in [0, n) on n threads at once (threads inherit the caller's netns: the test's host).
@@ -46,7 +52,7 @@ std::multiset<std::string> masqueraded() {
   if (j.is_discarded() || !j.contains("nftables")) return out;
   for (const auto& item : j["nftables"])
     if (item.contains("map") && item["map"].contains("elem"))
-      for (const auto& e : item["map"]["elem"]) out.insert(e[0].get<std::string>());
+      for (const auto& e : item["map"]["elem"]) out.insert(element_address(e[0]));
   return out;
 }
 
