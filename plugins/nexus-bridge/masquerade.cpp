@@ -49,12 +49,14 @@ void add_masquerade(const BridgeConf& conf, const cni::Request& req, const std::
   nat::add_masquerade(conf.net.name, a.hosts, a.subnets, owner_tag(req.container_id, req.ifname));
 }
 
-void remove_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips) {
+void remove_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips,
+                       const std::function<void()>& removed) {
   nat::Nft nft;
   if (!ips.empty())
     nat::remove_masquerade(nft, conf.net.name, addresses_of(ips).hosts);
   else
     nat::remove_masquerade_owned(nft, conf.net.name, owner_tag(req.container_id, req.ifname));
+  if (removed) removed();
 }
 
 void check_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& ips) {
