@@ -35,13 +35,15 @@ int gc(const Context& ctx) {
     } catch (const cni::Error& e) {
       std::fprintf(stderr, "nexus: gc: network of node %s: %s\n", node.name.c_str(), e.what());
     }
-    if (node_status(node) != "stopped") {
+    // create holds the lock until its node is "running": a "creating" node seen under the lock lost its creator.
+    if (node_status(node) == "running") {
       live[node.network].push_back({node.container_id, node.ifname});
       continue;
     }
     try {
       for (const std::string& w : teardown_node(ctx, node, false)) std::fprintf(stderr, "nexus: warning: %s\n", w.c_str());
-      std::printf("deleted node %s (its process was gone)\n", node.name.c_str());
+      std::printf("deleted node %s (%s)\n", node.name.c_str(),
+                  node.state == "creating" ? "its create was interrupted" : "its process was gone");
     } catch (const cni::Error& e) {
       ++failures;
       std::fprintf(stderr, "nexus: gc: %s\n  %s\n", e.what(), e.details().c_str());

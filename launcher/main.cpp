@@ -1,4 +1,6 @@
 // nexus: command-line parsing only (CLI11); each command lives in its own file.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -41,44 +43,63 @@ CLI::App* add_create(CLI::App& node, CreateOptions& o) {
   return cmd;
 }
 
+// Values the node subcommands parse into, and the subcommands themselves (to see which one ran).
+struct NodeCommands {
+  CreateOptions create;
+  std::string name;
+  bool json = false;
+  bool force = false;
+  std::vector<std::string> command;
+  CLI::App *create_cmd, *list_cmd, *show_cmd, *exec_cmd, *check_cmd, *delete_cmd;
+};
+
+void add_node_commands(CLI::App& node, NodeCommands& c) {
+  c.create_cmd = add_create(node, c.create);
+  c.list_cmd = node.add_subcommand("list", "List nodes: name, state, pid, addresses, memory, cpu");
+  c.list_cmd->add_flag("--json", c.json, "Print JSON instead of a table");
+  c.show_cmd = node.add_subcommand("show", "Print a node as JSON, with its CNI result");
+  c.show_cmd->add_option("name", c.name, "Node name")->required();
+  c.exec_cmd = node.add_subcommand("exec", "Run a command inside a node (its namespaces and cgroup); "
+                                           "exits with the command's status");
+  c.exec_cmd->add_option("name", c.name, "Node name")->required();
+  c.exec_cmd->add_option("command", c.command, "Command and arguments, after '--'")->required();
+  c.check_cmd = node.add_subcommand("check", "Ask the network's plugins to verify the node (CNI CHECK)");
+  c.check_cmd->add_option("name", c.name, "Node name")->required();
+  c.delete_cmd = node.add_subcommand("delete", "Stop a node and remove its network, cgroup and state "
+                                               "(succeeds when already gone)");
+  c.delete_cmd->add_option("name", c.name, "Node name")->required();
+  c.delete_cmd->add_flag("--force", c.force, "Remove the node even when CNI DEL fails");
+}
+
+void require_root(std::initializer_list<const CLI::App*> commands) {
+  for (const CLI::App* cmd : commands)
+    if (cmd->parsed() && ::geteuid() != 0)
+      throw nexus::cni::Error(nexus::cni::Code::Internal,
+                              "'" + cmd->get_name() + "' needs root (namespaces, cgroups, mounts and network setup)",
+                              "run it with sudo");
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"nexus: networked nodes with memory and CPU limits, on CNI plugins"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options are accepted after the subcommand too (set before subcommands inherit it)
   GlobalOptions globals;
   add_global_options(app, globals);
-
   CLI::App* node = app.add_subcommand("node", "Create, inspect, enter and delete nodes");
   node->require_subcommand(1);
-  CreateOptions create;
-  CLI::App* create_cmd = add_create(*node, create);
-
-  std::string name;
-  bool json = false, force = false;
-  std::vector<std::string> command;
-  CLI::App* list_cmd = node->add_subcommand("list", "List nodes: name, state, pid, addresses, memory, cpu");
-  list_cmd->add_flag("--json", json, "Print JSON instead of a table");
-  CLI::App* show_cmd = node->add_subcommand("show", "Print a node as JSON, with its CNI result");
-  show_cmd->add_option("name", name, "Node name")->required();
-  CLI::App* exec_cmd = node->add_subcommand("exec", "Run a command inside a node (its namespaces and cgroup); "
-                                                    "exits with the command's status");
-  exec_cmd->add_option("name", name, "Node name")->required();
-  exec_cmd->add_option("command", command, "Command and arguments, after '--'")->required();
-  CLI::App* check_cmd = node->add_subcommand("check", "Ask the network's plugins to verify the node (CNI CHECK)");
-  check_cmd->add_option("name", name, "Node name")->required();
-  CLI::App* delete_cmd = node->add_subcommand("delete", "Stop a node and remove its network, cgroup and state "
-                                                        "(succeeds when already gone)");
-  delete_cmd->add_option("name", name, "Node name")->required();
-  delete_cmd->add_flag("--force", force, "Remove the node even when CNI DEL fails");
+  NodeCommands c;
+  add_node_commands(*node, c);
   CLI::App* gc_cmd = app.add_subcommand("gc", "Delete nodes whose process is gone, then CNI GC their networks");
 
   CLI11_PARSE(app, argc, argv);
+  require_root({c.create_cmd, c.exec_cmd, c.check_cmd, c.delete_cmd, gc_cmd});
   Context ctx(globals);
-  if (create_cmd->parsed()) return node_create(ctx, create);
-  if (list_cmd->parsed()) return node_list(ctx, json);
-  if (show_cmd->parsed()) return node_show(ctx, name);
-  if (exec_cmd->parsed()) return node_exec(ctx, name, command);
-  if (check_cmd->parsed()) return node_check(ctx, name);
-  if (delete_cmd->parsed()) return node_delete(ctx, name, force);
+  if (c.create_cmd->parsed()) return node_create(ctx, c.create);
+  if (c.list_cmd->parsed()) return node_list(ctx, c.json);
+  if (c.show_cmd->parsed()) return node_show(ctx, c.name);
+  if (c.exec_cmd->parsed()) return node_exec(ctx, c.name, c.command);
+  if (c.check_cmd->parsed()) return node_check(ctx, c.name);
+  if (c.delete_cmd->parsed()) return node_delete(ctx, c.name, c.force);
   if (gc_cmd->parsed()) return gc(ctx);
   return 2;
 }

@@ -9,6 +9,7 @@
 
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
+#include "launcher/signal_block.h"
 #include "shared/cni/error.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
@@ -82,9 +83,9 @@ std::unique_ptr<runtime::Cgroup> create_cgroup(const Context& ctx, NodeRecord& n
   node.cgroup_version = version == runtime::CgroupVersion::V2 ? "v2" : "v1";
   node.cgroup_root = ctx.options().cgroup_root;
   node.cgroup_parent = ctx.options().cgroup_parent;
-  cgroup->create({node.memory_mib * 1024 * 1024, node.cpu_shares});
   node.cgroup_paths = cgroup->paths();
-  ctx.store().save(node);
+  ctx.store().save(node);  // before mkdir: a nexus killed right after it must leave a cgroup that gc knows of
+  cgroup->create({node.memory_mib * 1024 * 1024, node.cpu_shares});
   return cgroup;
 }
 
@@ -159,6 +160,7 @@ int node_create(const Context& ctx, const CreateOptions& o) {
   runtime::NetworkConfigList list = runtime::load_network(o.network, ctx.conf_dirs());
   ctx.store().create_node_dir(o.name);
   NodeRecord node = initial_record(ctx, o, list);
+  SignalBlock defer_interrupts;
   try {
     build_node(ctx, node, list);
   } catch (const std::exception& e) {

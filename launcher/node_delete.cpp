@@ -3,6 +3,7 @@
 
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
+#include "launcher/signal_block.h"
 #include "shared/cni/error.h"
 
 namespace nexus::launcher {
@@ -18,6 +19,7 @@ int node_delete(const Context& ctx, const std::string& name, bool force) {
     std::printf("node %s: not found, nothing to delete\n", name.c_str());
     return 0;
   }
+  SignalBlock defer_interrupts;
   for (const std::string& warning : teardown_node(ctx, *node, force))
     std::fprintf(stderr, "nexus: warning: %s\n", warning.c_str());
   std::printf("node %s deleted\n", name.c_str());

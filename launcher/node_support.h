@@ -12,7 +12,7 @@ namespace nexus::launcher {
 /// The node's record; throws cni::Error naming `nexus node list` when there is none.
 runtime::NodeRecord get_node(const Context& ctx, const std::string& name);
 
-/// "running", "creating" or "stopped" (process gone).
+/// "running", "creating" or "stopped" (process gone). A node stays "creating" until create succeeded.
 std::string node_status(const runtime::NodeRecord& node);
 
 /// The attachment parameters the node was added with.

@@ -79,8 +79,8 @@ nlohmann::json cmd_add(const cni::Request& req) {
   const std::vector<cni::Route> routes = container_routes(conf, ipam);
   configure_container(nl.container, veth.peer, ipam, routes, conf);
   if (conf.ip_masq) {
-    add_masquerade(conf, ipam.ips);
-    undo.push("remove masquerade", [&] { remove_masquerade(conf, ipam.ips); });
+    add_masquerade(conf, req, ipam.ips);
+    undo.push("remove masquerade", [&] { remove_masquerade(conf, req, ipam.ips); });
   }
   undo.commit();
   return cni::encode_result(make_result(conf, req, bridge, veth, ipam, routes), conf.net.cni_version);

@@ -6,11 +6,12 @@
 
 namespace nexus::bridge_plugin {
 
-// GC: IPAM frees the stale leases. Masquerade elements are keyed by address only, so they are left to DEL.
+// GC: IPAM frees the stale leases; masquerade elements of attachments not in the list go too.
 void cmd_gc(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
-  cni::valid_attachments(req.config);  // refuse a GC without the list before delegating it
+  const auto valid = cni::valid_attachments(req.config);  // refuse a GC without the list before anything
   if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
+  gc_masquerade(conf, valid);
 }
 
 void cmd_status(const cni::Request& req) {

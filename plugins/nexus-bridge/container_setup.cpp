@@ -53,7 +53,7 @@ void configure_container(const net::NlSocket& container, const net::Link& peer, 
   for (const auto& ip : ipam.ips)
     net::ensure_address(container, peer.index, net::IpPrefix::parse(ip.address, "ips address"),
                         {.nodad = !conf.enable_dad});
-  net::set_up(container, peer.index);  // routes via a gateway need the link up
+  if (!peer.is_up()) net::set_up(container, peer.index);  // routes via a gateway need the link up
   for (const auto& r : routes) net::ensure_route(container, route_spec(r, peer.index));
 }
 

@@ -1,5 +1,7 @@
 #include "plugins/nexus-bridge/masquerade.h"
 
+#include <cstdio>
+
 #include "shared/cni/error.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
@@ -26,18 +28,35 @@ Addresses addresses_of(const std::vector<cni::IpConfig>& ips) {
   return a;
 }
 
+// "<containerID>/<ifname>"; an ifname with characters an nft comment would need escaped goes in hex.
+std::string owner_tag(const std::string& container_id, const std::string& ifname) {
+  bool plain = true;
+  for (const char c : ifname)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (plain) return container_id + "/" + ifname;
+  std::string hex = "0x";
+  char buf[3];
+  for (const unsigned char c : ifname) std::snprintf(buf, sizeof buf, "%02x", c), hex += buf;
+  return container_id + "/" + hex;
+}
+
 }  // namespace
 
-void add_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& ips) {
+void add_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips) {
   const Addresses a = addresses_of(ips);
   if (a.hosts.empty()) return;
   net::enable_forwarding(a.v4, a.v6);
-  nat::add_masquerade(conf.net.name, a.hosts, a.subnets);
+  nat::add_masquerade(conf.net.name, a.hosts, a.subnets, owner_tag(req.container_id, req.ifname));
 }
 
-void remove_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& ips) {
-  const Addresses a = addresses_of(ips);
-  if (!a.hosts.empty()) nat::remove_masquerade(conf.net.name, a.hosts);
+void remove_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips,
+                       const std::function<void()>& removed) {
+  nat::Nft nft;
+  if (!ips.empty())
+    nat::remove_masquerade(nft, conf.net.name, addresses_of(ips).hosts);
+  else
+    nat::remove_masquerade_owned(nft, conf.net.name, owner_tag(req.container_id, req.ifname));
+  if (removed) removed();
 }
 
 void check_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& ips) {
@@ -45,6 +64,13 @@ void check_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& 
   const auto missing = nat::missing_masquerade(nft, conf.net.name, addresses_of(ips).hosts);
   if (!missing.empty())
     throw cni::Error(cni::Code::Internal, "address " + missing.front().ip_string() + " is not masqueraded");
+}
+
+void gc_masquerade(const BridgeConf& conf, const std::vector<cni::Attachment>& valid) {
+  std::vector<std::string> keep;
+  for (const auto& a : valid) keep.push_back(owner_tag(a.container_id, a.ifname));
+  nat::Nft nft;
+  nat::gc_masquerade_owners(nft, conf.net.name, keep);
 }
 
 }  // namespace nexus::bridge_plugin

@@ -3,10 +3,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "shared/cni/error.h"
+#include "shared/util/fnv1a.h"
 
 namespace nexus::nat {
 namespace {
@@ -53,15 +55,6 @@ void create_network_chain(Nft& nft, const std::string& chain, const std::vector<
                        c + " masquerade\n");
 }
 
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across builds, so DEL after an upgrade finds it
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 std::string hex(uint64_t value, int digits) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%0*llx", digits, static_cast<unsigned long long>(value));
@@ -81,15 +74,25 @@ std::string subnets_key(std::vector<IpPrefix> subnets) {
 
 const char* map_of(const IpPrefix& a) { return a.family == AF_INET6 ? "masq_v6" : "masq_v4"; }
 
-// One `<verb> element` line per address; `with_verdict` adds ": jump <chain>".
+// One `<verb> element` line per address; `with_verdict` adds the owner's comment and ": jump <chain>".
 std::string element_lines(const char* verb, const std::vector<IpPrefix>& addresses, const std::string& chain,
-                          bool with_verdict) {
+                          bool with_verdict, const std::string& owner = {}) {
+  const std::string comment = owner.empty() ? std::string() : " comment \"" + owner + "\"";
   std::string out;
   for (const IpPrefix& a : addresses) {
     out += std::string(verb) + " element " + kTable + " " + map_of(a) + " { " + a.ip_string() +
-           (with_verdict ? " : jump " + chain : std::string()) + " }\n";
+           (with_verdict ? comment + " : jump " + chain : std::string()) + " }\n";
   }
   return out;
+}
+
+// The owner goes inside a quoted nft comment: keep to characters that need no escaping.
+void validate_owner(const std::string& owner) {
+  const bool ok = owner.size() <= 120 && std::all_of(owner.begin(), owner.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+                           c == '/' || c == ':';
+                  });
+  if (!ok) throw cni::Error(cni::Code::Internal, "masquerade owner \"" + owner + "\" is not a safe nft comment");
 }
 
 bool contains_ip(const std::vector<IpPrefix>& list, const IpPrefix& a) {
@@ -97,15 +100,20 @@ bool contains_ip(const std::vector<IpPrefix>& list, const IpPrefix& a) {
                      [&](const IpPrefix& b) { return b.family == a.family && b.ip_string() == a.ip_string(); });
 }
 
-// Elements whose verdict jumps to one of the network's chains ("n_<network hash>_<subnets hash>").
-void collect_elements(const nlohmann::json& reply, const std::string& chain_prefix, std::vector<IpPrefix>& out) {
+// Elements whose verdict jumps to one of the network's chains ("n_<network hash>_<subnets hash>"). A key is
+// "10.0.0.2", or {"elem": {"val": "10.0.0.2", "comment": owner}} when it carries an owner.
+void collect_elements(const nlohmann::json& reply, const std::string& chain_prefix, std::vector<Masqueraded>& out) {
   for (const nlohmann::json& item : reply.value("nftables", nlohmann::json::array())) {
     if (!item.contains("map")) continue;
     for (const nlohmann::json& elem : item["map"].value("elem", nlohmann::json::array())) {
-      if (!elem.is_array() || elem.size() != 2 || !elem[0].is_string()) continue;
+      if (!elem.is_array() || elem.size() != 2) continue;
       const nlohmann::json& verdict = elem[1];
-      if (verdict.contains("jump") && verdict["jump"].value("target", "").rfind(chain_prefix, 0) == 0) {
-        out.push_back(IpPrefix::parse(elem[0].get<std::string>()));
+      if (!verdict.contains("jump") || verdict["jump"].value("target", "").rfind(chain_prefix, 0) != 0) continue;
+      const nlohmann::json& key = elem[0];
+      if (key.is_string()) {
+        out.push_back({IpPrefix::parse(key.get<std::string>()), {}});
+      } else if (key.contains("elem") && key["elem"].value("val", nlohmann::json()).is_string()) {
+        out.push_back({IpPrefix::parse(key["elem"]["val"].get<std::string>()), key["elem"].value("comment", "")});
       }
     }
   }
@@ -132,10 +140,11 @@ std::string network_chain(const std::string& network, const std::vector<IpPrefix
 }
 
 void add_masquerade(Nft& nft, const std::string& network, const std::vector<IpPrefix>& addresses,
-                    const std::vector<IpPrefix>& subnets) {
+                    const std::vector<IpPrefix>& subnets, const std::string& owner) {
   if (addresses.empty()) return;
+  validate_owner(owner);
   const std::string chain = network_chain(network, subnets);
-  const std::string elements = element_lines("add", addresses, chain, true);
+  const std::string elements = element_lines("add", addresses, chain, true, owner);
   // Fast path, every ADD after the network's first: one transaction adding map elements, nothing else.
   if (nft.try_run(elements)) return;
   create_table(nft);
@@ -144,9 +153,9 @@ void add_masquerade(Nft& nft, const std::string& network, const std::vector<IpPr
 }
 
 void add_masquerade(const std::string& network, const std::vector<IpPrefix>& addresses,
-                    const std::vector<IpPrefix>& subnets) {
+                    const std::vector<IpPrefix>& subnets, const std::string& owner) {
   Nft nft;
-  add_masquerade(nft, network, addresses, subnets);
+  add_masquerade(nft, network, addresses, subnets, owner);
 }
 
 void remove_masquerade(Nft& nft, const std::string& network, const std::vector<IpPrefix>& addresses) {
@@ -167,8 +176,14 @@ void remove_masquerade(const std::string& network, const std::vector<IpPrefix>& 
 }
 
 std::vector<IpPrefix> list_masqueraded(Nft& nft, const std::string& network) {
-  const std::string chain_prefix = network_chain(network) + "_";
   std::vector<IpPrefix> out;
+  for (const Masqueraded& m : list_masquerade_entries(nft, network)) out.push_back(m.address);
+  return out;
+}
+
+std::vector<Masqueraded> list_masquerade_entries(Nft& nft, const std::string& network) {
+  const std::string chain_prefix = network_chain(network) + "_";
+  std::vector<Masqueraded> out;
   const JsonOutput json(nft);
   for (const char* map : {"masq_v4", "masq_v6"}) {
     std::string output, error;
@@ -187,6 +202,21 @@ std::vector<IpPrefix> gc_masquerade(Nft& nft, const std::string& network, const 
   for (const IpPrefix& a : list_masqueraded(nft, network)) {
     if (!contains_ip(keep, a)) stale.push_back(a);
   }
+  remove_masquerade(nft, network, stale);
+  return stale;
+}
+
+void remove_masquerade_owned(Nft& nft, const std::string& network, const std::string& owner) {
+  std::vector<IpPrefix> owned;
+  for (const Masqueraded& m : list_masquerade_entries(nft, network))
+    if (!owner.empty() && m.owner == owner) owned.push_back(m.address);
+  remove_masquerade(nft, network, owned);
+}
+
+std::vector<IpPrefix> gc_masquerade_owners(Nft& nft, const std::string& network, const std::vector<std::string>& keep) {
+  std::vector<IpPrefix> stale;
+  for (const Masqueraded& m : list_masquerade_entries(nft, network))
+    if (!m.owner.empty() && std::find(keep.begin(), keep.end(), m.owner) == keep.end()) stale.push_back(m.address);
   remove_masquerade(nft, network, stale);
   return stale;
 }

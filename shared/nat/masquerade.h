@@ -19,10 +19,25 @@ namespace nexus::nat {
 
 /// Masquerades traffic from `addresses` (the container's) to anything outside `subnets` (the network's).
 /// Idempotent and safe to run concurrently. An address already masqueraded for another network is an error.
+/// `owner` (e.g. "<containerID>/<ifname>", letters, digits and _ . - / : only) is kept as the elements' comment
+/// so a DEL without the addresses, or a GC, can find them.
 void add_masquerade(Nft& nft, const std::string& network, const std::vector<net::IpPrefix>& addresses,
-                    const std::vector<net::IpPrefix>& subnets);
+                    const std::vector<net::IpPrefix>& subnets, const std::string& owner = {});
 void add_masquerade(const std::string& network, const std::vector<net::IpPrefix>& addresses,
-                    const std::vector<net::IpPrefix>& subnets);
+                    const std::vector<net::IpPrefix>& subnets, const std::string& owner = {});
+
+/// A masqueraded address and the owner it was added for ("" when none).
+struct Masqueraded {
+  net::IpPrefix address;
+  std::string owner;
+};
+/// Every element of `network`, with owners.
+std::vector<Masqueraded> list_masquerade_entries(Nft& nft, const std::string& network);
+/// Removes the elements `owner` added (DEL without prevResult); nothing when none.
+void remove_masquerade_owned(Nft& nft, const std::string& network, const std::string& owner);
+/// GC by owner: removes elements whose owner is not in `keep` (elements without owner stay). Returns them.
+std::vector<net::IpPrefix> gc_masquerade_owners(Nft& nft, const std::string& network,
+                                                const std::vector<std::string>& keep);
 
 /// Stops masquerading `addresses` for `network`. Succeeds when they (or the whole table) are already gone,
 /// and never creates anything on a host where the network has no chain.

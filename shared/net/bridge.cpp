@@ -8,6 +8,7 @@
 
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
+#include "shared/util/fnv1a.h"
 
 namespace nexus::net {
 namespace {
@@ -41,9 +42,10 @@ Link adopt_existing(const NlSocket& sock, const Link& link, const BridgeOptions&
     throw cni::Error(cni::Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
                                                    (link.kind.empty() ? "not a bridge" : "a " + link.kind + ", not a bridge"));
   }
-  if (options.promisc && (link.flags & IFF_PROMISC) == 0) set_promisc(sock, link.index);
+  const bool needs_promisc = options.promisc && (link.flags & IFF_PROMISC) == 0;
+  if (needs_promisc) set_promisc(sock, link.index);
   if (!link.is_up()) set_up(sock, link.index);
-  if ((options.promisc && (link.flags & IFF_PROMISC) == 0) || !link.is_up()) return get_link(sock, link.index);
+  if (needs_promisc || !link.is_up()) return get_link(sock, link.index);
   return link;
 }
 
@@ -63,11 +65,7 @@ Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOp
 }
 
 std::array<unsigned char, 6> bridge_mac(const std::string& name) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across builds and machines, unlike std::hash
-  for (const unsigned char c : name) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
+  const uint64_t hash = fnv1a(name);
   std::array<unsigned char, 6> mac{};
   for (size_t i = 0; i < mac.size(); ++i) mac[i] = static_cast<unsigned char>(hash >> (8 * i));
   mac[0] = static_cast<unsigned char>((mac[0] & 0xfc) | 0x02);  // locally administered, unicast

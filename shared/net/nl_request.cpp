@@ -33,7 +33,8 @@ int on_valid(nl_msg* msg, void* arg) {
 
 int dump_once(const NlSocket& sock, NlMsgPtr request, DumpState& state) {
   if (const int err = nl_send_auto(sock.get(), request.get()); err < 0) return err;
-  CbPtr cb(nl_cb_clone(nl_socket_get_cb(sock.get())));
+  const CbPtr socket_cb(nl_socket_get_cb(sock.get()));  // a reference of our own: put it back
+  CbPtr cb(nl_cb_clone(socket_cb.get()));
   if (!cb) return -NLE_NOMEM;
   nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &state);
   return nl_recvmsgs(sock.get(), cb.get());

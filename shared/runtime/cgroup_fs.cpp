@@ -23,8 +23,12 @@ void write_file(const std::string& dir, const std::string& file, const std::stri
 void make_dir(const std::string& dir, bool may_exist) {
   if (::mkdir(dir.c_str(), 0755) == 0) return;
   if (errno == EEXIST && may_exist) return;
-  if (errno == EEXIST) throw cni::Error(cni::Code::Internal, "cgroup " + dir + " already exists",
-                                        "a node of that name was not cleaned up; run 'nexus gc'");
+  // A leftover without processes (a crash between mkdir and the state write of an older run) is replaced;
+  // one that still holds processes is somebody's live cgroup.
+  if (errno == EEXIST && ::rmdir(dir.c_str()) == 0 && ::mkdir(dir.c_str(), 0755) == 0) return;
+  if (errno == EEXIST || errno == EBUSY)
+    throw cni::Error(cni::Code::Internal, "cgroup " + dir + " already exists and holds processes",
+                     "stop them (see " + dir + "/cgroup.procs) or pick another node name");
   throw cni::sys_error("create cgroup " + dir, errno);
 }
 

@@ -9,10 +9,16 @@
 namespace nexus::runtime {
 namespace {
 
+// Most hosts mount cpu and cpuacct together at "cpu,cpuacct" with a "cpu" symlink; some have no symlink.
+std::string cpu_hierarchy(const std::string& root) {
+  if (!cgroupfs::is_dir(root + "/cpu") && cgroupfs::is_dir(root + "/cpu,cpuacct")) return root + "/cpu,cpuacct";
+  return root + "/cpu";
+}
+
 class CgroupV1 final : public Cgroup {
  public:
   CgroupV1(const std::string& root, const std::string& parent, const std::string& name)
-      : memory_parent_(root + "/memory/" + parent), cpu_parent_(root + "/cpu/" + parent), name_(name) {}
+      : memory_parent_(root + "/memory/" + parent), cpu_parent_(cpu_hierarchy(root) + "/" + parent), name_(name) {}
 
   void create(const CgroupLimits& limits) override {
     Undo undo;

@@ -145,7 +145,7 @@ NetworkConfigList load_network(const std::string& name, const std::vector<std::s
 
 NetworkConfigList builtin_network() {
   static const char* kConf = R"({
-  "cniVersion": "1.1.0",
+  "cniVersion": "1.0.0",
   "cniVersions": ["0.3.1", "0.4.0", "1.0.0", "1.1.0"],
   "name": "nexus",
   "plugins": [
@@ -155,7 +155,7 @@ NetworkConfigList builtin_network() {
       "isGateway": true,
       "ipMasq": true,
       "hairpinMode": true,
-      "capabilities": {"ips": true, "mac": true},
+      "capabilities": {"ips": true, "mac": true, "dns": true, "ipRanges": true},
       "ipam": {
         "type": "nexus-ipam",
         "ranges": [[{"subnet": "10.0.42.0/24", "gateway": "10.0.42.1"}]],

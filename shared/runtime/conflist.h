@@ -34,7 +34,7 @@ NetworkConfigList load_network(const std::string& name, const std::vector<std::s
 /// Name of the built-in network.
 inline constexpr const char* kDefaultNetwork = "nexus";
 
-/// The built-in default: bridge nexus0, 10.0.42.0/24 via 10.0.42.1, masquerade, hairpin (nexus-bridge + nexus-ipam).
+/// The built-in default (same as conf/10-nexus.conflist): bridge nexus0, 10.0.42.0/24 via 10.0.42.1, masquerade, hairpin (nexus-bridge + nexus-ipam).
 NetworkConfigList builtin_network();
 
 /// Conf dirs searched when none is given: /etc/cni/net.d, then `<exe_dir>/../conf` and `<exe_dir>/conf`.

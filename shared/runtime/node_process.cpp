@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ void set_up_node(const NodeProcessSpec& spec) {
   make_mounts_private_to_node();
   detach_mount(spec.netns_dir);
   const std::string etc = spec.rootfs.empty() ? "/etc" : spec.rootfs + "/etc";
+  ::mkdir(etc.c_str(), 0755);  // a bare rootfs may have none; the bind targets are created inside it
   bind_file(spec.hosts_file, etc + "/hosts");
   bind_file(spec.resolv_file, etc + "/resolv.conf");
   if (!spec.rootfs.empty()) pivot_into(spec.rootfs);

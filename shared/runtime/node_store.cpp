@@ -71,7 +71,9 @@ FileLock NodeStore::lock(int op) const {
   fs::create_directories(dir_ + "/nodes", ec);
   if (ec) throw cni::sys_error("create state dir " + dir_, ec.value());
   const std::string path = dir_ + "/lock";
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  // Deliberately inherited by the plugins we exec: if nexus is killed mid-ADD, the lock stays held until the
+  // orphaned plugins finish, so a `nexus gc` cannot run DEL under a still-running ADD. (Node processes close it.)
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT, 0600));
   if (!fd) throw cni::sys_error("open " + path, errno);
   while (::flock(fd.get(), op) != 0) {
     if (errno != EINTR) throw cni::sys_error("lock " + path, errno);

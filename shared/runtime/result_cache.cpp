@@ -143,6 +143,8 @@ void ResultCache::remove(const std::string& network, const std::string& containe
                          const std::string& ifname) const {
   const std::string file = path(network, container_id, ifname);
   if (::unlink(file.c_str()) != 0 && errno != ENOENT) throw cni::sys_error("remove " + file, errno);
+  // A runtime killed inside save() leaves its temp file behind.
+  ::unlink((file + ".tmp").c_str());
 }
 
 std::vector<CachedAttachment> ResultCache::list(const std::string& network) const {

@@ -32,7 +32,7 @@ class ResultCache {
   /// nullopt when there is no entry or it cannot be parsed.
   std::optional<CachedAttachment> load(const std::string& network, const std::string& container_id,
                                        const std::string& ifname) const;
-  /// Idempotent.
+  /// Removes the entry (and the temp file of an interrupted save); idempotent.
   void remove(const std::string& network, const std::string& container_id, const std::string& ifname) const;
   /// Every parsable entry of `network`.
   std::vector<CachedAttachment> list(const std::string& network) const;

@@ -69,3 +69,27 @@ TEST_CASE("bridge NAT: without ipMasq the source is not translated" * doctest::s
   CHECK(tcp_exchange(c.fd(), "198.51.100.1", 9002) == "nexus-ok");
   CHECK(server.peer() == "10.71.0.2");
 }
+
+TEST_CASE("bridge NAT: DEL without prevResult and GC find masquerade elements by attachment" *
+          doctest::skip(skip_root_tests())) {
+  BridgeEnv env;
+  ContainerNetns a, b, c;
+  const json conf = env.config("10.72.0.0/24", {{"ipMasq", true}}, "1.1.0");
+  REQUIRE(env.run("ADD", "a", a.path(), conf).exit_code == 0);
+  REQUIRE(env.run("ADD", "b", b.path(), conf).exit_code == 0);
+  REQUIRE(env.run("ADD", "c", c.path(), conf).exit_code == 0);
+  CHECK(nft_table().find("comment \"a/eth0\"") != std::string::npos);
+
+  const auto del = env.run("DEL", "a", "", conf);  // no prevResult, no netns: as a runtime that lost its cache
+  CHECK_MESSAGE(del.exit_code == 0, del.out);
+  CHECK(nft_table().find("10.72.0.2 ") == std::string::npos);
+  CHECK(nft_table().find("10.72.0.3 ") != std::string::npos);
+
+  json gc = conf;
+  gc["cni.dev/valid-attachments"] = json::parse(R"([{"containerID":"c","ifname":"eth0"}])");
+  const auto r = run_plugin(nexus_bridge_path(), {.command = "GC"}, gc);
+  CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK(nft_table().find("10.72.0.3 ") == std::string::npos);  // b: not valid any more
+  CHECK(nft_table().find("10.72.0.4 ") != std::string::npos);  // c: kept
+  CHECK(env.lease_count() == 1);
+}

@@ -178,30 +178,4 @@ TEST_CASE("nexus-ipam: STATUS is ready until the range is exhausted, then code 5
   CHECK(s.error_code() == 50);
 }
 
-TEST_CASE("nexus-ipam: bad input gets the right code and leaves no state") {
-  TempDir dir;
-  struct Case {
-    const char* what;
-    json conf;
-    std::string args;
-    unsigned code;
-  };
-  const std::vector<Case> cases = {
-      {"bad subnet", config(dir.path(), json::parse(R"({"ranges":[[{"subnet":"10.0.0.0/33"}]]})")), "", 7},
-      {"rangeStart outside", config(dir.path(), json::parse(R"({"subnet":"10.1.0.0/24","rangeStart":"10.2.0.1"})")), "", 7},
-      {"overlapping sets", config(dir.path(), json::parse(R"({"ranges":[[{"subnet":"10.1.0.0/24"}],[{"subnet":"10.1.0.0/25"}]]})")), "", 7},
-      {"ranges wrong type", config(dir.path(), json::parse(R"({"ranges":"10.1.0.0/24"})")), "", 6},
-      {"relative dataDir", config("var/lib/x"), "", 7},
-      {"dataDir with ..", config(dir.path() + "/../escape"), "", 7},
-      {"traversal in name", [&] { json c = config(dir.path()); c["name"] = "../../etc"; return c; }(), "", 7},
-      {"unknown CNI_ARGS key", config(dir.path()), "FOO=bar", 4},
-      {"unsupported version", config(dir.path(), json::object(), "0.2.0"), "", 1},
-  };
-  for (const auto& c : cases) {
-    CAPTURE(c.what);
-    const auto r = add(c.conf, "c1", c.args);
-    CHECK(r.exit_code == 1);
-    CHECK(r.error_code() == c.code);
-    CHECK(list_dir(dir.path()).empty());
-  }
-}
+// Bad input (environment, JSON, ranges, dataDir, names): see bad_input_matrix_test.cpp.

@@ -90,3 +90,28 @@ TEST_CASE("a plugin missing from CNI_PATH is a clear error" * doctest::skip(nexu
   w.write_conflist("ittest", conf);
   expect_clean_failure(w, {"m1", "--net", "ittest"}, "no-such-plugin");
 }
+
+TEST_CASE("nexus killed at any point of create leaves nothing that gc does not clean" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  for (int delay_ms : {0, 3, 6, 10, 15, 20, 30, 40, 60, 90}) {
+    CAPTURE(delay_ms);
+    const std::string script = kNexus + " node create kill1 --net ittest --mem 32 >/dev/null 2>&1 & pid=$!; sleep " +
+                               std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid";
+    nexus::testutil::run_command({"sh", "-c", script}, {.env = w.env()});
+    CommandResult gc = w.nexus({"gc"});
+    CAPTURE(gc.err);
+    CHECK(gc.exit_code == 0);
+    // A create that finished before the kill is a healthy node: delete it the normal way.
+    CommandResult del = w.nexus({"node", "delete", "kill1"});
+    CAPTURE(del.err);
+    CHECK(del.exit_code == 0);
+    const Footprint left = footprint(w);
+    CHECK(left.nodes.empty());
+    CHECK(left.leases.empty());
+    CHECK(left.veths.empty());
+    CHECK(left.pins.empty());
+    CHECK(left.cgroups.empty());
+    CHECK(left.cache.empty());
+  }
+}

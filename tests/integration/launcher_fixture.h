@@ -23,6 +23,7 @@ namespace nexus::launcher_test {
 using testutil::CommandResult;
 
 inline const std::string kNexus = std::string(NEXUS_BUILD_DIR) + "/nexus";
+
 inline const std::string kSubnet = "10.123.0";  // the test network's /24
 
 class LauncherWorld {
@@ -40,6 +41,7 @@ class LauncherWorld {
       for (const auto& node : nodes) nexus({"node", "delete", "--force", node["name"].get<std::string>()});
     ::umount2(netns_dir().c_str(), MNT_DETACH);  // nexus made it a (shared) mount point, as ip netns does
     for (const std::string& dir : cgroup_parent_dirs()) ::rmdir(dir.c_str());
+    ::rmdir(("/sys/fs/cgroup/unified/" + cgroup_parent_).c_str());  // tests of the hybrid v2 tree
   }
 
   LauncherWorld(const LauncherWorld&) = delete;
@@ -49,6 +51,7 @@ class LauncherWorld {
   CommandResult nexus(const std::vector<std::string>& args) const {
     std::vector<std::string> argv{kNexus};
     argv.insert(argv.end(), args.begin(), args.end());
+    // Not own_sysfs: nexus must run in the real mount namespace, where its netns pins and cgroups live.
     return testutil::run_command(argv, {.env = env()});
   }
 

@@ -1,6 +1,8 @@
 // nexus node lifecycle as root, with the reference bridge + host-local, isolated by LauncherWorld.
 #include <doctest/doctest.h>
+#include <linux/magic.h>
 #include <signal.h>
+#include <sys/statfs.h>
 
 #include <filesystem>
 
@@ -159,7 +161,6 @@ TEST_CASE("--rootfs pivots into the directory with a fresh /proc" * doctest::ski
   LauncherWorld w;
   const std::string rootfs = w.path() + "/rootfs";
   fs::create_directories(rootfs + "/bin");
-  fs::create_directories(rootfs + "/etc");
   fs::copy_file("/bin/busybox", rootfs + "/bin/busybox");
   fs::create_symlink("busybox", rootfs + "/bin/sh");
   std::ofstream(rootfs + "/marker") << "inside\n";
@@ -171,5 +172,36 @@ TEST_CASE("--rootfs pivots into the directory with a fresh /proc" * doctest::ski
   CHECK(r.out.find("inside\n") == 0);
   CHECK(r.out.find("\trf1\n") != std::string::npos);
   CHECK(w.nexus({"node", "delete", "rf1"}).exit_code == 0);
+  CHECK(w.leases().empty());
+}
+
+namespace {
+bool hybrid_v2_tree() {
+  struct statfs fs {};
+  return ::statfs("/sys/fs/cgroup/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+}  // namespace
+
+// On this hybrid machine the v1 hierarchies hold the controllers, but the unified tree is a real cgroup2 mount:
+// it exercises the v2 code on the kernel (mkdir, cgroup.procs, exec joining, rmdir), without limits.
+TEST_CASE("cgroup v2 on the hybrid unified tree" *
+          doctest::skip(nexus::testutil::skip_root_tests() || !hybrid_v2_tree())) {
+  LauncherWorld w;
+  CommandResult r = w.nexus({"--cgroup-root", "/sys/fs/cgroup/unified", "node", "create", "v2n", "--net", "ittest"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto node = w.show("v2n");
+  CHECK(node["cgroupVersion"] == "v2");
+  const std::string dir = "/sys/fs/cgroup/unified/" + w.cgroup_parent() + "/v2n";
+  CHECK(read_file(dir + "/cgroup.procs") == std::to_string(node["pid"].get<int>()) + "\n");
+  CommandResult cg = w.nexus({"node", "exec", "v2n", "--", "cat", "/proc/self/cgroup"});
+  CHECK(cg.out.find("0::/" + w.cgroup_parent() + "/v2n\n") != std::string::npos);
+  // Limits need controllers the v1 hierarchies hold here: a clear error, and nothing left.
+  CommandResult limited =
+      w.nexus({"--cgroup-root", "/sys/fs/cgroup/unified", "node", "create", "v2m", "--net", "ittest", "--mem", "64"});
+  CHECK(limited.exit_code != 0);
+  CHECK(limited.err.find("cgroup controller 'memory' is not available") != std::string::npos);
+  CHECK(w.nexus({"node", "delete", "v2n"}).exit_code == 0);
+  CHECK_FALSE(fs::exists(dir));
   CHECK(w.leases().empty());
 }

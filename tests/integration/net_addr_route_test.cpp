@@ -180,9 +180,9 @@ TEST_CASE("sysctl writes land in the netns the thread is in" * doctest::skip(ski
 TEST_CASE("a container wired through the bridge answers pings over IPv4 and IPv6" * doctest::skip(skip_root_tests())) {
   HostNetns host;
   Wired w;
-  CHECK(run_shell("ping -c1 -W2 10.88.0.2").exit_code == 0);
-  CHECK(run_in_netns(w.container, "ping -c1 -W2 10.88.0.1").exit_code == 0);
-  CHECK(run_shell("ping -6 -c1 -W2 fd88::2").exit_code == 0);
-  CHECK(run_in_netns(w.container, "ping -6 -c1 -W2 fd88::1").exit_code == 0);
+  CHECK(run_shell("ping -c1 -W3 10.88.0.2").exit_code == 0);
+  CHECK(run_in_netns(w.container, "ping -c1 -W3 10.88.0.1").exit_code == 0);
+  CHECK(run_shell("ping -6 -c1 -W3 fd88::2").exit_code == 0);
+  CHECK(run_in_netns(w.container, "ping -6 -c1 -W3 fd88::1").exit_code == 0);
   CHECK(run_in_netns(w.container, "ip -o addr show dev eth0").out.find("10.88.0.2/24") != std::string::npos);
 }

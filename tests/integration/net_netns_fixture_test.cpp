@@ -87,15 +87,16 @@ TEST_CASE("a TestNetns made inside a HostNetns is independent of it" * doctest::
   CHECK(current_netns_inode() == host_inode);
 }
 
-TEST_CASE("children asking for their own /sys see the test netns's interfaces and keep the cgroups" * doctest::skip(skip_root_tests())) {
+TEST_CASE("children in a test netns see its interfaces in /sys/class/net" * doctest::skip(skip_root_tests())) {
   HostNetns host;
   ContainerNetns container;
   REQUIRE(run_shell("ip link add nxsys0 type veth peer name nxsys1 netns " + container.name()).exit_code == 0);
-  const CommandOptions fresh_sysfs{.own_sysfs = true};
-  CHECK(run_shell("cat /sys/class/net/nxsys0/ifindex", fresh_sysfs).exit_code == 0);
-  CHECK(run_shell("ls /sys/class/net", fresh_sysfs).out == "lo\nnxsys0\n");
-  CHECK(run_in_netns(container, "ls /sys/class/net", fresh_sysfs).out == "lo\nnxsys1\n");
-  CHECK(run_shell("ls /sys/fs/cgroup", fresh_sysfs).out == run_shell("ls /sys/fs/cgroup").out);
+  CHECK(run_in_netns(host, "cat /sys/class/net/nxsys0/ifindex").exit_code == 0);
+  CHECK(run_shell("ls /sys/class/net", {.fresh_sysfs = true}).out == "lo\nnxsys0\n");
+  CHECK(run_shell("ls /sys/class/net").out != "lo\nnxsys0\n");  // default: the caller's /sys, the real host's
+  CHECK(run_in_netns(container, "ls /sys/class/net").out == "lo\nnxsys1\n");
+  // The fresh /sys keeps the cgroup mounts that runc and the launcher need.
+  CHECK(run_shell("ls /sys/fs/cgroup", {.fresh_sysfs = true}).out == run_shell("ls /sys/fs/cgroup").out);
 }
 
 TEST_CASE("HostNetns objects nest and unwind in order" * doctest::skip(skip_root_tests())) {

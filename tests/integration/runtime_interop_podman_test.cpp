@@ -106,6 +106,7 @@ class Podman {
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, {.env = {"CONTAINERS_CONF=" + dir_.path() + "/containers.conf"},
                               .netns_fd = host_.home.get(),
+                              .fresh_sysfs = false,  // podman's netns pins must outlive this command
                               .timeout_ms = 30000});
   }
   /// `podman run <mode> --network <network> [more...] --rootfs <busybox> /bin/sh -c <script>`; `mode` is "--rm"
@@ -209,7 +210,9 @@ TEST_CASE("interop podman: -p through the chained portmap conflist reaches the c
   const std::string id = lines(started.out).back();  // ~Podman removes it if a check below fails
 
   // Listen inside podman's container netns (its SandboxKey), connect from here to the bridge address:hostPort.
-  const std::string sandbox = lines(podman.run({"inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id}).out).at(0);
+  const CommandResult inspected = podman.run({"inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id});
+  REQUIRE_MESSAGE(!lines(inspected.out).empty(), "podman inspect: ", inspected.out, inspected.err);
+  const std::string sandbox = lines(inspected.out).at(0);
   const nexus::UniqueFd netns(::open(sandbox.c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE_MESSAGE(netns, "cannot open the container netns ", sandbox);
   const nexus::UniqueFd listener = listen_tcp_in_netns(netns.get(), 8080);

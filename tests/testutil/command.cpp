@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <linux/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -66,7 +65,7 @@ void child_message(const char* msg) { (void)!::write(2, msg, std::strlen(msg)); 
 void remount_sysfs() {
   if (::unshare(CLONE_NEWNS) != 0) return child_message("run_command: unshare(CLONE_NEWNS) failed\n");
   if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) != 0) return child_message("run_command: make / rslave failed\n");
-  // Keep the cgroup hierarchies: the launcher and runc need them under the fresh /sys.
+  // Keep the cgroup hierarchies: runc and the launcher need them under the fresh /sys.
   const int cgroup = static_cast<int>(
       ::syscall(SYS_open_tree, AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC));
   ::umount2("/sys", MNT_DETACH);
@@ -103,25 +102,6 @@ bool drain(int fd, std::string& into) {
     if (n < 0 && errno == EINTR) continue;
     return n < 0 && errno == EAGAIN;
   }
-}
-
-ino_t inode_of_fd(int fd) {
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
-
-ino_t thread_netns_inode() {
-  struct stat st {};
-  return ::stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
-
-// The netns the process started in, recorded before any test switches: children running elsewhere need
-// their own /sys.
-const ino_t initial_netns = thread_netns_inode();
-
-bool child_needs_own_sysfs(int netns_fd) {
-  const ino_t target = netns_fd >= 0 ? inode_of_fd(netns_fd) : thread_netns_inode();
-  return target != initial_netns;
 }
 
 int decode_status(int status) {
@@ -167,7 +147,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const Command
   std::vector<std::string> env_strings = build_env(options);
   std::vector<char*> argv = c_strings(argv_strings);
   std::vector<char*> envp = c_strings(env_strings);
-  const bool own_sysfs = options.own_sysfs && child_needs_own_sysfs(options.netns_fd);
+  const bool own_sysfs = options.fresh_sysfs.value_or(options.netns_fd >= 0);
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));

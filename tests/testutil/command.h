@@ -1,5 +1,6 @@
 #pragma once
 // Running programs from tests (ip, nft, ping, the plugins) and capturing what they print.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,13 +16,13 @@ struct CommandResult {
 /// How to run a command; every field is optional.
 struct CommandOptions {
   std::string stdin_data{};            ///< written to the command's stdin, which is then closed
-  /// Give a child that runs in another netns its own mount namespace with a fresh /sys (as `ip netns exec`
-  /// does) so /sys/class/net shows that netns. Off by default: plugins and the launcher must see the real
-  /// mount namespace, where their netns pins and cgroups live.
-  bool own_sysfs = false;
   std::vector<std::string> env{};      ///< "K=V" entries added to (or overriding) the inherited environment
   bool clear_env = false;              ///< start from an empty environment instead of the inherited one
   int netns_fd = -1;                   ///< if >= 0, the child enters this netns before exec
+  /// Give the child a private mount namespace with a fresh /sys, as `ip netns exec` does, so /sys/class/net
+  /// shows its netns. Default: only when netns_fd >= 0. Mounts the child makes (e.g. /run/netns/x) are then not
+  /// seen by the test, so leave it off for programs that create namespaces.
+  std::optional<bool> fresh_sysfs{};
   int timeout_ms = 30000;              ///< killed after this long
 };
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "tests/testutil/temp_dir.h"
 
 using namespace nexus::runtime;
@@ -52,7 +54,9 @@ TEST_CASE("ResultCache saves under results/<network>-<id>-<ifname>, lists by exa
   CHECK(loaded->result.contains("ips"));
   CHECK(cache.list("a").size() == 1);
   CHECK(cache.list("a-b").size() == 1);
+  std::ofstream(cache.path("a", "c1", "eth0") + ".tmp") << "{";  // an interrupted save
   cache.remove("a", "c1", "eth0");
   cache.remove("a", "c1", "eth0");
+  CHECK(nexus::testutil::list_dir(dir.path() + "/results") == std::vector<std::string>{"a-b-c2-eth0"});
   CHECK_FALSE(cache.load("a", "c1", "eth0"));
 }
