@@ -11,13 +11,16 @@ using nlohmann::json;
 
 bool at_least(const std::string& version, const char* min) { return compare_versions(version, min) >= 0; }
 
-Interface parse_interface(const json& j) {
+// Fields a version does not define are ignored, as encode_result() never writes them: what parses from a result
+// of version V is exactly what encoding in V keeps.
+Interface parse_interface(const json& j, bool v110) {
   if (!j.is_object()) throw Error(Code::DecodeFailure, "result interfaces[] entries must be objects");
   Interface i;
   i.name = opt_string(j, "name").value_or("");
   i.mac = opt_string(j, "mac").value_or("");
-  i.mtu = opt_uint(j, "mtu");
   i.sandbox = opt_string(j, "sandbox").value_or("");
+  if (!v110) return i;
+  i.mtu = opt_uint(j, "mtu");
   i.socket_path = opt_string(j, "socketPath").value_or("");
   i.pci_id = opt_string(j, "pciID").value_or("");
   return i;
@@ -37,11 +40,12 @@ IpConfig parse_ip(const json& j) {
   return ip;
 }
 
-Route parse_route(const json& j) {
+Route parse_route(const json& j, bool v110) {
   if (!j.is_object()) throw Error(Code::DecodeFailure, "routes[] entries must be objects");
   Route r;
   r.dst = required_string(j, "dst");
   r.gw = opt_string(j, "gw").value_or("");
+  if (!v110) return r;
   r.mtu = opt_uint(j, "mtu");
   r.advmss = opt_uint(j, "advmss");
   r.priority = opt_uint(j, "priority");
@@ -115,10 +119,11 @@ json encode_dns(const Dns& d) {
 Result parse_result(const json& j, const std::string& version) {
   require_supported_version(version, "result version");
   if (!j.is_object()) throw Error(Code::DecodeFailure, "a result must be a JSON object");
+  const bool v110 = at_least(version, "1.1.0");
   Result r;
-  r.interfaces = parse_list<Interface>(j, "interfaces", parse_interface);
+  r.interfaces = parse_list<Interface>(j, "interfaces", [v110](const json& i) { return parse_interface(i, v110); });
   r.ips = parse_list<IpConfig>(j, "ips", parse_ip);
-  r.routes = parse_list<Route>(j, "routes", parse_route);
+  r.routes = parse_list<Route>(j, "routes", [v110](const json& route) { return parse_route(route, v110); });
   if (j.contains("dns")) r.dns = parse_dns(j.at("dns"));
   for (const auto& ip : r.ips)
     if (ip.interface && *ip.interface >= r.interfaces.size())

@@ -107,7 +107,9 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   // "::ffff:10.0.0.0/104" would mix an IPv4 address with an IPv6 mask; Go's host-local rejects it too.
   if (addr->is_v4() && addr_text.find(':') != std::string_view::npos) return std::nullopt;
   int len = -1;
-  if (len_text.empty() || len_text.size() > 3) return std::nullopt;
+  // Digits only: from_chars would take "-0" as a length of 0.
+  if (len_text.empty() || len_text.size() > 3 || len_text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
   const auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
   if (ec != std::errc() || end != len_text.data() + len_text.size()) return std::nullopt;
   if (len < 0 || len > addr->bits()) return std::nullopt;

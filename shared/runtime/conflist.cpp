@@ -38,7 +38,10 @@ bool bool_key(const json& obj, const char* key, const std::string& source) {
 // A single-plugin .conf becomes a one-entry list, as libcni's ConfListFromConf does.
 json as_list(const json& doc) {
   if (doc.contains("plugins") || !doc.contains("type")) return doc;
-  json list = {{"name", doc.value("name", "")}, {"plugins", json::array({doc})}};
+  // Keys are copied as they are (not with value(), which throws json's own error for a non-string "name"):
+  // parse_conflist checks them and names the bad one.
+  json list = {{"plugins", json::array({doc})}};
+  if (doc.contains("name")) list["name"] = doc["name"];
   if (doc.contains("cniVersion")) list["cniVersion"] = doc["cniVersion"];
   return list;
 }

@@ -74,3 +74,13 @@ TEST_CASE("versions: comparison and support") {
   CHECK(is_supported_version("0.3.0"));
   CHECK_FALSE(is_supported_version("0.2.0"));
 }
+
+TEST_CASE("results: a version's parse keeps exactly what its encoding keeps (found by fuzz/result)") {
+  for (const auto v : kSupportedVersions) {
+    const std::string version(v);
+    const Result r = parse_result(encode_result(sample(), "1.1.0"), version);
+    CHECK(parse_result(encode_result(r, version), version) == r);
+    CHECK(r.interfaces[1].mtu.has_value() == (version == "1.1.0"));
+    CHECK(r.routes[0].priority.has_value() == (version == "1.1.0"));
+  }
+}

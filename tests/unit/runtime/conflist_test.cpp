@@ -54,6 +54,7 @@ TEST_CASE("parse_conflist rejects bad input with the spec's codes") {
   CHECK(code_of(R"({"name":"n","plugins":[{"type":"b"}]})") == Code::InvalidConfig);  // no version
   CHECK(code_of(R"({"cniVersion":"1.0.0","name":"n","disableGC":"yes","plugins":[{"type":"b"}]})") ==
         Code::InvalidConfig);
+  CHECK(code_of(R"({"cniVersion":"1.0.0","name":5,"type":"b"})") == Code::InvalidConfig);  // a .conf (fuzz/)
 }
 
 TEST_CASE("find_network searches dirs in order and files by name, skipping broken ones") {
