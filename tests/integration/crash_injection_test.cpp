@@ -18,18 +18,13 @@
 #include <thread>
 
 #include "tests/testutil/bridge_env.h"
+#include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
 using nlohmann::json;
 
 namespace {
-
-// An element key as `nft -j` prints it: "10.0.0.2", or {"elem":{"val":"10.0.0.2","comment":...}}.
-std::string element_address(const json& key) {
-  if (key.is_object() && key.contains("elem")) return element_address(key["elem"]["val"]);
-  return key.is_string() ? key.get<std::string>() : key.dump();
-}
 
 constexpr int kRounds = 40;  // per kind of crash
 constexpr const char* kNet = "10.67.0.0/24";
@@ -85,15 +80,6 @@ std::vector<std::string> plugin_env(const std::string& command, const std::strin
           "CNI_NETNS=" + netns, "CNI_IFNAME=eth0", "CNI_PATH=" + cni_path};
 }
 
-std::set<std::string> masqueraded() {
-  std::set<std::string> out;
-  const json j = json::parse(run_shell("nft -j list map inet nexus masq_v4 2>/dev/null").out, nullptr, false);
-  if (j.is_discarded() || !j.contains("nftables")) return out;
-  for (const auto& item : j["nftables"])
-    if (item.contains("map") && item["map"].contains("elem"))
-      for (const auto& e : item["map"]["elem"]) out.insert(element_address(e[0]));
-  return out;
-}
 
 // Fields 3 (state) and 4 (parent pid) of /proc/<pid>/stat ({0, 0} when it is gone).
 std::pair<char, pid_t> stat_of(pid_t pid) {
@@ -236,19 +222,19 @@ struct CrashBench {
       if (name != "lock" && !name.starts_with("last_reserved_ip") && !name.starts_with(".")) leased.insert(name);
     CHECK(leased == std::set<std::string>{steady_address});
     CHECK(env.host_veths().size() == 1);
-    CHECK(masqueraded() == std::set<std::string>{steady_address});
+    CHECK(masqueraded_v4() == std::multiset<std::string>{steady_address});
     CHECK(addresses_in(crash_ns).empty());
     CHECK(run_shell("ip -n " + crash_ns.name() + " link show eth0 2>/dev/null").exit_code != 0);
   }
 
-  std::set<std::string> masqueraded_now() const { return masqueraded(); }
+  std::multiset<std::string> masqueraded_now() const { return masqueraded_v4(); }
 
   void note_progress(const std::string& id, bool finished, const std::set<std::string>& held) {
     bool leased = false;
     for (const auto& name : list_dir(env.data.path() + "/testnet/"))
       leased = leased || read_file(env.data.path() + "/testnet/" + name) == id + "\r\neth0";
     const std::string stage = finished                       ? "left: a result"
-                              : masqueraded().size() > 1       ? "left: masquerade"
+                              : masqueraded_v4().size() > 1       ? "left: masquerade"
                               : !held.empty()                  ? "left: address in the container"
                               : env.host_veths().size() > 1    ? "left: veth"
                               : leased                         ? "left: lease"

@@ -13,18 +13,13 @@
 #include <thread>
 
 #include "tests/testutil/bridge_env.h"
+#include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
 using nlohmann::json;
 
 namespace {
-
-// An element key as `nft -j` prints it: "10.0.0.2", or {"elem":{"val":"10.0.0.2","comment":...}}.
-std::string element_address(const json& key) {
-  if (key.is_object() && key.contains("elem")) return element_address(key["elem"]["val"]);
-  return key.is_string() ? key.get<std::string>() : key.dump();
-}
 
 constexpr int kContainers = 250;
 
@@ -45,16 +40,6 @@ std::string added_address(const PluginRun& r) {
   return a.substr(0, a.find('/'));
 }
 
-// Addresses in the masquerade map of the test's host netns (empty when the table does not exist).
-std::multiset<std::string> masqueraded() {
-  std::multiset<std::string> out;
-  const json j = json::parse(run_shell("nft -j list map inet nexus masq_v4 2>/dev/null").out, nullptr, false);
-  if (j.is_discarded() || !j.contains("nftables")) return out;
-  for (const auto& item : j["nftables"])
-    if (item.contains("map") && item["map"].contains("elem"))
-      for (const auto& e : item["map"]["elem"]) out.insert(element_address(e[0]));
-  return out;
-}
 
 // Lease files of the network: address -> content.
 std::map<std::string, std::string> leases(const BridgeEnv& env) {
@@ -129,7 +114,7 @@ void check_unique(const Containers& c) {
 void check_nothing_left(const BridgeEnv& env) {
   CHECK(leases(env).empty());
   CHECK(env.host_veths().empty());
-  CHECK(masqueraded().empty());
+  CHECK(masqueraded_v4().empty());
 }
 
 // Phase 1: every container ADDed at once, checked, reachable; then all DELed at once.
@@ -140,7 +125,7 @@ void all_at_once(const BridgeEnv& env, const json& conf, Containers& c) {
   check_unique(c);
   CHECK(env.lease_count() == kContainers);
   CHECK(env.host_veths().size() == kContainers);
-  CHECK(masqueraded() == std::multiset<std::string>(c.address.begin(), c.address.end()));
+  CHECK(masqueraded_v4() == std::multiset<std::string>(c.address.begin(), c.address.end()));
   for (const auto& [address, holder] : leases(env)) CHECK(holder.ends_with("\r\neth0"));
   const auto lost = unreachable(c.address);
   CHECK_MESSAGE(lost.empty(), lost.size() << " containers do not answer, first " << lost.front());
@@ -164,7 +149,7 @@ void check_live(const BridgeEnv& env, const Containers& c) {
       live.push_back(c.address[i]);
     }
   CHECK(leases(env) == expected);
-  CHECK(masqueraded() == std::multiset<std::string>(live.begin(), live.end()));
+  CHECK(masqueraded_v4() == std::multiset<std::string>(live.begin(), live.end()));
   CHECK(env.host_veths().size() == live.size());
   const auto lost = unreachable(live);
   CHECK_MESSAGE(lost.empty(), lost.size() << " containers do not answer after address reuse, first " << lost.front());

@@ -1,0 +1,28 @@
+#include "tests/testutil/nft_state.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testutil/command.h"
+
+namespace nexus::testutil {
+namespace {
+
+// An element key as `nft -j` prints it: "10.0.0.2", or {"elem":{"val":"10.0.0.2","comment":...}}.
+std::string element_address(const nlohmann::json& key) {
+  if (key.is_object() && key.contains("elem")) return element_address(key["elem"]["val"]);
+  return key.is_string() ? key.get<std::string>() : key.dump();
+}
+
+}  // namespace
+
+std::multiset<std::string> masqueraded_v4() {
+  std::multiset<std::string> out;
+  const auto j = nlohmann::json::parse(run_shell("nft -j list map inet nexus masq_v4 2>/dev/null").out, nullptr, false);
+  if (j.is_discarded() || !j.contains("nftables")) return out;
+  for (const auto& item : j["nftables"])
+    if (item.contains("map") && item["map"].contains("elem"))
+      for (const auto& e : item["map"]["elem"]) out.insert(element_address(e[0]));
+  return out;
+}
+
+}  // namespace nexus::testutil
