@@ -14,6 +14,7 @@
 #include "shared/net/sysctl.h"
 #include "shared/net/veth.h"
 #include "tests/testutil/netns_fixture.h"
+#include "tests/testutil/process_race.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus;
@@ -108,34 +109,10 @@ TEST_CASE("an address already masqueraded for another network is an error" * doc
 
 TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rules" * doctest::skip(skip_root_tests())) {
   HostNetns host;
-  int gate[2];
-  REQUIRE(::pipe(gate) == 0);
-  std::vector<pid_t> children;
-  for (int i = 0; i < 20; ++i) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(gate[1]);
-      char c;
-      (void)!::read(gate[0], &c, 1);
-      try {
-        nat::add_masquerade("racenet", {IpPrefix::parse("10.9.0." + std::to_string(i + 2))}, ips({"10.9.0.0/24"}));
-        ::_exit(0);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "child %d: %s\n", i, e.what());
-        ::_exit(1);
-      }
-    }
-    children.push_back(pid);
-  }
-  ::close(gate[0]);
-  ::close(gate[1]);
-  int failures = 0;
-  for (const pid_t pid : children) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    failures += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  const int failures = race_children(20, [](int i) {
+    nat::add_masquerade("racenet", {IpPrefix::parse("10.9.0." + std::to_string(i + 2))}, ips({"10.9.0.0/24"}));
+    return 0;
+  });
   CHECK(failures == 0);
   nat::Nft nft;
   CHECK(nat::list_masqueraded(nft, "racenet").size() == 20);

@@ -15,6 +15,7 @@
 #include "shared/net/route.h"
 #include "shared/net/veth.h"
 #include "tests/testutil/netns_fixture.h"
+#include "tests/testutil/process_race.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus;
@@ -76,34 +77,11 @@ TEST_CASE("ensure_bridge brings an existing bridge up and rejects a non-bridge" 
 
 TEST_CASE("20 processes racing to create one bridge: all succeed, one bridge" * doctest::skip(skip_root_tests())) {
   HostNetns host;
-  int gate[2];
-  REQUIRE(::pipe(gate) == 0);
-  std::vector<pid_t> children;
-  for (int i = 0; i < 20; ++i) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(gate[1]);
-      char c;
-      (void)!::read(gate[0], &c, 1);  // all start together when the parent closes the gate
-      try {
-        const net::NlSocket sock = net::NlSocket::open();
-        const net::Link br = net::ensure_bridge(sock, "nxrace0");
-        ::_exit(br.kind == "bridge" && br.is_up() ? 0 : 2);
-      } catch (...) {
-        ::_exit(1);
-      }
-    }
-    children.push_back(pid);
-  }
-  ::close(gate[0]);
-  ::close(gate[1]);
-  int failures = 0;
-  for (const pid_t pid : children) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    failures += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  const int failures = race_children(20, [](int) {
+    const net::NlSocket sock = net::NlSocket::open();
+    const net::Link br = net::ensure_bridge(sock, "nxrace0");
+    return br.kind == "bridge" && br.is_up() ? 0 : 2;
+  });
   CHECK(failures == 0);
   CHECK(count_lines(run_shell("ip -o link show type bridge").out) == 1);
 }
