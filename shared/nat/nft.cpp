@@ -1,6 +1,7 @@
 #include "shared/nat/nft.h"
 
 #include "shared/cni/error.h"
+#include "shared/nat/libnftables.h"
 
 namespace nexus::nat {
 namespace {
@@ -9,18 +10,18 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 
 }  // namespace
 
-Nft::Nft() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
+Nft::Nft() : ctx_(libnftables().ctx_new(NFT_CTX_DEFAULT)) {
   if (!ctx_) throw cni::Error(cni::Code::Internal, "create nftables context: out of memory");
   // Buffered streams: nothing in shared/ may print, and the error text belongs in the CNI error.
-  nft_ctx_buffer_output(ctx_.get());
-  nft_ctx_buffer_error(ctx_.get());
+  libnftables().buffer_output(ctx_.get());
+  libnftables().buffer_error(ctx_.get());
 }
 
 bool Nft::try_run(const std::string& commands, std::string* error, std::string* output) {
-  const int rc = nft_run_cmd_from_buffer(ctx_.get(), commands.c_str());
+  const int rc = libnftables().run_cmd_from_buffer(ctx_.get(), commands.c_str());
   // Reading a buffer also empties it, so the next command starts clean either way.
-  std::string out = nft_ctx_get_output_buffer(ctx_.get());
-  std::string err = nft_ctx_get_error_buffer(ctx_.get());
+  std::string out = libnftables().get_output_buffer(ctx_.get());
+  std::string err = libnftables().get_error_buffer(ctx_.get());
   while (!err.empty() && err.back() == '\n') err.pop_back();
   if (output != nullptr) *output = std::move(out);
   if (error != nullptr) *error = std::move(err);
@@ -35,9 +36,11 @@ std::string Nft::run(const std::string& commands) {
   return output;
 }
 
+void Nft::Free::operator()(nft_ctx* ctx) const noexcept { libnftables().ctx_free(ctx); }
+
 void Nft::set_json(bool on) {
-  const unsigned flags = nft_ctx_output_get_flags(ctx_.get());
-  nft_ctx_output_set_flags(ctx_.get(), on ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+  const unsigned flags = libnftables().output_get_flags(ctx_.get());
+  libnftables().output_set_flags(ctx_.get(), on ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
 }
 
 }  // namespace nexus::nat

@@ -11,7 +11,8 @@ namespace nexus::nat {
 /// Owns an nft_ctx with buffered output and error streams.
 class Nft {
  public:
-  /// A context for the calling thread's netns (the netlink socket is opened lazily by libnftables).
+  /// A context for the calling thread's netns (the netlink socket is opened lazily by libnftables). Loads
+  /// libnftables on first use.
   Nft();
 
   /// Runs `commands` (nft syntax, several lines = one transaction: all or nothing). Returns what nft printed
@@ -24,7 +25,7 @@ class Nft {
 
  private:
   struct Free {
-    void operator()(nft_ctx* ctx) const noexcept { nft_ctx_free(ctx); }
+    void operator()(nft_ctx* ctx) const noexcept;
   };
   std::unique_ptr<nft_ctx, Free> ctx_;
 };
