@@ -1,8 +1,10 @@
+#include <optional>
+
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/container_setup.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
-#include "plugins/nexus-bridge/masquerade.h"
+#include "plugins/nexus-bridge/kernel_helpers.h"
 #include "shared/cni/delegate.h"
 #include "shared/cni/error.h"
 #include "shared/net/addr.h"
@@ -37,6 +39,23 @@ void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::R
   net::enable_forwarding(v4, v6);
 }
 
+// The bridge (created if missing) with the container's veth on it.
+struct Port {
+  net::Link bridge;
+  net::VethPair veth;
+};
+
+Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Request& req, Undo& undo) {
+  net::Link bridge = net::ensure_bridge(nl.host, conf.bridge, {.mtu = conf.mtu, .promisc = conf.promisc_mode});
+  net::VethSpec spec{.host_name = host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
+                     .mtu = conf.mtu.value_or(0), .master_index = bridge.index};
+  if (conf.mac) spec.peer_mac = net::parse_mac(*conf.mac);
+  net::VethPair veth = net::create_veth(nl, spec);
+  undo.push("delete veth", [&nl, index = veth.host.index] { net::delete_link(nl.host, index); });
+  if (conf.hairpin_mode) net::set_hairpin(nl.host, veth.host.index, true);
+  return {std::move(bridge), std::move(veth)};
+}
+
 cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const net::Link& bridge,
                         const net::VethPair& veth, const cni::Result& ipam, std::vector<cni::Route> routes) {
   cni::Result r = conf.net.prev_result.value_or(cni::Result{});  // chained: ours are appended to prevResult
@@ -59,31 +78,34 @@ nlohmann::json cmd_add(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
   require_free_ifname(nl, req);
+  // ipMasq's helper forks while we are single-threaded and opens its nft context while IPAM runs.
+  std::optional<MasqueradeAdder> masquerade;
+  if (conf.ip_masq) masquerade.emplace(conf, req);
 
+  cni::Result ipam;  // before `undo`: its steps use it
   Undo undo;
-  cni::Result ipam;
-  if (!conf.net.ipam_type.empty()) {
-    ipam = cni::delegate_add(conf.net.ipam_type, req);
+  // IPAM runs in its own process while we plug the veth into an existing bridge. A missing bridge is created
+  // only after IPAM succeeded, so that a refused ADD leaves none behind.
+  std::optional<cni::PendingDelegate> ipam_call;
+  if (!conf.net.ipam_type.empty()) ipam_call.emplace(cni::delegate_async(conf.net.ipam_type, "ADD", req));
+  std::optional<Port> port;
+  if (net::find_link(nl.host, conf.bridge)) port = plug_veth(nl, conf, req, undo);
+  if (ipam_call) {
+    ipam = cni::parse_add_result(conf.net.ipam_type, ipam_call->get(), req);
     undo.push("release addresses", [&] { cni::delegate_del(conf.net.ipam_type, req); });
   }
-  const net::Link bridge = net::ensure_bridge(nl.host, conf.bridge, {.mtu = conf.mtu, .promisc = conf.promisc_mode});
-  if (conf.is_gateway) setup_gateway(nl, bridge, ipam, conf);
+  if (!port) port = plug_veth(nl, conf, req, undo);
+  if (conf.is_gateway) setup_gateway(nl, port->bridge, ipam, conf);
 
-  net::VethSpec spec{.host_name = host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
-                     .mtu = conf.mtu.value_or(0), .master_index = bridge.index};
-  if (conf.mac) spec.peer_mac = net::parse_mac(*conf.mac);
-  const net::VethPair veth = net::create_veth(nl, spec);
-  undo.push("delete veth", [&] { net::delete_link(nl.host, veth.host.index); });
-  if (conf.hairpin_mode) net::set_hairpin(nl.host, veth.host.index, true);
-
-  const std::vector<cni::Route> routes = container_routes(conf, ipam);
-  configure_container(nl.container, veth.peer, ipam, routes, conf);
-  if (conf.ip_masq) {
-    add_masquerade(conf, req, ipam.ips);
-    undo.push("remove masquerade", [&] { remove_masquerade(conf, req, ipam.ips); });
+  if (masquerade) {
+    masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
+    undo.push("remove masquerade", [&] { masquerade->undo(ipam.ips); });
   }
+  const std::vector<cni::Route> routes = container_routes(conf, ipam);
+  configure_container(nl.container, port->veth.peer, ipam, routes, conf);
+  if (masquerade) masquerade->wait_added();
   undo.commit();
-  return cni::encode_result(make_result(conf, req, bridge, veth, ipam, routes), conf.net.cni_version);
+  return cni::encode_result(make_result(conf, req, port->bridge, port->veth, ipam, routes), conf.net.cni_version);
 }
 
 }  // namespace nexus::bridge_plugin

@@ -1,14 +1,12 @@
-#include <future>
-#include <memory>
+#include <net/if.h>
+
 #include <optional>
 
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
-#include "plugins/nexus-bridge/masquerade.h"
+#include "plugins/nexus-bridge/kernel_helpers.h"
 #include "shared/cni/delegate.h"
-#include "shared/net/link.h"
-#include "shared/net/nl_socket.h"
 
 namespace nexus::bridge_plugin {
 namespace {
@@ -24,48 +22,30 @@ std::vector<cni::IpConfig> ips_of(const cni::Result& prev, const cni::Request& r
   return ips;
 }
 
-// Starts removing the attachment's masquerade elements on another thread. `removed` becomes ready once they
-// are gone from the ruleset; the returned future, once the nft context is closed too (an RCU grace period).
-std::future<void> remove_masquerade_async(const BridgeConf& conf, const cni::Request& req,
-                                          std::future<void>& removed) {
-  const auto ips = conf.net.prev_result ? ips_of(*conf.net.prev_result, req) : std::vector<cni::IpConfig>{};
-  auto gone = std::make_shared<std::promise<void>>();
-  removed = gone->get_future();
-  return std::async(std::launch::async, [&conf, &req, ips, gone] {
-    try {
-      remove_masquerade(conf, req, ips, [&gone] { gone->set_value(); });
-    } catch (...) {
-      try {
-        gone->set_exception(std::current_exception());
-      } catch (const std::future_error&) {
-        // already removed: the failure came later
-      }
-      throw;
-    }
-  });
+// The host veth's index, found by its name (the container netns is never needed); 0 when it is gone.
+int host_veth_index(const cni::Request& req) {
+  return static_cast<int>(::if_nametoindex(host_veth_name(req.container_id, req.ifname).c_str()));
 }
 
 }  // namespace
 
-// DEL is best effort and idempotent: it works without CNI_NETNS, with the netns already gone, and twice. The
-// host end is found by its name, so the container netns is never needed; deleting it removes its peer too.
+// DEL is best effort and idempotent: it works without CNI_NETNS, with the netns already gone, and twice.
+// Deleting the host veth removes its peer in the container too.
 void cmd_del(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
-  // Removing nft elements and deleting a veth each end in an RCU grace period: run them side by side so the
-  // waits overlap. Without prevResult the elements are found by the attachment's tag.
-  std::future<void> masquerade, masquerade_removed;
-  if (conf.ip_masq) masquerade = remove_masquerade_async(conf, req, masquerade_removed);
-  std::future<void> veth = std::async(std::launch::async, [&req] {
-    net::delete_link_by_name(net::NlSocket::open(), host_veth_name(req.container_id, req.ifname));
-  });
+  // A helper removes the masquerade elements (found by the attachment's tag without prevResult), then deletes
+  // the veth; the kernel's RCU cleanup of both finishes in the helper after we have answered.
+  Teardown teardown(conf, req, conf.net.prev_result ? ips_of(*conf.net.prev_result, req) : std::vector<cni::IpConfig>{},
+                    host_veth_index(req));
   // IPAM frees the addresses only once their elements are gone: a concurrent ADD may take a freed address at
-  // once and add its own element for it, which a removal by address still under way here would delete.
-  if (masquerade_removed.valid()) masquerade_removed.get();
-  // IPAM's DEL runs while the kernel deletes the veth (most of a DEL's time): neither needs the other.
+  // once and add its own element for it, which a removal by address still under way here would delete. So
+  // IPAM starts now but is held at the end of its stdin until then (and killed if the removal fails).
   std::optional<cni::PendingDelegate> ipam;
-  if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req));
-  veth.get();
-  if (masquerade.valid()) masquerade.get();
+  if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, conf.ip_masq));
+  teardown.wait_masquerade_removed();
+  if (ipam) ipam->release();
+  // IPAM's DEL runs while the kernel unlists the veth: neither needs the other.
+  teardown.wait_veth_gone();
   if (ipam) ipam->get();
 }
 

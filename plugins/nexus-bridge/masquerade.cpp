@@ -42,21 +42,20 @@ std::string owner_tag(const std::string& container_id, const std::string& ifname
 
 }  // namespace
 
-void add_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips) {
+void add_masquerade(nat::Nft& nft, const BridgeConf& conf, const cni::Request& req,
+                    const std::vector<cni::IpConfig>& ips) {
   const Addresses a = addresses_of(ips);
   if (a.hosts.empty()) return;
   net::enable_forwarding(a.v4, a.v6);
-  nat::add_masquerade(conf.net.name, a.hosts, a.subnets, owner_tag(req.container_id, req.ifname));
+  nat::add_masquerade(nft, conf.net.name, a.hosts, a.subnets, owner_tag(req.container_id, req.ifname));
 }
 
-void remove_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips,
-                       const std::function<void()>& removed) {
-  nat::Nft nft;
+void remove_masquerade(nat::Nft& nft, const BridgeConf& conf, const cni::Request& req,
+                       const std::vector<cni::IpConfig>& ips) {
   if (!ips.empty())
     nat::remove_masquerade(nft, conf.net.name, addresses_of(ips).hosts);
   else
     nat::remove_masquerade_owned(nft, conf.net.name, owner_tag(req.container_id, req.ifname));
-  if (removed) removed();
 }
 
 void check_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& ips) {

@@ -63,10 +63,16 @@ class SpawnConfig {
   posix_spawnattr_t attr_;
 };
 
-// Feeds stdin and drains stdout/stderr together so that neither side can block on a full pipe.
-void pump(UniqueFd& in, std::string_view data, UniqueFd& out_fd, UniqueFd& err_fd, ExecResult& result) {
+// Feeds stdin and drains stdout/stderr together so that neither side can block on a full pipe. `end_of_stdin`
+// runs when all of `data` is written, just before stdin is closed.
+void pump(UniqueFd& in, std::string_view data, UniqueFd& out_fd, UniqueFd& err_fd, ExecResult& result,
+          const std::function<void()>& end_of_stdin) {
   size_t written = 0;
-  if (data.empty()) in.reset();
+  const auto close_stdin = [&] {
+    if (written == data.size()) end_of_stdin();
+    in.reset();
+  };
+  if (data.empty()) close_stdin();
   char buf[16384];
   while (out_fd || err_fd || in) {
     pollfd fds[3] = {{in.get(), POLLOUT, 0}, {out_fd.get(), POLLIN, 0}, {err_fd.get(), POLLIN, 0}};
@@ -78,7 +84,7 @@ void pump(UniqueFd& in, std::string_view data, UniqueFd& out_fd, UniqueFd& err_f
       const ssize_t n = ::write(in.get(), data.data() + written, data.size() - written);
       if (n > 0) written += static_cast<size_t>(n);
       if (n < 0 && errno != EINTR && errno != EAGAIN) in.reset();  // EPIPE: the child stopped reading
-      if (written == data.size()) in.reset();
+      if (in && written == data.size()) close_stdin();
     }
     UniqueFd* readers[2] = {&out_fd, &err_fd};
     std::string* sinks[2] = {&result.out, &result.err};
@@ -111,7 +117,7 @@ std::string find_plugin(const std::string& type, const std::string& cni_path) {
 }
 
 ExecResult exec_plugin(const std::string& path, const Environment& env, std::string_view stdin_data,
-                       bool capture_stderr) {
+                       bool capture_stderr, const std::function<bool()>& release_stdin) {
   Pipe in = make_pipe(), out = make_pipe(), err;
   if (capture_stderr) err = make_pipe();
   SpawnConfig spawn;
@@ -138,7 +144,9 @@ ExecResult exec_plugin(const std::string& path, const Environment& env, std::str
   err.write.reset();
 
   ExecResult result;
-  pump(in.write, stdin_data, out.read, err.read, result);
+  pump(in.write, stdin_data, out.read, err.read, result, [&] {
+    if (release_stdin && !release_stdin()) ::kill(pid, SIGKILL);
+  });
   ::sigaction(SIGPIPE, &previous, nullptr);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {

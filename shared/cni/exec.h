@@ -1,5 +1,6 @@
 #pragma once
 // Running another CNI plugin: find it in CNI_PATH, exec it with an environment and stdin, collect its output.
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,7 +20,11 @@ std::string find_plugin(const std::string& type, const std::string& cni_path);
 
 /// Runs `path` with exactly `env` and `stdin_data`. With `capture_stderr` false the child's stderr is ours, so
 /// its logs reach the runtime. Throws (code 999) only when the child cannot be started.
+///
+/// `release_stdin`, when given, is called once all of stdin is written and before it is closed: a plugin
+/// reads its whole configuration before it acts, so until then it has only started up. Returning false kills
+/// it there, before it could act.
 ExecResult exec_plugin(const std::string& path, const Environment& env, std::string_view stdin_data,
-                       bool capture_stderr = false);
+                       bool capture_stderr = false, const std::function<bool()>& release_stdin = {});
 
 }  // namespace nexus::cni
