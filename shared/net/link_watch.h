@@ -13,12 +13,14 @@ class LinkGoneWatch {
 
   /// Readable when link events arrive, for poll() alongside other fds.
   int poll_fd() const noexcept { return sock_.get(); }
-  /// Drains the pending events and says whether the link is gone from the netns.
+  /// Drains the pending events and says whether the link has been deleted (or moved out of the netns) since
+  /// the watch was created.
   bool gone();
 
  private:
   int index_;
   UniqueFd sock_;
+  bool gone_ = false;
 };
 
 }  // namespace nexus::net

@@ -25,6 +25,11 @@ TEST_CASE("LinkGoneWatch sees a deleted veth gone, and a live one not" * doctest
   REQUIRE(index > 0);
   net::LinkGoneWatch watch(index);
   CHECK_FALSE(watch.gone());
+  // Other links' deletions and this link leaving a bridge (an AF_BRIDGE RTM_DELLINK) are not its deletion.
+  REQUIRE(run_shell("ip link add wc0 type veth peer name wd0 && ip link del wc0").exit_code == 0);
+  REQUIRE(run_shell("ip link add wbr0 type bridge && ip link set wa0 master wbr0 && ip link set wa0 nomaster")
+              .exit_code == 0);
+  CHECK_FALSE(watch.gone());
 
   // The delete runs in another process, as the bridge plugin's helper does it.
   const pid_t deleter = ::fork();
