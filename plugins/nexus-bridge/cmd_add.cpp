@@ -39,14 +39,47 @@ void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::R
   net::enable_forwarding(v4, v6);
 }
 
+// IPAM's ADD, running in its own process while the veth is plugged in.
+class IpamAdd {
+ public:
+  IpamAdd(const BridgeConf& conf, const cni::Request& req)
+      : conf_(conf), req_(req), call_(cni::delegate_async(conf.net.ipam_type, "ADD", req)) {}
+
+  /// Waits for IPAM's result; re-throws its error.
+  cni::Result result() {
+    const std::string out = call_.get();
+    succeeded_ = true;
+    return cni::parse_add_result(conf_.net.ipam_type, out, req_);
+  }
+  /// Rollback: releases the addresses if IPAM gave any, waiting for it first if a step failed meanwhile.
+  void release() {
+    if (!succeeded_) {
+      try {
+        result();
+      } catch (const cni::Error&) {
+        return;  // IPAM failed: it holds nothing
+      }
+    }
+    cni::delegate_del(conf_.net.ipam_type, req_);
+  }
+
+ private:
+  const BridgeConf& conf_;
+  const cni::Request& req_;
+  cni::PendingDelegate call_;
+  bool succeeded_ = false;
+};
+
 // The bridge (created if missing) with the container's veth on it.
 struct Port {
   net::Link bridge;
   net::VethPair veth;
 };
 
-Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Request& req, Undo& undo) {
-  net::Link bridge = net::ensure_bridge(nl.host, conf.bridge, {.mtu = conf.mtu, .promisc = conf.promisc_mode});
+net::BridgeOptions bridge_options(const BridgeConf& conf) { return {.mtu = conf.mtu, .promisc = conf.promisc_mode}; }
+
+Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Request& req, Undo& undo,
+               net::Link bridge) {
   net::VethSpec spec{.host_name = host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
                      .mtu = conf.mtu.value_or(0), .master_index = bridge.index};
   if (conf.mac) spec.peer_mac = net::parse_mac(*conf.mac);
@@ -82,19 +115,20 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<MasqueradeAdder> masquerade;
   if (conf.ip_masq) masquerade.emplace(conf, req);
 
-  cni::Result ipam;  // before `undo`: its steps use it
+  std::optional<IpamAdd> ipam_add;  // these two before `undo`: its steps use them
+  cni::Result ipam;
   Undo undo;
   // IPAM runs in its own process while we plug the veth into an existing bridge. A missing bridge is created
   // only after IPAM succeeded, so that a refused ADD leaves none behind.
-  std::optional<cni::PendingDelegate> ipam_call;
-  if (!conf.net.ipam_type.empty()) ipam_call.emplace(cni::delegate_async(conf.net.ipam_type, "ADD", req));
-  std::optional<Port> port;
-  if (net::find_link(nl.host, conf.bridge)) port = plug_veth(nl, conf, req, undo);
-  if (ipam_call) {
-    ipam = cni::parse_add_result(conf.net.ipam_type, ipam_call->get(), req);
-    undo.push("release addresses", [&] { cni::delegate_del(conf.net.ipam_type, req); });
+  if (!conf.net.ipam_type.empty()) {
+    ipam_add.emplace(conf, req);
+    undo.push("release addresses", [&] { ipam_add->release(); });
   }
-  if (!port) port = plug_veth(nl, conf, req, undo);
+  std::optional<Port> port;
+  if (auto existing = net::find_link(nl.host, conf.bridge))
+    port = plug_veth(nl, conf, req, undo, net::adopt_bridge(nl.host, *existing, bridge_options(conf)));
+  if (ipam_add) ipam = ipam_add->result();
+  if (!port) port = plug_veth(nl, conf, req, undo, net::ensure_bridge(nl.host, conf.bridge, bridge_options(conf)));
   if (conf.is_gateway) setup_gateway(nl, port->bridge, ipam, conf);
 
   if (masquerade) {

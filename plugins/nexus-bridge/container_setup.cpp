@@ -49,7 +49,7 @@ std::vector<cni::Route> container_routes(const BridgeConf& conf, const cni::Resu
 
 void configure_container(const net::NlSocket& container, const net::Link& peer, const cni::Result& ipam,
                          const std::vector<cni::Route>& routes, const BridgeConf& conf) {
-  if (auto lo = net::find_link(container, "lo")) net::set_up(container, lo->index);
+  net::set_up(container, net::kLoopbackIndex);  // no lookup: lo is always index 1; already up is a no-op
   for (const auto& ip : ipam.ips)
     net::ensure_address(container, peer.index, net::IpPrefix::parse(ip.address, "ips address"),
                         {.nodad = !conf.enable_dad});

@@ -23,21 +23,23 @@ void throw_plugin_error(const std::string& plugin, int exit_code, int term_signa
 
 namespace {
 
-std::string run_delegate(const std::string& type, const std::string& command, const Request& req,
-                         const std::string* stdin_data, const std::function<bool()>& release_stdin) {
-  const std::string path = find_plugin(type, req.cni_path);
-  Environment env = req.environment;
-  env["CNI_COMMAND"] = command;
-  const ExecResult r = exec_plugin(path, env, stdin_data ? *stdin_data : req.stdin_data, false, release_stdin);
+std::string check_output(const std::string& type, const ExecResult& r) {
   if (r.exit_code != 0) throw_plugin_error(type, r.exit_code, r.term_signal, r.out);
   return r.out;
+}
+
+Environment command_env(const Request& req, const std::string& command) {
+  Environment env = req.environment;
+  env["CNI_COMMAND"] = command;
+  return env;
 }
 
 }  // namespace
 
 std::string delegate(const std::string& type, const std::string& command, const Request& req,
                      const std::string* stdin_data) {
-  return run_delegate(type, command, req, stdin_data, {});
+  const std::string path = find_plugin(type, req.cni_path);
+  return check_output(type, exec_plugin(path, command_env(req, command), stdin_data ? *stdin_data : req.stdin_data));
 }
 
 Result parse_add_result(const std::string& type, const std::string& out, const Request& req) {
@@ -55,32 +57,11 @@ Result delegate_add(const std::string& type, const Request& req) {
 
 PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req,
                                bool gated) {
-  std::shared_ptr<std::promise<bool>> gate;
-  std::function<bool()> release_stdin;
-  if (gated) {
-    gate = std::make_shared<std::promise<bool>>();
-    release_stdin = [go = gate->get_future().share()] { return go.get(); };
-  }
-  return PendingDelegate(std::async(std::launch::async,
-                                    [type, command, &req, release_stdin] {
-                                      return run_delegate(type, command, req, nullptr, release_stdin);
-                                    }),
-                         std::move(gate));
+  const std::string path = find_plugin(type, req.cni_path);
+  return PendingDelegate(type, RunningPlugin(path, command_env(req, command), req.stdin_data, false, gated));
 }
 
-void PendingDelegate::open_gate(bool go) {
-  if (gate_) std::exchange(gate_, nullptr)->set_value(go);
-}
-
-std::string PendingDelegate::get() {
-  release();
-  return result_.get();
-}
-
-PendingDelegate::~PendingDelegate() {
-  open_gate(false);
-  if (result_.valid()) result_.wait();
-}
+std::string PendingDelegate::get() { return check_output(type_, plugin_.finish()); }
 
 void delegate_del(const std::string& type, const Request& req) { delegate(type, "DEL", req); }
 void delegate_check(const std::string& type, const Request& req) { delegate(type, "CHECK", req); }

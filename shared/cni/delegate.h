@@ -1,9 +1,8 @@
 #pragma once
 // Section 4 of the spec: running a delegated (IPAM) plugin with the same environment and configuration.
-#include <future>
-#include <memory>
 #include <string>
 
+#include "shared/cni/exec.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
 
@@ -18,31 +17,26 @@ void delegate_check(const std::string& type, const Request& req);
 void delegate_gc(const std::string& type, const Request& req);
 void delegate_status(const std::string& type, const Request& req);
 
-/// A delegated call running on its own thread while the caller does independent work (an IPAM DEL while the
-/// kernel deletes the veth). A gated call starts the plugin at once but holds back the end of its stdin until
-/// release(): the plugin's exec and start-up overlap the caller's work, yet it acts only when allowed.
+/// A delegated call whose plugin runs while the caller does independent work (an IPAM ADD while the veth is
+/// created). A gated call holds the plugin at the end of its stdin until release(): its exec and start-up
+/// overlap the caller's work, yet it acts only when allowed.
 class PendingDelegate {
  public:
-  PendingDelegate(std::future<std::string> result, std::shared_ptr<std::promise<bool>> gate)
-      : result_(std::move(result)), gate_(std::move(gate)) {}
-  PendingDelegate(PendingDelegate&&) = default;
-  PendingDelegate& operator=(PendingDelegate&&) = delete;
-  /// Kills a gated plugin that was never released (it has not acted), then waits for the thread.
-  ~PendingDelegate();
+  PendingDelegate(std::string type, RunningPlugin plugin) : type_(std::move(type)), plugin_(std::move(plugin)) {}
 
   /// Lets a gated plugin act; no-op otherwise or when already released.
-  void release() { open_gate(true); }
+  void release() { plugin_.release(true); }
   /// Releases, then waits for the plugin's stdout; re-throws the plugin's error.
   std::string get();
 
- private:
-  void open_gate(bool go);
+  // The destructor (RunningPlugin's) kills a gated plugin never released, which has not acted, and reaps it.
 
-  std::future<std::string> result_;
-  std::shared_ptr<std::promise<bool>> gate_;  // null when not gated or already opened
+ private:
+  std::string type_;
+  RunningPlugin plugin_;
 };
 
-/// Starts `command` through the plugin `type` on another thread; `req` must outlive the returned object.
+/// Starts `command` through the plugin `type`; `req` must outlive the returned object.
 PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req,
                                bool gated = false);
 

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 #include <vector>
 
 #include "shared/cni/error.h"
-#include "shared/util/unique_fd.h"
 
 namespace nexus::cni {
 namespace {
@@ -37,7 +37,7 @@ class SpawnConfig {
   SpawnConfig() {
     posix_spawn_file_actions_init(&actions_);
     posix_spawnattr_init(&attr_);
-    // The caller may ignore SIGPIPE (we do while feeding stdin); the child must start with default dispositions.
+    // The child must start with default signal dispositions whatever ours are.
     sigset_t defaults;
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
@@ -63,38 +63,31 @@ class SpawnConfig {
   posix_spawnattr_t attr_;
 };
 
-// Feeds stdin and drains stdout/stderr together so that neither side can block on a full pipe. `end_of_stdin`
-// runs when all of `data` is written, just before stdin is closed.
-void pump(UniqueFd& in, std::string_view data, UniqueFd& out_fd, UniqueFd& err_fd, ExecResult& result,
-          const std::function<void()>& end_of_stdin) {
-  size_t written = 0;
-  const auto close_stdin = [&] {
-    if (written == data.size()) end_of_stdin();
-    in.reset();
-  };
-  if (data.empty()) close_stdin();
-  char buf[16384];
-  while (out_fd || err_fd || in) {
-    pollfd fds[3] = {{in.get(), POLLOUT, 0}, {out_fd.get(), POLLIN, 0}, {err_fd.get(), POLLIN, 0}};
-    if (::poll(fds, 3, -1) < 0) {
-      if (errno == EINTR) continue;
-      throw sys_error("wait for plugin output", errno);
-    }
-    if (in && fds[0].revents) {
-      const ssize_t n = ::write(in.get(), data.data() + written, data.size() - written);
-      if (n > 0) written += static_cast<size_t>(n);
-      if (n < 0 && errno != EINTR && errno != EAGAIN) in.reset();  // EPIPE: the child stopped reading
-      if (in && written == data.size()) close_stdin();
-    }
-    UniqueFd* readers[2] = {&out_fd, &err_fd};
-    std::string* sinks[2] = {&result.out, &result.err};
-    for (int i = 0; i < 2; ++i) {
-      if (!*readers[i] || !fds[i + 1].revents) continue;
-      const ssize_t n = ::read(readers[i]->get(), buf, sizeof buf);
-      if (n > 0) sinks[i]->append(buf, static_cast<size_t>(n));
-      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) readers[i]->reset();
+// Writes to a plugin that exited early must fail with EPIPE, not kill us: MSG_NOSIGNAL exists only for
+// sockets, so SIGPIPE is ignored for the whole process from the first plugin started on.
+void ignore_sigpipe() {
+  static const bool done = [] {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+// Writes what the pipe takes without blocking; true once everything is written.
+bool write_some(int fd, std::string_view data, size_t& written) {
+  while (written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n > 0) {
+      written += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return false;  // EAGAIN: the pipe is full; EPIPE: the plugin stopped reading
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -116,8 +109,9 @@ std::string find_plugin(const std::string& type, const std::string& cni_path) {
   throw Error(Code::InvalidConfig, "failed to find plugin \"" + type + "\" in CNI_PATH " + cni_path);
 }
 
-ExecResult exec_plugin(const std::string& path, const Environment& env, std::string_view stdin_data,
-                       bool capture_stderr, const std::function<bool()>& release_stdin) {
+RunningPlugin::RunningPlugin(const std::string& path, const Environment& env, std::string_view stdin_data,
+                             bool capture_stderr, bool hold_stdin)
+    : path_(path), stdin_data_(stdin_data), held_(hold_stdin) {
   Pipe in = make_pipe(), out = make_pipe(), err;
   if (capture_stderr) err = make_pipe();
   SpawnConfig spawn;
@@ -134,31 +128,88 @@ ExecResult exec_plugin(const std::string& path, const Environment& env, std::str
   std::string arg0 = path;
   char* argv[] = {arg0.data(), nullptr};
 
-  // Writing to a child that exited early must give EPIPE, not kill us.
-  struct sigaction ignore {}, previous {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
-  const pid_t pid = spawn.spawn(path, argv, envp.data());
-  in.read.reset();
-  out.write.reset();
-  err.write.reset();
+  ignore_sigpipe();
+  pid_ = spawn.spawn(path, argv, envp.data());
+  in_ = std::move(in.write);
+  out_ = std::move(out.read);
+  err_ = std::move(err.read);
+  ::fcntl(in_.get(), F_SETFL, O_NONBLOCK);
+  // A configuration that fits the pipe (nearly all do) is written now, so the plugin can read it at once.
+  if (write_some(in_.get(), stdin_data_, written_) && !held_) in_.reset();
+}
 
-  ExecResult result;
-  pump(in.write, stdin_data, out.read, err.read, result, [&] {
-    if (release_stdin && !release_stdin()) ::kill(pid, SIGKILL);
-  });
-  ::sigaction(SIGPIPE, &previous, nullptr);
+RunningPlugin::RunningPlugin(RunningPlugin&& other) noexcept
+    : path_(std::move(other.path_)),
+      pid_(std::exchange(other.pid_, -1)),
+      stdin_data_(other.stdin_data_),
+      written_(other.written_),
+      held_(other.held_),
+      in_(std::move(other.in_)),
+      out_(std::move(other.out_)),
+      err_(std::move(other.err_)),
+      result_(std::move(other.result_)) {}
+
+RunningPlugin::~RunningPlugin() {
+  if (pid_ <= 0) return;
+  try {
+    release(false);
+    finish();
+  } catch (...) {
+    // a destructor cannot report it; the child is reaped either way
+  }
+}
+
+void RunningPlugin::release(bool go) {
+  if (!held_) return;
+  held_ = false;
+  if (!go) {
+    ::kill(pid_, SIGKILL);
+    in_.reset();
+  } else if (written_ == stdin_data_.size()) {
+    in_.reset();  // the end of its stdin: the plugin proceeds
+  }
+}
+
+// Feeds the rest of stdin and drains stdout/stderr together so that neither side can block on a full pipe.
+ExecResult RunningPlugin::finish() {
+  if (pid_ <= 0) return std::move(result_);
+  release(true);
+  char buf[16384];
+  while (out_ || err_ || in_) {
+    pollfd fds[3] = {{in_.get(), POLLOUT, 0}, {out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}};
+    if (::poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw sys_error("wait for plugin output", errno);
+    }
+    if (in_ && fds[0].revents) {
+      if (write_some(in_.get(), stdin_data_, written_) || (errno != EAGAIN && errno != EINTR)) in_.reset();
+    }
+    UniqueFd* readers[2] = {&out_, &err_};
+    std::string* sinks[2] = {&result_.out, &result_.err};
+    for (int i = 0; i < 2; ++i) {
+      if (!*readers[i] || !fds[i + 1].revents) continue;
+      const ssize_t n = ::read(readers[i]->get(), buf, sizeof buf);
+      if (n > 0) sinks[i]->append(buf, static_cast<size_t>(n));
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) readers[i]->reset();
+    }
+  }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw sys_error("wait for plugin '" + path + "'", errno);
+  while (::waitpid(pid_, &status, 0) < 0) {
+    if (errno != EINTR) throw sys_error("wait for plugin '" + path_ + "'", errno);
   }
+  pid_ = -1;
   if (WIFSIGNALED(status)) {
-    result.term_signal = WTERMSIG(status);
-    result.exit_code = 128 + result.term_signal;
+    result_.term_signal = WTERMSIG(status);
+    result_.exit_code = 128 + result_.term_signal;
   } else {
-    result.exit_code = WEXITSTATUS(status);
+    result_.exit_code = WEXITSTATUS(status);
   }
-  return result;
+  return std::move(result_);
+}
+
+ExecResult exec_plugin(const std::string& path, const Environment& env, std::string_view stdin_data,
+                       bool capture_stderr) {
+  return RunningPlugin(path, env, stdin_data, capture_stderr, /*hold_stdin=*/false).finish();
 }
 
 }  // namespace nexus::cni

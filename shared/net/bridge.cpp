@@ -37,7 +37,22 @@ NlMsgPtr bridge_create_message(const std::string& name, const BridgeOptions& opt
   return msg;
 }
 
-Link adopt_existing(const NlSocket& sock, const Link& link, const BridgeOptions& options) {
+}  // namespace
+
+Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOptions& options) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of("/ \t\n:") != std::string::npos) {
+    throw cni::Error(cni::Code::InvalidConfig, "invalid bridge name '" + name + "'");
+  }
+  if (std::optional<Link> existing = find_link(sock, name)) return adopt_bridge(sock, *existing, options);
+  // NLM_F_EXCL makes creation the arbiter between racing processes: one wins, the others get EEXIST and use
+  // the winner's bridge, which the same request already brought up.
+  const int err = send_and_wait_ack(sock, bridge_create_message(name, options));
+  if (err < 0 && err != -NLE_EXIST) throw nl_error("create", "bridge", name, err);
+  if (std::optional<Link> link = find_link(sock, name)) return adopt_bridge(sock, *link, options);
+  throw nl_error("create", "bridge", name, -NLE_OBJ_NOTFOUND);  // created and deleted at once by someone else
+}
+
+Link adopt_bridge(const NlSocket& sock, const Link& link, const BridgeOptions& options) {
   if (link.kind != "bridge") {
     throw cni::Error(cni::Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
                                                    (link.kind.empty() ? "not a bridge" : "a " + link.kind + ", not a bridge"));
@@ -47,21 +62,6 @@ Link adopt_existing(const NlSocket& sock, const Link& link, const BridgeOptions&
   if (!link.is_up()) set_up(sock, link.index);
   if (needs_promisc || !link.is_up()) return get_link(sock, link.index);
   return link;
-}
-
-}  // namespace
-
-Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOptions& options) {
-  if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of("/ \t\n:") != std::string::npos) {
-    throw cni::Error(cni::Code::InvalidConfig, "invalid bridge name '" + name + "'");
-  }
-  if (std::optional<Link> existing = find_link(sock, name)) return adopt_existing(sock, *existing, options);
-  // NLM_F_EXCL makes creation the arbiter between racing processes: one wins, the others get EEXIST and use
-  // the winner's bridge, which the same request already brought up.
-  const int err = send_and_wait_ack(sock, bridge_create_message(name, options));
-  if (err < 0 && err != -NLE_EXIST) throw nl_error("create", "bridge", name, err);
-  if (std::optional<Link> link = find_link(sock, name)) return adopt_existing(sock, *link, options);
-  throw nl_error("create", "bridge", name, -NLE_OBJ_NOTFOUND);  // created and deleted at once by someone else
 }
 
 std::array<unsigned char, 6> bridge_mac(const std::string& name) {

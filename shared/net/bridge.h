@@ -19,6 +19,9 @@ struct BridgeOptions {
 /// the others find it. An existing link of that name that is not a bridge is an error (code 7); an existing
 /// bridge that is down is brought up.
 Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOptions& options = {});
+/// ensure_bridge() for a link the caller has just found (find_link): checks it is a bridge, applies `options`,
+/// brings it up; saves the lookup.
+Link adopt_bridge(const NlSocket& sock, const Link& existing, const BridgeOptions& options = {});
 
 /// The bridge MAC for `name`: stable across restarts, locally administered, unicast. A bridge otherwise takes
 /// the lowest MAC of its ports, which changes as containers come and go and leaves stale gateway ARP entries

@@ -23,6 +23,9 @@ struct Link {
   bool is_up() const noexcept;
 };
 
+/// Every netns registers its loopback first, with this index (the kernel's LOOPBACK_IFINDEX).
+inline constexpr int kLoopbackIndex = 1;
+
 /// The link named `name` in the socket's netns, or nullopt if there is none.
 std::optional<Link> find_link(const NlSocket& sock, const std::string& name);
 /// The link with index `index`, or nullopt.

@@ -45,6 +45,12 @@ TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_t
     CHECK(add.exit_code != 0);
     CHECK_FALSE(nft_mentions("10.63.0.2"));
   }
+  SUBCASE("the bridge's name is taken by a link that is not a bridge (found while IPAM runs)") {
+    REQUIRE(run_shell("ip link add nxbr0 type vxlan id 5 dstport 4789").exit_code == 0);
+    const auto add = env.run("ADD", "c1", c.path(), env.config("10.63.0.0/24"));
+    CHECK(add.exit_code != 0);
+    CHECK(add.error_code() == 7);
+  }
   SUBCASE("the bridge carries another gateway and forceAddress is off") {
     REQUIRE(run_shell("ip link add nxbr0 type bridge && ip addr add 10.63.0.254/24 dev nxbr0").exit_code == 0);
     const auto add = env.run("ADD", "c1", c.path(), env.config("10.63.0.0/24"));
