@@ -185,14 +185,14 @@ std::vector<Masqueraded> list_masquerade_entries(Nft& nft, const std::string& ne
   const std::string chain_prefix = network_chain(network) + "_";
   std::vector<Masqueraded> out;
   const JsonOutput json(nft);
-  for (const char* map : {"masq_v4", "masq_v6"}) {
-    std::string output, error;
-    if (!nft.try_run(std::string("list map ") + kTable + " " + map, &error, &output)) continue;  // no table yet
-    try {
-      collect_elements(nlohmann::json::parse(output), chain_prefix, out);
-    } catch (const nlohmann::json::exception& e) {
-      throw cni::Error(cni::Code::Internal, std::string("parse nft output for map ") + map + ": " + e.what());
-    }
+  // The whole (small) table in one run: libnftables fetches its cache once per run, and two list commands in
+  // one run do not work (the cache is filtered for the last one).
+  std::string output, error;
+  if (!nft.try_run(std::string("list table ") + kTable, &error, &output)) return out;  // no table yet
+  try {
+    collect_elements(nlohmann::json::parse(output), chain_prefix, out);
+  } catch (const nlohmann::json::exception& e) {
+    throw cni::Error(cni::Code::Internal, std::string("parse nft output for the masquerade maps: ") + e.what());
   }
   return out;
 }
