@@ -28,7 +28,7 @@ Compares the Nexus plugins with the reference CNI plugins side by side and print
   --disk                 keep the work directory (lease data dirs) on --work-dir's filesystem instead of a
                          private tmpfs (slow to fill and empty with 60,000 leases on some disks)
   --json FILE            also write the results as JSON
-  --check-targets        exit 1 when a design.md target measured in this run is missed
+  --check-targets        exit 1 when a target (issue 3, design.md) measured in this run is missed
   --quick                few iterations, finishes in well under a minute (CI smoke test)
   --help
 Exit status: 0 when every plugin call succeeded (and, with --check-targets, no target failed), 1 when some

@@ -61,10 +61,50 @@ TargetResult concurrency_target(const Report& report) {
           failures == 0 ? "pass" : "FAIL"};
 }
 
+// A nexus DEL median at most `limit` times the kernel's bare veth delete measured in the same run.
+TargetResult del_floor_target(const Report& report, const std::string& masq, double limit) {
+  const std::string target = "bridge DEL, ipMasq " + masq + ": <= " + fixed(limit, "%.1f") + "x a bare veth delete";
+  const Row* del = report.find(kBridgeSection, "DEL, ipMasq " + masq);
+  const Row* floor = report.find(kBridgeSection, "DEL floor: veth delete (netlink)");
+  if (!del || !floor || !measured(del->nexus) || !measured(floor->ref)) return not_measured(target);
+  const double ratio = del->nexus->median / floor->ref->median;
+  const std::string text = fixed(del->nexus->median) + " vs " + fixed(floor->ref->median) + " ms, ratio " + fixed(ratio);
+  return {target, text, ratio <= limit && del->nexus->failures == 0 ? "pass" : "FAIL"};
+}
+
+// ipMasq on minus ipMasq off, nexus medians: at most `limit_ms`.
+TargetResult masq_cost_target(const Report& report, const std::string& verb, double limit_ms) {
+  const std::string target = "ipMasq adds <= " + fixed(limit_ms, "%.0f") + " ms to " + verb;
+  const Row* off = report.find(kBridgeSection, verb + ", ipMasq off");
+  const Row* on = report.find(kBridgeSection, verb + ", ipMasq on");
+  if (!off || !on || !measured(off->nexus) || !measured(on->nexus)) return not_measured(target);
+  const double added = on->nexus->median - off->nexus->median;
+  return {target, fixed(on->nexus->median) + " - " + fixed(off->nexus->median) + " ms = " + fixed(added) + " ms",
+          added <= limit_ms ? "pass" : "FAIL"};
+}
+
+// Concurrent throughput at least `factor` times the reference's (higher is better).
+TargetResult throughput_target(const Report& report, size_t batch, double factor) {
+  const std::string target = std::to_string(batch) + " concurrent ADDs: >= " + fixed(factor, "%.0f") + "x ref throughput";
+  const Row* row = report.find(kConcurrencySection, std::to_string(batch) + " ADDs, throughput (higher=better)");
+  if (!row || !measured(row->nexus) || !measured(row->ref)) return not_measured(target);
+  const double ratio = row->nexus->median / row->ref->median;
+  return {target, fixed(row->nexus->median, "%.1f") + " vs " + fixed(row->ref->median, "%.1f") + " ctr/s, x" + fixed(ratio, "%.2f"),
+          ratio >= factor && row->nexus->failures == 0 ? "pass" : "FAIL"};
+}
+
 }  // namespace
 
 std::vector<TargetResult> evaluate_targets(const Report& report) {
   std::vector<TargetResult> results;
+  // Issue 3 (the bridge plugin's own targets).
+  for (const char* masq : {"off", "on"})
+    results.push_back(ratio_target(report, std::string("bridge ADD, ipMasq ") + masq + ": <= 0.3x ref", kBridgeSection,
+                                   std::string("ADD, ipMasq ") + masq, 0.3, false));
+  for (const char* masq : {"off", "on"}) results.push_back(del_floor_target(report, masq, 1.1));
+  results.push_back(throughput_target(report, 100, 5));
+  for (const char* verb : {"ADD", "DEL"}) results.push_back(masq_cost_target(report, verb, 1));
+  // shared/design.md.
   for (const char* verb : {"ADD", "DEL"})
     for (const char* masq : {"off", "on"}) {
       std::string metric = std::string(verb) + ", ipMasq " + masq;
@@ -80,7 +120,7 @@ std::vector<TargetResult> evaluate_targets(const Report& report) {
 }
 
 void print_targets(std::ostream& out, const std::vector<TargetResult>& results) {
-  out << "\n== Targets (shared/design.md)\n";
+  out << "\n== Targets (issue 3, then shared/design.md)\n";
   for (const TargetResult& r : results) {
     char line[512];
     std::snprintf(line, sizeof line, "%-5s %-66s %s\n", r.verdict.c_str(), r.target.c_str(), r.measured.c_str());
