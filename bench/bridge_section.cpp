@@ -18,6 +18,7 @@ struct Run {
   std::string config;
   ScratchDir data_dir;
   std::vector<ContainerNetns> netns;
+  std::vector<std::string> results;  // each ADD's result, the prevResult of its DEL
   std::vector<double> add, del;
   size_t add_failures = 0, del_failures = 0;
 };
@@ -28,13 +29,16 @@ void add_one(Bench& bench, Run& run, bool masq, size_t i) {
   const Side& side = *run.side;
   Outcome o = bench.call(side, "bridge ADD", cni_command(side, side.bridge_plugin, "ADD", container_id(masq, i),
                                                          run.netns[i].path(), run.config));
+  run.results[i] = o.out;
   if (o.exited_zero && first_ip(o.out)) run.add.push_back(ms(o.seconds)); else ++run.add_failures;
 }
 
 void del_one(Bench& bench, Run& run, bool masq, size_t i) {
   const Side& side = *run.side;
+  // As libcni does it: the DEL carries the ADD's result as prevResult.
   Outcome o = bench.call(side, "bridge DEL", cni_command(side, side.bridge_plugin, "DEL", container_id(masq, i),
-                                                         run.netns[i].path(), run.config));
+                                                         run.netns[i].path(),
+                                                         config_with_prev_result(run.config, run.results[i])));
   if (o.exited_zero) run.del.push_back(ms(o.seconds)); else ++run.del_failures;
 }
 
@@ -54,7 +58,7 @@ void run_masq(Bench& bench, const std::vector<const Side*>& sides, bool masq) {
     std::string tag = side->label + "-masq" + std::to_string(masq);
     ScratchDir dir = bench.sandbox.make_dir("bridge-" + tag);
     std::string config = bridge_config(*side, masq, dir.path());
-    runs.push_back(Run{side, config, std::move(dir), bench.make_netns("seq-" + tag, n), {}, {}});
+    runs.push_back(Run{side, config, std::move(dir), bench.make_netns("seq-" + tag, n), std::vector<std::string>(n), {}, {}});
   }
   // Sides alternate container by container so that background noise hits both alike.
   for (size_t i = 0; i < n; ++i)

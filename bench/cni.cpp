@@ -56,6 +56,14 @@ Command cni_command(const Side& side, const std::string& plugin, const std::stri
   return cmd;
 }
 
+std::string config_with_prev_result(const std::string& config, const std::string& add_result) {
+  json result = json::parse(add_result, nullptr, false);
+  if (result.is_discarded()) return config;
+  json with_prev = json::parse(config);
+  with_prev["prevResult"] = std::move(result);
+  return with_prev.dump();
+}
+
 std::optional<std::string> first_ip(const std::string& result_json) {
   json result = json::parse(result_json, nullptr, false);
   if (result.is_discarded() || !result.contains("ips")) return std::nullopt;

@@ -38,6 +38,10 @@ Command cni_command(const Side& side, const std::string& plugin, const std::stri
                     const std::string& container_id, const std::string& netns, const std::string& config);
 
 /// The first IPv4 address (without prefix) in an ADD result, if any.
+/// The DEL configuration a libcni runtime sends: `config` with the ADD's result as prevResult (unchanged
+/// when the result is not JSON).
+std::string config_with_prev_result(const std::string& config, const std::string& add_result);
+
 std::optional<std::string> first_ip(const std::string& result_json);
 
 /// Writes `count` leases in host-local's on-disk format (a file per IP named by the address, content

@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kSection = kConcurrencySection;
 
 struct Batch {
+  std::vector<std::string> results;  // each call's stdout, in command order
   double wall_s = 0;
   std::vector<double> latencies;
   size_t failures = 0;
@@ -25,6 +26,7 @@ Batch run_batch(Bench& bench, const Side& side, const std::string& op, const std
   batch.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t duplicates = 0;
   for (const Outcome& o : outcomes) {
+    batch.results.push_back(o.out);
     bench.account(side, op, o);
     std::optional<std::string> ip = ips ? first_ip(o.out) : std::nullopt;
     if (!o.exited_zero || (ips && !ip)) { ++batch.failures; continue; }
@@ -44,11 +46,14 @@ void report_batch(Bench& bench, const Side& side, const std::string& what, size_
   bench.report.set(kSection, what + ", per-call latency", "ms", side.label, summarize(b.latencies, b.failures));
 }
 
+// `prev_results`, when given, go into each DEL's config as prevResult, as libcni does it.
 std::vector<Command> commands(const Side& side, const std::string& verb, const std::string& config,
-                              const std::vector<ContainerNetns>& netns) {
+                              const std::vector<ContainerNetns>& netns,
+                              const std::vector<std::string>* prev_results = nullptr) {
   std::vector<Command> all;
   for (size_t i = 0; i < netns.size(); ++i)
-    all.push_back(cni_command(side, side.bridge_plugin, verb, "conc-" + std::to_string(i), netns[i].path(), config));
+    all.push_back(cni_command(side, side.bridge_plugin, verb, "conc-" + std::to_string(i), netns[i].path(),
+                              prev_results ? config_with_prev_result(config, (*prev_results)[i]) : config));
   return all;
 }
 
@@ -61,7 +66,8 @@ void run_side(Bench& bench, const Side& side, size_t count) {
   std::string n = std::to_string(count);
   Batch add = run_batch(bench, side, "bridge ADD (concurrent)", commands(side, "ADD", config, netns), &ips);
   report_batch(bench, side, n + " ADDs", count, add);
-  Batch del = run_batch(bench, side, "bridge DEL (concurrent)", commands(side, "DEL", config, netns), nullptr);
+  Batch del = run_batch(bench, side, "bridge DEL (concurrent)", commands(side, "DEL", config, netns, &add.results),
+                        nullptr);
   size_t leaked = count_leases(dir.path());
   if (leaked > 0) bench.report.note(side.label + ": " + std::to_string(leaked) + " leases left after " + n + " DELs");
   del.failures += leaked;
