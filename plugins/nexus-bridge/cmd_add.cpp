@@ -39,12 +39,14 @@ void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::R
   net::enable_forwarding(v4, v6);
 }
 
-// IPAM's ADD, running in its own process while the veth is plugged in.
+// IPAM's ADD in its own process. It starts held at the end of its stdin, so its exec overlaps our checks of
+// the request, and acts only once go() says the ADD goes ahead (a refused ADD kills it before it acted).
 class IpamAdd {
  public:
   IpamAdd(const BridgeConf& conf, const cni::Request& req)
-      : conf_(conf), req_(req), call_(cni::delegate_async(conf.net.ipam_type, "ADD", req)) {}
+      : conf_(conf), req_(req), call_(cni::delegate_async(conf.net.ipam_type, "ADD", req, /*gated=*/true)) {}
 
+  void go() { call_.release(); }
   /// Waits for IPAM's result; re-throws its error.
   cni::Result result() {
     const std::string out = call_.get();
@@ -52,7 +54,7 @@ class IpamAdd {
     return cni::parse_add_result(conf_.net.ipam_type, out, req_);
   }
   /// Rollback: releases the addresses if IPAM gave any, waiting for it first if a step failed meanwhile.
-  void release() {
+  void undo() {
     if (!succeeded_) {
       try {
         result();
@@ -109,20 +111,22 @@ cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const n
 
 nlohmann::json cmd_add(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
-  const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
-  require_free_ifname(nl, req);
-  // ipMasq's helper forks while we are single-threaded and opens its nft context while IPAM runs.
+  // The helpers start first, as their start-up is the longest: ipMasq's loads libnftables and opens its
+  // context, IPAM execs. Neither changes anything before we have checked the request.
   std::optional<MasqueradeAdder> masquerade;
   if (conf.ip_masq) masquerade.emplace(conf, req);
+  std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
+  if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
+  const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
+  require_free_ifname(nl, req);
 
-  std::optional<IpamAdd> ipam_add;  // these two before `undo`: its steps use them
   cni::Result ipam;
   Undo undo;
-  // IPAM runs in its own process while we plug the veth into an existing bridge. A missing bridge is created
-  // only after IPAM succeeded, so that a refused ADD leaves none behind.
-  if (!conf.net.ipam_type.empty()) {
-    ipam_add.emplace(conf, req);
-    undo.push("release addresses", [&] { ipam_add->release(); });
+  // IPAM runs while we plug the veth into an existing bridge. A missing bridge is created only after IPAM
+  // succeeded, so that a refused ADD leaves none behind.
+  if (ipam_add) {
+    ipam_add->go();
+    undo.push("release addresses", [&] { ipam_add->undo(); });
   }
   std::optional<Port> port;
   if (auto existing = net::find_link(nl.host, conf.bridge))
