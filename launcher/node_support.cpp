@@ -50,7 +50,11 @@ void remove_cgroup(const NodeRecord& node) {
 
 void cni_del(const Context& ctx, const NodeRecord& node) {
   runtime::CniRuntime cni = ctx.cni();
-  cni.del(node_network(ctx, node), runtime_conf(node));
+  runtime::RuntimeConf rt = runtime_conf(node);
+  // A create killed between making the pin file and mounting the netns on it leaves a plain file (or none):
+  // DEL then runs without a netns, as the spec allows, instead of handing plugins a path that is no netns.
+  if (!runtime::is_netns_pin(rt.netns)) rt.netns.clear();
+  cni.del(node_network(ctx, node), rt);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Every way `nexus node create` can fail says why and leaves nothing behind.
 #include <doctest/doctest.h>
 
+#include <sys/mount.h>
+
 #include <filesystem>
 
 #include "tests/integration/launcher_fixture.h"
@@ -114,4 +116,23 @@ TEST_CASE("nexus killed at any point of create leaves nothing that gc does not c
     CHECK(left.cgroups.empty());
     CHECK(left.cache.empty());
   }
+}
+
+TEST_CASE("a node whose netns pin is a plain file (create killed before the mount) deletes cleanly" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  REQUIRE(w.nexus({"node", "create", "pin1", "--net", "ittest", "--mem", "32"}).exit_code == 0);
+  // What a create killed between creating the pin file and bind-mounting the netns on it leaves.
+  const std::string pin = w.netns_dir() + "/pin1";
+  REQUIRE(::umount2(pin.c_str(), MNT_DETACH) == 0);
+  REQUIRE(fs::is_regular_file(pin));
+  CommandResult del = w.nexus({"node", "delete", "pin1"});
+  CAPTURE(del.err);
+  CHECK(del.exit_code == 0);
+  const Footprint left = footprint(w);
+  CHECK(left.nodes.empty());
+  CHECK(left.leases.empty());
+  CHECK(left.pins.empty());
+  CHECK(left.cgroups.empty());
+  CHECK(left.cache.empty());
 }
