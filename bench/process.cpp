@@ -63,21 +63,6 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   _exit(127);
 }
 
-struct ChildArgs {
-  const Command* cmd;
-  char** argv;
-  char** envp;
-  int in, out, err;
-};
-
-int child_main(void* p) {
-  const auto* a = static_cast<const ChildArgs*>(p);
-  exec_child(*a->cmd, a->argv, a->envp, a->in, a->out, a->err);
-}
-
-// The stack of a child between clone and execve; one child at a time uses it (CLONE_VFORK).
-alignas(64) char g_child_stack[64 * 1024];
-
 struct Pipe {
   UniqueFd read, write;
   Pipe() {
@@ -108,13 +93,10 @@ void spawn(const Command& cmd, Running& r) {
   argv_strings.insert(argv_strings.end(), cmd.args.begin(), cmd.args.end());
   std::vector<char*> argv = c_strings(argv_strings);
   std::vector<char*> envp = c_strings(cmd.env);
-  // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does it (which cannot setns): no copy of the bench's page
-  // tables and no copy-on-write faults after it, so the harness's own cost per call stays small next to the
-  // plugins it measures. The child runs on its own stack while this thread waits for its execve.
-  ChildArgs args{&cmd, argv.data(), envp.data(), in.read.get(), out.write.get(), err.write.get()};
   r.start = Clock::now();
-  r.pid = ::clone(child_main, g_child_stack + sizeof g_child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-  if (r.pid < 0) throw errno_error("clone");
+  r.pid = ::fork();
+  if (r.pid < 0) throw errno_error("fork");
+  if (r.pid == 0) exec_child(cmd, argv.data(), envp.data(), in.read.get(), out.write.get(), err.write.get());
   r.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, r.pid, 0)));
   if (!r.pidfd) throw errno_error("pidfd_open");
   in.read.reset();
