@@ -4,6 +4,7 @@
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/container_setup.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/kernel_helpers.h"
 #include "shared/cni/delegate.h"
 #include "shared/cni/error.h"
@@ -18,7 +19,7 @@ namespace nexus::bridge_plugin {
 namespace {
 
 // The spec: "If an interface of the requested name already exists in the container, the plugin MUST return
-// with an error." Checked before IPAM so a refused ADD changes nothing.
+// with an error." Checked before IPAM may act, so a refused ADD changes nothing.
 void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
   if (net::find_link(nl.container, req.ifname))
     throw cni::Error(cni::Code::InvalidConfig,
@@ -38,39 +39,6 @@ void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::R
   }
   net::enable_forwarding(v4, v6);
 }
-
-// IPAM's ADD in its own process. It starts held at the end of its stdin, so its exec overlaps our checks of
-// the request, and acts only once go() says the ADD goes ahead (a refused ADD kills it before it acted).
-class IpamAdd {
- public:
-  IpamAdd(const BridgeConf& conf, const cni::Request& req)
-      : conf_(conf), req_(req), call_(cni::delegate_async(conf.net.ipam_type, "ADD", req, /*gated=*/true)) {}
-
-  void go() { call_.release(); }
-  /// Waits for IPAM's result; re-throws its error.
-  cni::Result result() {
-    const std::string out = call_.get();
-    succeeded_ = true;
-    return cni::parse_add_result(conf_.net.ipam_type, out, req_);
-  }
-  /// Rollback: releases the addresses if IPAM gave any, waiting for it first if a step failed meanwhile.
-  void undo() {
-    if (!succeeded_) {
-      try {
-        result();
-      } catch (const cni::Error&) {
-        return;  // IPAM failed: it holds nothing
-      }
-    }
-    cni::delegate_del(conf_.net.ipam_type, req_);
-  }
-
- private:
-  const BridgeConf& conf_;
-  const cni::Request& req_;
-  cni::PendingDelegate call_;
-  bool succeeded_ = false;
-};
 
 // The bridge (created if missing) with the container's veth on it.
 struct Port {

@@ -1,0 +1,29 @@
+#pragma once
+// IPAM's ADD for nexus-bridge, running in its own process while the plugin does independent work.
+#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/cni/delegate.h"
+#include "shared/cni/request.h"
+#include "shared/cni/result.h"
+
+namespace nexus::bridge_plugin {
+
+/// Starts the IPAM plugin held at the end of its stdin, so its exec overlaps the plugin's checks of the request;
+/// it acts only once go() says the ADD goes ahead. Destroyed before go(), it is killed before it acted.
+class IpamAdd {
+ public:
+  IpamAdd(const BridgeConf& conf, const cni::Request& req);
+
+  void go();
+  /// Waits for IPAM's result; re-throws its error.
+  cni::Result result();
+  /// Rollback: releases the addresses if IPAM gave any, waiting for it first if a step failed meanwhile.
+  void undo();
+
+ private:
+  const BridgeConf& conf_;
+  const cni::Request& req_;
+  cni::PendingDelegate call_;
+  bool succeeded_ = false;
+};
+
+}  // namespace nexus::bridge_plugin
