@@ -3,6 +3,7 @@
 #include "plugins/nexus-bridge/masquerade.h"
 #include "shared/cni/delegate.h"
 #include "shared/cni/error.h"
+#include "shared/nat/libnftables.h"
 
 namespace nexus::bridge_plugin {
 
@@ -11,7 +12,9 @@ void cmd_gc(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
   const auto valid = cni::valid_attachments(req.config);  // refuse a GC without the list before anything
   if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
-  gc_masquerade(conf, valid);
+  // Also without ipMasq (it may have been on before), unless this host has no libnftables: then it has no
+  // elements of ours either.
+  if (conf.ip_masq || nat::libnftables_available()) gc_masquerade(conf, valid);
 }
 
 void cmd_status(const cni::Request& req) {

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "shared/cni/error.h"
@@ -45,11 +46,22 @@ LibNftables load() {
 }  // namespace
 
 const LibNftables& libnftables() {
-  // A failed load throws out of call_once, so the next caller retries and gets the same clear error.
-  static std::once_flag once;
-  static LibNftables lib;
-  std::call_once(once, [] { lib = load(); });
-  return lib;
+  // A mutex, not std::call_once: an exception out of call_once is not portable (GCC bug 66146). A failed
+  // load is retried by the next caller, who then gets the same clear error.
+  static std::mutex mutex;
+  static std::optional<LibNftables> lib;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!lib) lib = load();
+  return *lib;
+}
+
+bool libnftables_available() {
+  try {
+    libnftables();
+    return true;
+  } catch (const cni::Error&) {
+    return false;
+  }
 }
 
 }  // namespace nexus::nat

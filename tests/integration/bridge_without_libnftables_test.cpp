@@ -1,0 +1,66 @@
+// Without ipMasq nexus-bridge needs no libnftables: it is loaded only when masquerading. With ipMasq and no
+// libnftables, ADD fails clearly and changes nothing.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/testutil/bridge_env.h"
+#include "tests/testutil/root.h"
+
+using namespace nexus::testutil;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string libnftables_file() {
+  for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"}) {
+    const fs::path candidate = fs::path(dir) / "libnftables.so.1";
+    if (fs::exists(candidate)) return fs::canonical(candidate).string();
+  }
+  return {};
+}
+
+// nexus-bridge run in a private mount namespace where the library file is /dev/null.
+std::string wrapper_hiding(const TempDir& dir, const std::string& library) {
+  const std::string path = dir.path() + "/nexus-bridge-without-libnftables";
+  std::ofstream(path) << "#!/bin/sh\nexec unshare --mount --propagation private sh -c "
+                      << "'mount --bind /dev/null \"$0\" && exec \"$1\"' '" << library << "' '"
+                      << nexus_bridge_path() << "'\n";
+  ::chmod(path.c_str(), 0755);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("nexus-bridge without libnftables: works without ipMasq, fails cleanly with it" *
+          doctest::skip(skip_root_tests())) {
+  const std::string library = libnftables_file();
+  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
+  BridgeEnv env;
+  TempDir bin;
+  const std::string plugin = wrapper_hiding(bin, library);
+  ContainerNetns plain, masqueraded;
+
+  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c1", .netns = plain.path(), .ifname = "eth0"},
+                              env.config("10.66.0.0/24"));
+  CHECK_MESSAGE(add.exit_code == 0, add.out << add.err);
+  CHECK(env.lease_count() == 1);
+
+  const auto masq = run_plugin(plugin,
+                               {.command = "ADD", .container_id = "c2", .netns = masqueraded.path(), .ifname = "eth0"},
+                               env.config("10.66.0.0/24", {{"ipMasq", true}}));
+  CHECK(masq.exit_code != 0);
+  CHECK(masq.error_code() == 999);
+  CAPTURE(masq.out);
+  CHECK(masq.json()["msg"].get<std::string>().find("libnftables") != std::string::npos);
+  CHECK(env.lease_count() == 1);  // c2's address was released
+  CHECK(env.host_veths().size() == 1);
+
+  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c1", .netns = plain.path(), .ifname = "eth0"},
+                              env.config("10.66.0.0/24"));
+  CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
+  CHECK(env.lease_count() == 0);
+  CHECK(env.host_veths().empty());
+}
