@@ -1,7 +1,5 @@
 #include "shared/cni/child_reply.h"
 
-#include <nlohmann/json.hpp>
-
 #include "shared/cni/delegate.h"
 #include "shared/cni/error.h"
 
@@ -10,12 +8,6 @@ namespace {
 
 constexpr const char* kOk = "ok";
 
-std::string error_line(Code code, const std::string& msg, const std::string& details) {
-  nlohmann::json j = {{"code", static_cast<unsigned>(code)}, {"msg", msg}};
-  if (!details.empty()) j["details"] = details;
-  return j.dump();
-}
-
 }  // namespace
 
 bool reply_to_parent(LineChannel& channel, const std::function<void()>& step) {
@@ -23,9 +15,9 @@ bool reply_to_parent(LineChannel& channel, const std::function<void()>& step) {
   try {
     step();
   } catch (const Error& e) {
-    line = error_line(e.code(), e.what(), e.details());
+    line = error_json(e.code(), e.what(), e.details()).dump();
   } catch (const std::exception& e) {
-    line = error_line(Code::Internal, e.what(), "");
+    line = error_json(Code::Internal, e.what(), "").dump();
   }
   channel.send(line);
   return line == kOk;

@@ -1,6 +1,7 @@
 #pragma once
 // The one error type of Nexus. Every failure that reaches a runtime is a cni::Error whose code is one of the
 // spec's (SPEC.md "Error") so the runtime can tell bad input from a transient condition.
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -34,6 +35,9 @@ class Error : public std::runtime_error {
   Code code_;
   std::string details_;
 };
+
+/// The spec's error object without cniVersion: {"code", "msg", "details" when not empty}.
+nlohmann::json error_json(Code code, const std::string& msg, const std::string& details);
 
 /// A failed system call or netlink request: code 999 (or 11 when retrying may help), message "<what>: <reason>".
 Error sys_error(const std::string& what, int err);

@@ -13,19 +13,10 @@
 #include <vector>
 
 #include "shared/cni/error.h"
+#include "shared/util/pipe.h"
 
 namespace nexus::cni {
 namespace {
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("create pipe", errno);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
@@ -112,8 +103,8 @@ std::string find_plugin(const std::string& type, const std::string& cni_path) {
 RunningPlugin::RunningPlugin(const std::string& path, const Environment& env, std::string_view stdin_data,
                              bool capture_stderr, bool hold_stdin)
     : path_(path), stdin_data_(stdin_data), held_(hold_stdin) {
-  Pipe in = make_pipe(), out = make_pipe(), err;
-  if (capture_stderr) err = make_pipe();
+  Pipe in = make_pipe("pipe"), out = make_pipe("pipe"), err;
+  if (capture_stderr) err = make_pipe("pipe");
   SpawnConfig spawn;
   spawn.dup_to(in.read.get(), 0);
   spawn.dup_to(out.write.get(), 1);

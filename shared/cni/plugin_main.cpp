@@ -124,10 +124,8 @@ void run_verb(const PluginHandlers& h, const Request& req, std::ostream& out) {
 
 void print_error(std::ostream& out, const std::string& version, Code code, const std::string& msg,
                  const std::string& details) {
-  json j = {{"cniVersion", is_supported_version(version) ? version : std::string(kLatestVersion)},
-            {"code", static_cast<unsigned>(code)},
-            {"msg", msg}};
-  if (!details.empty()) j["details"] = details;
+  json j = error_json(code, msg, details);
+  j["cniVersion"] = is_supported_version(version) ? version : std::string(kLatestVersion);
   out << j.dump() << '\n';
 }
 

@@ -1,7 +1,6 @@
 #include "shared/nat/nft.h"
 
 #include "shared/cni/error.h"
-#include "shared/nat/libnftables.h"
 
 namespace nexus::nat {
 namespace {
@@ -10,18 +9,18 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 
 }  // namespace
 
-Nft::Nft() : ctx_(libnftables().ctx_new(NFT_CTX_DEFAULT)) {
+Nft::Nft() : lib_(libnftables()), ctx_(lib_.ctx_new(NFT_CTX_DEFAULT), Free{&lib_}) {
   if (!ctx_) throw cni::Error(cni::Code::Internal, "create nftables context: out of memory");
   // Buffered streams: nothing in shared/ may print, and the error text belongs in the CNI error.
-  libnftables().buffer_output(ctx_.get());
-  libnftables().buffer_error(ctx_.get());
+  lib_.buffer_output(ctx_.get());
+  lib_.buffer_error(ctx_.get());
 }
 
 bool Nft::try_run(const std::string& commands, std::string* error, std::string* output) {
-  const int rc = libnftables().run_cmd_from_buffer(ctx_.get(), commands.c_str());
+  const int rc = lib_.run_cmd_from_buffer(ctx_.get(), commands.c_str());
   // Reading a buffer also empties it, so the next command starts clean either way.
-  std::string out = libnftables().get_output_buffer(ctx_.get());
-  std::string err = libnftables().get_error_buffer(ctx_.get());
+  std::string out = lib_.get_output_buffer(ctx_.get());
+  std::string err = lib_.get_error_buffer(ctx_.get());
   while (!err.empty() && err.back() == '\n') err.pop_back();
   if (output != nullptr) *output = std::move(out);
   if (error != nullptr) *error = std::move(err);
@@ -36,11 +35,9 @@ std::string Nft::run(const std::string& commands) {
   return output;
 }
 
-void Nft::Free::operator()(nft_ctx* ctx) const noexcept { libnftables().ctx_free(ctx); }
-
 void Nft::set_json(bool on) {
-  const unsigned flags = libnftables().output_get_flags(ctx_.get());
-  libnftables().output_set_flags(ctx_.get(), on ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+  const unsigned flags = lib_.output_get_flags(ctx_.get());
+  lib_.output_set_flags(ctx_.get(), on ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
 }
 
 }  // namespace nexus::nat

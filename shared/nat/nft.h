@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "shared/nat/libnftables.h"
+
 namespace nexus::nat {
 
 /// Owns an nft_ctx with buffered output and error streams.
@@ -25,8 +27,10 @@ class Nft {
 
  private:
   struct Free {
-    void operator()(nft_ctx* ctx) const noexcept;
+    const LibNftables* lib;
+    void operator()(nft_ctx* ctx) const noexcept { lib->ctx_free(ctx); }
   };
+  const LibNftables& lib_;  // looked up once per context, not once per call
   std::unique_ptr<nft_ctx, Free> ctx_;
 };
 

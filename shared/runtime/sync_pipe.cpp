@@ -6,16 +6,10 @@
 #include <cerrno>
 
 #include "shared/cni/error.h"
+#include "shared/util/pipe.h"
 
 namespace nexus::runtime {
 namespace {
-
-void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw cni::sys_error("create sync pipe", errno);
-  read_end.reset(fds[0]);
-  write_end.reset(fds[1]);
-}
 
 // dup3 keeps the target close-on-exec, so an exec in the child still reads as "started" to the parent.
 void renumber(UniqueFd& fd, int target) {
@@ -28,8 +22,11 @@ void renumber(UniqueFd& fd, int target) {
 
 SyncPipe SyncPipe::create() {
   SyncPipe p;
-  make_pipe(p.go_read_, p.go_write_);
-  make_pipe(p.report_read_, p.report_write_);
+  Pipe go = make_pipe("sync pipe"), report = make_pipe("sync pipe");
+  p.go_read_ = std::move(go.read);
+  p.go_write_ = std::move(go.write);
+  p.report_read_ = std::move(report.read);
+  p.report_write_ = std::move(report.write);
   return p;
 }
 

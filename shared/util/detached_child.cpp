@@ -9,19 +9,10 @@
 #include <utility>
 
 #include "shared/cni/error.h"
+#include "shared/util/pipe.h"
 
 namespace nexus {
 namespace {
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw cni::sys_error("create a pipe for a helper process", errno);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 // In the child: stdio to /dev/null, the channel's two ends on fds 3 and 4, nothing else open.
 void isolate_descriptors(int channel_in, int channel_out) {
@@ -39,8 +30,8 @@ void isolate_descriptors(int channel_in, int channel_out) {
 }  // namespace
 
 DetachedChild DetachedChild::start(const std::function<int(LineChannel&)>& body) {
-  Pipe to_child = make_pipe();
-  Pipe from_child = make_pipe();
+  Pipe to_child = make_pipe("a pipe for a helper process");
+  Pipe from_child = make_pipe("a pipe for a helper process");
   const pid_t pid = ::fork();
   if (pid < 0) throw cni::sys_error("fork a helper process", errno);
   if (pid == 0) {

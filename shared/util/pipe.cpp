@@ -1,0 +1,18 @@
+#include "shared/util/pipe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "shared/cni/error.h"
+
+namespace nexus {
+
+Pipe make_pipe(const std::string& what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw cni::sys_error("create " + what, errno);
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+}  // namespace nexus
