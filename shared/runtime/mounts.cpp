@@ -32,6 +32,12 @@ void detach_mount(const std::string& path) {
     throw cni::sys_error("unmount " + path + " in the node", errno);
 }
 
+void hide_directory(const std::string& path) {
+  if (::mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755") != 0 &&
+      errno != ENOENT)
+    throw cni::sys_error("hide " + path + " in the node", errno);
+}
+
 void pivot_into(const std::string& rootfs) {
   // pivot_root needs the new root to be a mount point: bind it onto itself.
   if (::mount(rootfs.c_str(), rootfs.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0)

@@ -14,6 +14,12 @@ void bind_file(const std::string& source, const std::string& target);
 /// node does not keep other nodes' network namespaces alive).
 void detach_mount(const std::string& path);
 
+/// Covers directory `path` with an empty read-only tmpfs in this namespace (no-op when it does not exist). The
+/// netns pin directory gets one after detach_mount: detaching leaves the pins' plain mount-point files visible,
+/// and iproute2 (`ip addr`, naming a veth peer's link-netnsid) opens every file of /run/netns and asks the kernel
+/// for its nsid, which fails with "Peer netns reference is invalid." for a file that is no netns.
+void hide_directory(const std::string& path);
+
 /// pivot_root into `rootfs` and drop the old root.
 void pivot_into(const std::string& rootfs);
 

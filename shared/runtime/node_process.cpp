@@ -60,6 +60,7 @@ void set_up_node(const NodeProcessSpec& spec) {
   bring_up_loopback();
   make_mounts_private_to_node();
   detach_mount(spec.netns_dir);
+  hide_directory(spec.netns_dir);
   const std::string etc = spec.rootfs.empty() ? "/etc" : spec.rootfs + "/etc";
   ::mkdir(etc.c_str(), 0755);  // a bare rootfs may have none; the bind targets are created inside it
   bind_file(spec.hosts_file, etc + "/hosts");

@@ -205,3 +205,24 @@ TEST_CASE("cgroup v2 on the hybrid unified tree" *
   CHECK_FALSE(fs::exists(dir));
   CHECK(w.leases().empty());
 }
+
+// iproute2 names a veth peer's link-netnsid by opening every file of /run/netns and asking the kernel for its
+// nsid; a pin file the node sees without its netns mounted on it fails with "Peer netns reference is invalid."
+// (scripts/quickstart's `ip addr`). The test's pins live in a temp dir, so `ip` is shown that dir as /run/netns
+// in a private mount namespace of its own.
+TEST_CASE("ip addr inside a node prints no error about the veth peer's netns" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  create(w, {"ipa1", "--net", "ittest"});
+  create(w, {"ipa2", "--net", "ittest"});  // a second pin in the dir: a node must not see it as a plain file
+  const std::string dir = w.netns_dir();
+  CommandResult listing = w.nexus({"node", "exec", "ipa1", "--", "sh", "-c", "ls -A " + dir});
+  CHECK_MESSAGE(listing.exit_code == 0, listing.err);
+  CHECK_MESSAGE(listing.out.empty(), "the node sees pin files: ", listing.out);
+  CommandResult ip = w.nexus({"node", "exec", "ipa1", "--", "unshare", "-m", "sh", "-c",
+                              "mount --bind " + dir + " /run/netns && ip addr"});
+  CHECK_MESSAGE(ip.exit_code == 0, ip.err);
+  CHECK_MESSAGE(ip.err.find("Error") == std::string::npos, ip.err);
+  CHECK_MESSAGE(ip.out.find("link-netnsid") != std::string::npos, ip.out);  // eth0 does name its peer's netns
+  CHECK(ip.out.find(kSubnet + ".") != std::string::npos);
+}
