@@ -89,7 +89,7 @@ int run(int argc, char** argv) {
   node->require_subcommand(1);
   NodeCommands c;
   add_node_commands(*node, c);
-  CLI::App* gc_cmd = app.add_subcommand("gc", "Delete nodes whose process is gone, then CNI GC their networks");
+  CLI::App* gc_cmd = app.add_subcommand("gc", "Delete nodes whose process is gone; retry DELs a forced delete left");
 
   CLI11_PARSE(app, argc, argv);
   require_root({c.create_cmd, c.exec_cmd, c.check_cmd, c.delete_cmd, gc_cmd});

@@ -15,6 +15,7 @@
 #include "shared/runtime/namespaces.h"
 #include "shared/runtime/node_files.h"
 #include "shared/runtime/node_process.h"
+#include "shared/runtime/pending_releases.h"
 #include "shared/runtime/process.h"
 
 namespace nexus::launcher {
@@ -146,6 +147,21 @@ void roll_back(const Context& ctx, const NodeRecord& node) {
   }
 }
 
+// A node of the same name that was force-deleted with a failed DEL left an attachment with this containerID and
+// ifname; release it first, or a later `nexus gc` retrying its DEL would take the new node's attachment.
+void release_earlier_attachment(const Context& ctx, const NodeRecord& node) {
+  auto pending = runtime::PendingReleases(ctx.store().dir()).find(node.network, node.container_id, node.ifname);
+  if (!pending) return;
+  try {
+    release_pending(ctx, *pending);
+  } catch (const cni::Error& e) {
+    throw cni::Error(e.code(), "cannot create node '" + node.name + "': an earlier node '" + node.name +
+                                   "' on network " + node.network + " is still attached and its DEL fails: " + e.what(),
+                     e.details() + (e.details().empty() ? "" : "\n") +
+                         "fix the cause and run 'nexus gc', or pick another name");
+  }
+}
+
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
@@ -160,6 +176,12 @@ int node_create(const Context& ctx, const CreateOptions& o) {
   runtime::NetworkConfigList list = runtime::load_network(o.network, ctx.conf_dirs());
   ctx.store().create_node_dir(o.name);
   NodeRecord node = initial_record(ctx, o, list);
+  try {
+    release_earlier_attachment(ctx, node);
+  } catch (const cni::Error&) {
+    ctx.store().remove(o.name);
+    throw;
+  }
   SignalBlock defer_interrupts;
   try {
     build_node(ctx, node, list);

@@ -6,6 +6,7 @@
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
 #include "shared/runtime/node_files.h"
+#include "shared/runtime/pending_releases.h"
 #include "shared/runtime/process.h"
 
 namespace nexus::launcher {
@@ -71,13 +72,23 @@ std::vector<std::string> teardown_node(const Context& ctx, const NodeRecord& nod
                        "the node's process is stopped and its state kept; fix the cause and run 'nexus node delete " +
                            node.name + "' again, or 'nexus node delete --force " + node.name +
                            "' to drop it anyway (addresses may stay allocated until 'nexus gc')");
-    warnings.push_back(msg);
+    // The record goes away below; what DEL could not release must stay known as ours for `nexus gc`.
+    // Without its netns path: the pin is removed below, and a later node of the same name pins a new netns there.
+    NodeRecord pending = node;
+    pending.netns_path.clear();
+    runtime::PendingReleases(ctx.store().dir()).add(pending);
+    warnings.push_back(msg + "; 'nexus gc' retries it");
   }
   if (!node.netns_path.empty()) runtime::unpin_netns(node.netns_path);
   remove_cgroup(node);
   ctx.store().remove(node.name);
   refresh_hosts(ctx, node.network);
   return warnings;
+}
+
+void release_pending(const Context& ctx, const NodeRecord& pending) {
+  cni_del(ctx, pending);
+  runtime::PendingReleases(ctx.store().dir()).remove(pending);
 }
 
 void refresh_hosts(const Context& ctx, const std::string& network) {

@@ -23,8 +23,13 @@ runtime::NetworkConfigList node_network(const Context& ctx, const runtime::NodeR
 
 /// Stops the process, runs CNI DEL, removes the netns pin, cgroup and state, refreshes the network's hosts
 /// files. Every step tolerates pieces that are already gone. When DEL fails: with `force` the rest still
-/// runs and the failure is returned as a warning; without, it throws and keeps the state for a retry.
+/// runs, the attachment is recorded as a pending release for `nexus gc` and the failure is returned as a
+/// warning; without, it throws and keeps the state for a retry.
 std::vector<std::string> teardown_node(const Context& ctx, const runtime::NodeRecord& node, bool force);
+
+/// Retries the CNI DEL of an attachment left pending by a forced teardown (runtime::PendingReleases) and
+/// forgets it once DEL succeeded; throws the DEL's cni::Error otherwise (the record stays for the next try).
+void release_pending(const Context& ctx, const runtime::NodeRecord& pending);
 
 /// Rewrites /etc/hosts of every node on `network` (bind mounts see the change at once).
 void refresh_hosts(const Context& ctx, const std::string& network);

@@ -21,16 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Builds the cnitool once per test run (tests/interop/build-cnitool is a no-op when it is up to date).
-const std::string& cnitool() {
-  static const std::string path = [] {
-    const std::string build = std::string(NEXUS_SOURCE_DIR) + "/tests/interop/build-cnitool";
-    const CommandResult r = run_command({build, NEXUS_BUILD_DIR}, {.timeout_ms = 120000});
-    REQUIRE_MESSAGE(r.exit_code == 0, "building cnitool failed: ", r.out, r.err);
-    return std::string(NEXUS_BUILD_DIR) + "/interop/cnitool";
-  }();
-  return path;
-}
+/// Builds the cnitool once per test run; a failed build throws, failing the test with the build's output.
+const std::string& cnitool() { return cnitool_path(); }
 
 /// A conflist directory (NETCONFPATH), an ipam data dir and a libcni cache dir, all temporary, and cnitool
 /// runs against them with CNI_PATH = our build dir, then the reference plugins.

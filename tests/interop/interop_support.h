@@ -49,6 +49,18 @@ inline nlohmann::json test_conflist(const std::string& file, const std::string& 
   return list;
 }
 
+/// tests/interop/cnitool (libcni), built once per test run: build-cnitool is a no-op when it is up to date.
+/// Throws with the build's output when it fails.
+inline const std::string& cnitool_path() {
+  static const std::string path = [] {
+    const std::string build = std::string(NEXUS_SOURCE_DIR) + "/tests/interop/build-cnitool";
+    const CommandResult r = run_command({build, NEXUS_BUILD_DIR}, {.timeout_ms = 120000});
+    if (r.exit_code != 0) throw std::runtime_error("building cnitool failed: " + r.out + r.err);
+    return std::string(NEXUS_BUILD_DIR) + "/interop/cnitool";
+  }();
+  return path;
+}
+
 /// Lines of a command's stdout (empty lines dropped).
 inline std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
