@@ -34,7 +34,8 @@ int delete_dead_nodes(const Context& ctx) {
     // create holds the lock until its node is "running": a "creating" node seen under the lock lost its creator.
     if (node_status(node) == "running") continue;
     try {
-      for (const std::string& w : teardown_node(ctx, node, false)) std::fprintf(stderr, "nexus: warning: %s\n", w.c_str());
+      for (const std::string& w : teardown_node(ctx, node, false))
+        std::fprintf(stderr, "nexus: warning: %s\n", w.c_str());
       std::printf("deleted node %s (%s)\n", node.name.c_str(),
                   node.state == "creating" ? "its create was interrupted" : "its process was gone");
     } catch (const cni::Error& e) {

@@ -83,8 +83,9 @@ class SharedNetwork {
 /// run the real one. Undone by fix_del().
 void break_del(const SharedNetwork& net) {
   net.world.write_plugin("nexus-bridge",
-                         "#!/bin/sh\n[ \"$CNI_COMMAND\" = DEL ] && { cat >/dev/null; echo '{\"code\":11,\"msg\":\"injected DEL failure\"}'; "
-                         "exit 1; }\nexec " NEXUS_BUILD_DIR "/nexus-bridge\n");
+                         "#!/bin/sh\n[ \"$CNI_COMMAND\" = DEL ] && { cat >/dev/null; "
+                         "echo '{\"code\":11,\"msg\":\"injected DEL failure\"}'; exit 1; }\n"
+                         "exec " NEXUS_BUILD_DIR "/nexus-bridge\n");
 }
 
 void fix_del(const SharedNetwork& net) { std::filesystem::remove(net.world.path() + "/bin/nexus-bridge"); }
