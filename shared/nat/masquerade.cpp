@@ -37,13 +37,14 @@ void create_once(Nft& nft, const std::string& commands) {
 
 void create_table(Nft& nft) {
   const std::string t = kTable;
-  nft.run("add table " + t + "\n" +                                                          //
-          "add map " + t + " bridge_masq_v4 { type ifname . ipv4_addr : verdict; }\n" +      //
-          "add map " + t + " bridge_masq_v6 { type ifname . ipv6_addr : verdict; }\n" +      //
+  nft.run("add table " + t + "\n" +                                                           //
+          "add map " + t + " bridge_masq_v4 { type ifname . ipv4_addr : verdict; }\n" +       //
+          "add map " + t + " bridge_masq_v6 { type ifname . ipv6_addr : verdict; }\n" +       //
           "add set " + t + " bridge_owner_v4 { type ifname . ipv4_addr . mark . mark; }\n" +  //
           "add set " + t + " bridge_owner_v6 { type ifname . ipv6_addr . mark . mark; }\n");
-  create_once(nft, "create chain " + t + " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" +
-                       "add rule " + t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " + t +
+  create_once(nft, "create chain " + t +
+                       " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" + "add rule " +
+                       t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " + t +
                        " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n");
 }
 
@@ -82,13 +83,15 @@ std::string subnets_key(std::vector<IpPrefix> subnets) {
 
 // Owners and bridge names go inside quoted nft strings, which have no escapes: keep to characters that need
 // none.
+bool is_nft_safe(const std::string& text) {
+  return !text.empty() && text.size() <= 120 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.-/:@+").find(c) != std::string_view::npos;
+  });
+}
 void require_nft_safe(const std::string& text, const char* what) {
-  const bool ok = !text.empty() && text.size() <= 120 && std::all_of(text.begin(), text.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.-/:@+").find(c) !=
-                                                                             std::string_view::npos;
-                  });
-  if (!ok) throw cni::Error(cni::Code::InvalidConfig, std::string("masquerade: ") + what + " \"" + text +
-                                                          "\" cannot be written in nftables (use letters, digits, _ . -)");
+  if (!is_nft_safe(text))
+    throw cni::Error(cni::Code::InvalidConfig, std::string("masquerade: ") + what + " \"" + text +
+                                                   "\" cannot be written in nftables (use letters, digits, _ . -)");
 }
 
 // The owner set's last two fields: 64 bits of a hash of (network, owner), so the same "<containerID>/<ifname>"
@@ -302,7 +305,7 @@ void remove_masquerade(Nft& nft, const std::string& network, const std::string& 
                        const std::vector<IpPrefix>& addresses) {
   if (owner.empty()) return;
   // Common case, DEL with prevResult: the elements are there, still the owner's, and go in one transaction.
-  if (!addresses.empty()) {
+  if (!addresses.empty() && is_nft_safe(bridge) && is_nft_safe(owner)) {
     std::string lines;
     for (const IpPrefix& a : addresses) lines += owned_delete_lines(bridge, a, token_of(network, owner));
     if (nft.try_run(lines)) return;

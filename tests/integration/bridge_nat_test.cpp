@@ -18,8 +18,11 @@ std::string nft_table() { return run_shell("nft list table inet nexus 2>/dev/nul
 // The outside world: <net>.1, on a link <link>-h / <link>-o to the host netns (<net>.254); it has no route to
 // containers.
 void connect_outside(const TestNetns& outside, const std::string& link = "out", const std::string& net = "198.51.100") {
-  REQUIRE(run_shell("ip link add " + link + "-h type veth peer name " + link + "-o netns " + outside.name()).exit_code == 0);
-  REQUIRE(run_shell("ip addr add " + net + ".254/24 dev " + link + "-h && ip link set " + link + "-h up").exit_code == 0);
+  REQUIRE(
+      run_shell("ip link add " + link + "-h type veth peer name " + link + "-o netns " + outside.name()).exit_code ==
+      0);
+  REQUIRE(run_shell("ip addr add " + net + ".254/24 dev " + link + "-h && ip link set " + link + "-h up").exit_code ==
+          0);
   REQUIRE(run_in_netns(outside, "ip addr add " + net + ".1/24 dev " + link + "-o && ip link set " + link + "-o up")
               .exit_code == 0);
 }

@@ -46,8 +46,8 @@ TEST_CASE("add_masquerade builds table, chains and one owned element per address
   nat::Nft nft;
   const std::string chain = nat::network_chain("testnet", ips({"fd88::/64", "10.88.0.0/24"}));
   for (int i = 0; i < 2; ++i)
-    nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2/24", "fd88::2/64"}), ips({"10.88.0.0/24", "fd88::/64"}),
-                        "c1/eth0");
+    nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2/24", "fd88::2/64"}),
+                        ips({"10.88.0.0/24", "fd88::/64"}), "c1/eth0");
   CHECK(nft_list("map inet nexus bridge_masq_v4").find("\"nxbr0\" . 10.88.0.2 comment \"c1/eth0\" : jump " + chain) !=
         std::string::npos);
   CHECK(nft_list("map inet nexus bridge_masq_v6").find("\"nxbr0\" . fd88::2 comment \"c1/eth0\" : jump " + chain) !=
@@ -106,6 +106,11 @@ TEST_CASE("a new owner of an address takes over the stale element; the old owner
   nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0");
   CHECK(nat::gc_masquerade(nft, "testnet", {"b/eth0"}).empty());
   CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "b/eth0"}});
+  // Also when the stale element is another network's (same bridge) and the new one's chain does not exist yet.
+  nat::add_masquerade(nft, "othernet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "c/eth0");
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "c/eth0"}});
+  CHECK(nat::list_masquerade(nft, "testnet").empty());
+  CHECK(owner_tokens_v4().size() == 1);
 }
 
 TEST_CASE("overlapping networks on different bridges: same addresses side by side, each removal its own" *
@@ -131,7 +136,8 @@ TEST_CASE("gc_masquerade keeps listed owners and removes the rest of its network
   HostNetns host;
   nat::Nft nft;
   for (const char* owner : {"x/eth0", "y/eth0", "z/eth0"})
-    nat::add_masquerade(nft, "a", "nxbra", {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2))},
+    nat::add_masquerade(nft, "a", "nxbra",
+                        {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2))},
                         ips({"10.1.0.0/24"}), owner);
   nat::add_masquerade(nft, "b", "nxbrb", ips({"10.1.0.2"}), ips({"10.1.0.0/24"}), "x/eth0");
   const std::vector<nat::Masqueraded> removed = nat::gc_masquerade(nft, "a", {"y/eth0"});
@@ -153,8 +159,10 @@ TEST_CASE("names with any characters get a safe chain name; unsafe bridge names 
   nat::Nft nft;
   nat::add_masquerade(nft, weird, "nxbr0", ips({"10.3.0.2"}), ips({"10.3.0.0/24"}), "c/eth0");
   CHECK(nat::list_masquerade(nft, weird).size() == 1);
-  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "br\"0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c/eth0"), cni::Error);
-  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c\"/eth0"), cni::Error);
+  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "br\"0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c/eth0"),
+                  cni::Error);
+  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c\"/eth0"),
+                  cni::Error);
   CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), ""), cni::Error);
 }
 
@@ -174,7 +182,8 @@ TEST_CASE("a table of an older Nexus (maps keyed by address) is left be and does
   CHECK(nft_list("map inet nexus masq_v4").find("10.88.0.2 : jump old") != std::string::npos);
 }
 
-TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rules" * doctest::skip(skip_root_tests())) {
+TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rules" *
+          doctest::skip(skip_root_tests())) {
   HostNetns host;
   const int failures = race_children(20, [](int i) {
     nat::Nft nft;
