@@ -67,7 +67,7 @@ void cmd_check(const cni::Request& req) {
     fail("interface " + req.ifname + " has MAC " + peer->mac + ", expected " + want.mac);
   check_addresses(nl.container, *peer, prev);
   check_routes(nl.container, *peer, prev);
-  if (conf.ip_masq) check_masquerade(conf, prev.ips);
+  if (conf.ip_masq) check_masquerade(conf, req, prev.ips);
 }
 
 }  // namespace nexus::bridge_plugin

@@ -33,13 +33,12 @@ int host_veth_index(const cni::Request& req) {
 // Deleting the host veth removes its peer in the container too.
 void cmd_del(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
-  // A helper removes the masquerade elements (found by the attachment's tag without prevResult), then deletes
-  // the veth; the kernel's RCU cleanup of both finishes in the helper after we have answered.
+  // A helper removes the attachment's masquerade elements (by owner; prevResult's addresses only speed that
+  // up), then deletes the veth; the kernel's RCU cleanup of both finishes in the helper after we have answered.
   Teardown teardown(conf, req, conf.net.prev_result ? ips_of(*conf.net.prev_result, req) : std::vector<cni::IpConfig>{},
                     host_veth_index(req));
   // IPAM frees the addresses only once their masquerade elements are gone: a concurrent ADD may take a freed
-  // address at once and add its own element for it, which a removal by address still under way here would
-  // delete. So with ipMasq, IPAM starts now but is held at the end of its stdin until then (and killed if the
+  // address at once, and would otherwise find our element still there. So with ipMasq, IPAM starts now but is held at the end of its stdin until then (and killed if the
   // removal fails).
   std::optional<cni::PendingDelegate> ipam;
   if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, conf.ip_masq));

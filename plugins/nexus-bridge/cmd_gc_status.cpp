@@ -11,10 +11,10 @@ namespace nexus::bridge_plugin {
 void cmd_gc(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
   const auto valid = cni::valid_attachments(req.config);  // refuse a GC without the list before anything
-  if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
-  // Also without ipMasq (it may have been on before), unless this host has no libnftables: then it has no
-  // elements of ours either.
+  // Elements first, leases after, as in DEL: an address is free only once no element names it. Also without
+  // ipMasq (it may have been on before), unless this host has no libnftables: then it has no elements of ours.
   if (conf.ip_masq || nat::libnftables_available()) gc_masquerade(conf, valid);
+  if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
 }
 
 void cmd_status(const cni::Request& req) {

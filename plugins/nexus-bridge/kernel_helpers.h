@@ -23,7 +23,8 @@ class MasqueradeAdder {
   void add(const std::vector<cni::IpConfig>& ips);
   /// Waits until the elements are in; re-throws the helper's error.
   void wait_added();
-  /// Rolls add() back (a later step of the ADD failed): waits for the helper, then removes the elements.
+  /// Rolls add() back (a later step of the ADD failed): waits for the helper, then removes this attachment's
+  /// elements; an element of the same address that is not (or no longer) ours stays.
   void undo(const std::vector<cni::IpConfig>& ips);
 
  private:
@@ -37,7 +38,7 @@ class MasqueradeAdder {
 /// plugin waits only until the elements are gone and the veth is unlisted.
 class Teardown {
  public:
-  /// `masquerade_ips`: the attachment's addresses from prevResult (empty: find its elements by tag).
+  /// `masquerade_ips`: the attachment's addresses from prevResult, a hint (its elements go by owner either way).
   /// `veth_index`: the host veth, 0 when it is already gone.
   Teardown(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& masquerade_ips,
            int veth_index);

@@ -47,29 +47,29 @@ void add_masquerade(nat::Nft& nft, const BridgeConf& conf, const cni::Request& r
   const Addresses a = addresses_of(ips);
   if (a.hosts.empty()) return;
   net::enable_forwarding(a.v4, a.v6);
-  nat::add_masquerade(nft, conf.net.name, a.hosts, a.subnets, owner_tag(req.container_id, req.ifname));
+  nat::add_masquerade(nft, conf.net.name, conf.bridge, a.hosts, a.subnets, owner_tag(req.container_id, req.ifname));
 }
 
 void remove_masquerade(nat::Nft& nft, const BridgeConf& conf, const cni::Request& req,
                        const std::vector<cni::IpConfig>& ips) {
-  if (!ips.empty())
-    nat::remove_masquerade(nft, conf.net.name, addresses_of(ips).hosts);
-  else
-    nat::remove_masquerade_owned(nft, conf.net.name, owner_tag(req.container_id, req.ifname));
+  nat::remove_masquerade(nft, conf.net.name, conf.bridge, owner_tag(req.container_id, req.ifname),
+                         addresses_of(ips).hosts);
 }
 
-void check_masquerade(const BridgeConf& conf, const std::vector<cni::IpConfig>& ips) {
+void check_masquerade(const BridgeConf& conf, const cni::Request& req, const std::vector<cni::IpConfig>& ips) {
   nat::Nft nft;
-  const auto missing = nat::missing_masquerade(nft, conf.net.name, addresses_of(ips).hosts);
+  const auto missing = nat::not_masqueraded(nft, conf.net.name, conf.bridge, owner_tag(req.container_id, req.ifname),
+                                            addresses_of(ips).hosts);
   if (!missing.empty())
-    throw cni::Error(cni::Code::Internal, "address " + missing.front().ip_string() + " is not masqueraded");
+    throw cni::Error(cni::Code::Internal, "address " + missing.front().ip_string() + " is not masqueraded for " +
+                                              req.container_id + "/" + req.ifname + " on " + conf.bridge);
 }
 
 void gc_masquerade(const BridgeConf& conf, const std::vector<cni::Attachment>& valid) {
   std::vector<std::string> keep;
   for (const auto& a : valid) keep.push_back(owner_tag(a.container_id, a.ifname));
   nat::Nft nft;
-  nat::gc_masquerade_owners(nft, conf.net.name, keep);
+  nat::gc_masquerade(nft, conf.net.name, keep);
 }
 
 }  // namespace nexus::bridge_plugin

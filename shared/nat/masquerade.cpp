@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -18,25 +19,33 @@ using net::IpPrefix;
 constexpr const char* kTable = "inet nexus";
 
 bool is_exists_error(const std::string& error) { return error.find("File exists") != std::string::npos; }
+bool is_missing_error(const std::string& error) { return error.find("No such file") != std::string::npos; }
+
+[[noreturn]] void fail(const std::string& what, const std::string& error) {
+  throw cni::Error(cni::Code::Internal, what + ": nftables transaction failed: " + error.substr(0, error.find('\n')),
+                   error);
+}
 
 // Objects are created once, by whichever process gets there first, and never rewritten: deleting or flushing
 // rules makes the kernel wait for an RCU grace period (tens of ms) in this or the next transaction.
-// `add table/map` is idempotent by itself; a chain and its rules go in one `create chain` transaction, so
+// `add table/map/set` is idempotent by itself; a chain and its rules go in one `create chain` transaction, so
 // exactly one racing process creates them and the others see EEXIST, which means "done by someone else".
 void create_once(Nft& nft, const std::string& commands) {
   std::string error;
-  if (!nft.try_run(commands, &error) && !is_exists_error(error)) {
-    throw cni::Error(cni::Code::Internal, "nftables transaction failed: " + error.substr(0, error.find('\n')), error);
-  }
+  if (!nft.try_run(commands, &error) && !is_exists_error(error)) fail("create masquerade chain", error);
 }
 
 void create_table(Nft& nft) {
   const std::string t = kTable;
-  nft.run("add table " + t + "\n" + "add map " + t + " masq_v4 { type ipv4_addr : verdict; }\n" + "add map " + t +
-          " masq_v6 { type ipv6_addr : verdict; }\n");
-  create_once(nft, "create chain " + t + " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" +
-                       "add rule " + t + " postrouting ip saddr vmap @masq_v4\n" + "add rule " + t +
-                       " postrouting ip6 saddr vmap @masq_v6\n");
+  nft.run("add table " + t + "\n" +                                                           //
+          "add map " + t + " bridge_masq_v4 { type ifname . ipv4_addr : verdict; }\n" +       //
+          "add map " + t + " bridge_masq_v6 { type ifname . ipv6_addr : verdict; }\n" +       //
+          "add set " + t + " bridge_owner_v4 { type ifname . ipv4_addr . mark . mark; }\n" +  //
+          "add set " + t + " bridge_owner_v6 { type ifname . ipv6_addr . mark . mark; }\n");
+  create_once(nft, "create chain " + t +
+                       " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" + "add rule " +
+                       t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " + t +
+                       " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n");
 }
 
 std::string join_networks(const std::vector<IpPrefix>& subnets, int family, const char* multicast) {
@@ -72,48 +81,123 @@ std::string subnets_key(std::vector<IpPrefix> subnets) {
   return key;
 }
 
-const char* map_of(const IpPrefix& a) { return a.family == AF_INET6 ? "masq_v6" : "masq_v4"; }
+// Owners and bridge names go inside quoted nft strings, which have no escapes: keep to characters that need
+// none.
+bool is_nft_safe(const std::string& text) {
+  return !text.empty() && text.size() <= 120 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.-/:@+").find(c) != std::string_view::npos;
+  });
+}
+void require_nft_safe(const std::string& text, const char* what) {
+  if (!is_nft_safe(text))
+    throw cni::Error(cni::Code::InvalidConfig, std::string("masquerade: ") + what + " \"" + text +
+                                                   "\" cannot be written in nftables (use letters, digits, _ . -)");
+}
 
-// One `<verb> element` line per address; `with_verdict` adds the owner's comment and ": jump <chain>".
-std::string element_lines(const char* verb, const std::vector<IpPrefix>& addresses, const std::string& chain,
-                          bool with_verdict, const std::string& owner = {}) {
-  const std::string comment = owner.empty() ? std::string() : " comment \"" + owner + "\"";
-  std::string out;
-  for (const IpPrefix& a : addresses) {
-    out += std::string(verb) + " element " + kTable + " " + map_of(a) + " { " + a.ip_string() +
-           (with_verdict ? comment + " : jump " + chain : std::string()) + " }\n";
+// The owner set's last two fields: 64 bits of a hash of (network, owner), so the same "<containerID>/<ifname>"
+// in two networks holds two different tokens.
+struct Token {
+  uint32_t hi = 0, lo = 0;
+  bool operator==(const Token&) const = default;
+};
+Token token_of(const std::string& network, const std::string& owner) {
+  const uint64_t h = fnv1a(network + "\n" + owner);
+  return {static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(h)};
+}
+
+bool v6(const IpPrefix& a) { return a.family == AF_INET6; }
+const char* map_of(const IpPrefix& a) { return v6(a) ? "bridge_masq_v6" : "bridge_masq_v4"; }
+const char* owner_set_of(const IpPrefix& a) { return v6(a) ? "bridge_owner_v6" : "bridge_owner_v4"; }
+
+std::string key_of(const std::string& bridge, const IpPrefix& a) { return "\"" + bridge + "\" . " + a.ip_string(); }
+std::string token_text(Token t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%08x . 0x%08x", t.hi, t.lo);
+  return buf;
+}
+
+std::string create_lines(const std::string& bridge, const IpPrefix& a, const std::string& chain,
+                         const std::string& owner, Token t) {
+  const std::string key = key_of(bridge, a);
+  return std::string("create element ") + kTable + " " + map_of(a) + " { " + key + " comment \"" + owner +
+         "\" : jump " + chain + " }\n" + "create element " + kTable + " " + owner_set_of(a) + " { " + key + " . " +
+         token_text(t) + " }\n";
+}
+std::string delete_token_line(const std::string& bridge, const IpPrefix& a, Token t) {
+  return std::string("delete element ") + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " +
+         token_text(t) + " }\n";
+}
+std::string delete_element_line(const std::string& bridge, const IpPrefix& a) {
+  return std::string("delete element ") + kTable + " " + map_of(a) + " { " + key_of(bridge, a) + " }\n";
+}
+// Fails (ENOENT, nothing changed) unless the element still belongs to the holder of `t`.
+std::string owned_delete_lines(const std::string& bridge, const IpPrefix& a, Token t) {
+  return delete_token_line(bridge, a, t) + delete_element_line(bridge, a);
+}
+
+// The table as `nft -j list table` shows it: map elements (with owner and chain) and owner-set tokens.
+struct Element {
+  std::string bridge;
+  IpPrefix address;
+  std::string owner;
+  std::string chain;
+};
+struct TokenEntry {
+  std::string bridge;
+  IpPrefix address;
+  Token token;
+};
+struct TableState {
+  std::vector<Element> elements;
+  std::vector<TokenEntry> tokens;
+
+  static bool same(const std::string& bridge, const IpPrefix& a, const std::string& b2, const IpPrefix& a2) {
+    return bridge == b2 && a.family == a2.family && a.ip_string() == a2.ip_string();
   }
-  return out;
+  const Element* element(const std::string& bridge, const IpPrefix& a) const {
+    for (const Element& e : elements)
+      if (same(bridge, a, e.bridge, e.address)) return &e;
+    return nullptr;
+  }
+  std::vector<Token> tokens_of(const std::string& bridge, const IpPrefix& a) const {
+    std::vector<Token> out;
+    for (const TokenEntry& t : tokens)
+      if (same(bridge, a, t.bridge, t.address)) out.push_back(t.token);
+    return out;
+  }
+};
+
+// A key is {"concat": [...]}, or {"elem": {"val": {"concat": [...]}, "comment": ...}} with a comment.
+const nlohmann::json* concat_of(const nlohmann::json& key, std::string* comment) {
+  const nlohmann::json* val = &key;
+  if (key.is_object() && key.contains("elem")) {
+    if (comment != nullptr) *comment = key["elem"].value("comment", "");
+    val = &key["elem"]["val"];
+  }
+  if (!val->is_object() || !val->contains("concat") || !(*val)["concat"].is_array()) return nullptr;
+  return &(*val)["concat"];
 }
 
-// The owner goes inside a quoted nft comment: keep to characters that need no escaping.
-void validate_owner(const std::string& owner) {
-  const bool ok = owner.size() <= 120 && std::all_of(owner.begin(), owner.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
-                           c == '/' || c == ':';
-                  });
-  if (!ok) throw cni::Error(cni::Code::Internal, "masquerade owner \"" + owner + "\" is not a safe nft comment");
-}
-
-bool contains_ip(const std::vector<IpPrefix>& list, const IpPrefix& a) {
-  return std::any_of(list.begin(), list.end(),
-                     [&](const IpPrefix& b) { return b.family == a.family && b.ip_string() == a.ip_string(); });
-}
-
-// Elements whose verdict jumps to one of the network's chains ("n_<network hash>_<subnets hash>"). A key is
-// "10.0.0.2", or {"elem": {"val": "10.0.0.2", "comment": owner}} when it carries an owner.
-void collect_elements(const nlohmann::json& reply, const std::string& chain_prefix, std::vector<Masqueraded>& out) {
+void collect(const nlohmann::json& reply, TableState& state) {
   for (const nlohmann::json& item : reply.value("nftables", nlohmann::json::array())) {
-    if (!item.contains("map")) continue;
-    for (const nlohmann::json& elem : item["map"].value("elem", nlohmann::json::array())) {
-      if (!elem.is_array() || elem.size() != 2) continue;
-      const nlohmann::json& verdict = elem[1];
-      if (!verdict.contains("jump") || verdict["jump"].value("target", "").rfind(chain_prefix, 0) != 0) continue;
-      const nlohmann::json& key = elem[0];
-      if (key.is_string()) {
-        out.push_back({IpPrefix::parse(key.get<std::string>()), {}});
-      } else if (key.contains("elem") && key["elem"].value("val", nlohmann::json()).is_string()) {
-        out.push_back({IpPrefix::parse(key["elem"]["val"].get<std::string>()), key["elem"].value("comment", "")});
+    const bool is_map = item.contains("map");
+    if (!is_map && !item.contains("set")) continue;
+    const nlohmann::json& obj = is_map ? item["map"] : item["set"];
+    const std::string name = obj.value("name", "");
+    if (is_map && name != "bridge_masq_v4" && name != "bridge_masq_v6") continue;
+    if (!is_map && name != "bridge_owner_v4" && name != "bridge_owner_v6") continue;
+    for (const nlohmann::json& elem : obj.value("elem", nlohmann::json::array())) {
+      std::string comment;
+      const nlohmann::json* c = concat_of(is_map ? elem.at(0) : elem, &comment);
+      if (c == nullptr || c->size() < 2) continue;
+      const std::string bridge = (*c)[0].get<std::string>();
+      const IpPrefix address = IpPrefix::parse((*c)[1].get<std::string>());
+      if (is_map) {
+        const nlohmann::json& verdict = elem.at(1);
+        if (!verdict.contains("jump")) continue;
+        state.elements.push_back({bridge, address, comment, verdict["jump"].value("target", "")});
+      } else if (c->size() == 4) {
+        state.tokens.push_back({bridge, address, {(*c)[2].get<uint32_t>(), (*c)[3].get<uint32_t>()}});
       }
     }
   }
@@ -131,6 +215,45 @@ class JsonOutput {
   Nft& nft_;
 };
 
+TableState read_table(Nft& nft) {
+  TableState state;
+  const JsonOutput json(nft);
+  // The whole (small) table in one run: libnftables fetches its cache once per run, and two list commands in
+  // one run do not work (the cache is filtered for the last one).
+  std::string output, error;
+  if (!nft.try_run(std::string("list table ") + kTable, &error, &output)) return state;  // no table yet
+  try {
+    collect(nlohmann::json::parse(output), state);
+  } catch (const nlohmann::json::exception& e) {
+    throw cni::Error(cni::Code::Internal, std::string("parse nft output for the masquerade maps: ") + e.what());
+  }
+  return state;
+}
+
+std::vector<Element> elements_of(const TableState& state, const std::string& network) {
+  const std::string prefix = network_chain(network) + "_";
+  std::vector<Element> out;
+  for (const Element& e : state.elements)
+    if (e.chain.rfind(prefix, 0) == 0) out.push_back(e);
+  return out;
+}
+
+// Removes each of `elements` of `network` if it still belongs to the owner it names: all in one transaction
+// when none changed meanwhile, else one by one, skipping those that changed owner or went.
+void remove_owned(Nft& nft, const std::string& network, const std::vector<Element>& elements) {
+  std::string all;
+  for (const Element& e : elements) all += owned_delete_lines(e.bridge, e.address, token_of(network, e.owner));
+  if (all.empty() || nft.try_run(all)) return;
+  for (const Element& e : elements) {
+    std::string error;
+    if (!nft.try_run(owned_delete_lines(e.bridge, e.address, token_of(network, e.owner)), &error) &&
+        !is_missing_error(error))
+      fail("remove masquerade of " + e.owner, error);
+  }
+}
+
+Masqueraded public_view(const Element& e) { return {e.bridge, e.address, e.owner}; }
+
 }  // namespace
 
 std::string network_chain(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
@@ -139,93 +262,86 @@ std::string network_chain(const std::string& network, const std::vector<IpPrefix
   return network_chain(network) + "_" + hex(fnv1a(subnets_key(subnets)), 8);
 }
 
-void add_masquerade(Nft& nft, const std::string& network, const std::vector<IpPrefix>& addresses,
-                    const std::vector<IpPrefix>& subnets, const std::string& owner) {
+void add_masquerade(Nft& nft, const std::string& network, const std::string& bridge,
+                    const std::vector<IpPrefix>& addresses, const std::vector<IpPrefix>& subnets,
+                    const std::string& owner) {
   if (addresses.empty()) return;
-  validate_owner(owner);
+  require_nft_safe(owner, "owner");
+  require_nft_safe(bridge, "bridge");
   const std::string chain = network_chain(network, subnets);
-  const std::string elements = element_lines("add", addresses, chain, true, owner);
-  // Fast path, every ADD after the network's first: one transaction adding map elements, nothing else.
-  if (nft.try_run(elements)) return;
-  create_table(nft);
-  create_network_chain(nft, chain, subnets);
-  nft.run(elements);
-}
-
-void add_masquerade(const std::string& network, const std::vector<IpPrefix>& addresses,
-                    const std::vector<IpPrefix>& subnets, const std::string& owner) {
-  Nft nft;
-  add_masquerade(nft, network, addresses, subnets, owner);
-}
-
-void remove_masquerade(Nft& nft, const std::string& network, const std::vector<IpPrefix>& addresses) {
-  if (addresses.empty()) return;
-  // Common case: the elements are there and one delete transaction removes them.
-  if (nft.try_run(element_lines("delete", addresses, "", false))) return;
-  // nft fails the whole transaction if one element (or the table) is absent: delete those still present.
-  std::vector<IpPrefix> present;
-  for (const IpPrefix& a : list_masqueraded(nft, network)) {
-    if (contains_ip(addresses, a)) present.push_back(a);
+  const Token token = token_of(network, owner);
+  std::string creates;
+  for (const IpPrefix& a : addresses) creates += create_lines(bridge, a, chain, owner, token);
+  // Fast path, every ADD after the network's first: one transaction creating the elements, nothing else.
+  std::string error;
+  if (nft.try_run(creates, &error)) return;
+  if (!is_exists_error(error)) {  // the table or the network's chain is not there yet
+    create_table(nft);
+    create_network_chain(nft, chain, subnets);
+    if (nft.try_run(creates, &error)) return;
+    if (!is_exists_error(error)) fail("masquerade for " + owner, error);
   }
-  if (!present.empty()) nft.run(element_lines("delete", present, "", false));
+  // An element for one of the keys is there: ours already (a repeated add), or left by an owner the address
+  // no longer belongs to. Replace the latter in one transaction; retry if it changed meanwhile.
+  for (int attempt = 1;; ++attempt) {
+    const TableState state = read_table(nft);
+    std::string replace;
+    for (const IpPrefix& a : addresses) {
+      const Element* e = state.element(bridge, a);
+      const std::vector<Token> tokens = state.tokens_of(bridge, a);
+      const bool ours = e != nullptr && e->owner == owner && e->chain == chain && tokens.size() == 1 &&
+                        tokens.front() == token;
+      if (ours) continue;
+      for (const Token t : tokens) replace += delete_token_line(bridge, a, t);
+      if (e != nullptr) replace += delete_element_line(bridge, a);
+      replace += create_lines(bridge, a, chain, owner, token);
+    }
+    if (replace.empty() || nft.try_run(replace, &error)) return;
+    if (attempt == 3) fail("masquerade for " + owner, error);
+  }
 }
 
-void remove_masquerade(const std::string& network, const std::vector<IpPrefix>& addresses) {
-  Nft nft;
-  remove_masquerade(nft, network, addresses);
+void remove_masquerade(Nft& nft, const std::string& network, const std::string& bridge, const std::string& owner,
+                       const std::vector<IpPrefix>& addresses) {
+  if (owner.empty()) return;
+  // Common case, DEL with prevResult: the elements are there, still the owner's, and go in one transaction.
+  if (!addresses.empty() && is_nft_safe(bridge) && is_nft_safe(owner)) {
+    std::string lines;
+    for (const IpPrefix& a : addresses) lines += owned_delete_lines(bridge, a, token_of(network, owner));
+    if (nft.try_run(lines)) return;
+  }
+  // Some are gone or another owner's (a repeated DEL, a stale prevResult), or the addresses are unknown.
+  std::vector<Element> owned;
+  for (const Element& e : elements_of(read_table(nft), network))
+    if (e.owner == owner) owned.push_back(e);
+  remove_owned(nft, network, owned);
 }
 
-std::vector<IpPrefix> list_masqueraded(Nft& nft, const std::string& network) {
-  std::vector<IpPrefix> out;
-  for (const Masqueraded& m : list_masquerade_entries(nft, network)) out.push_back(m.address);
-  return out;
-}
-
-std::vector<Masqueraded> list_masquerade_entries(Nft& nft, const std::string& network) {
-  const std::string chain_prefix = network_chain(network) + "_";
+std::vector<Masqueraded> list_masquerade(Nft& nft, const std::string& network) {
   std::vector<Masqueraded> out;
-  const JsonOutput json(nft);
-  // The whole (small) table in one run: libnftables fetches its cache once per run, and two list commands in
-  // one run do not work (the cache is filtered for the last one).
-  std::string output, error;
-  if (!nft.try_run(std::string("list table ") + kTable, &error, &output)) return out;  // no table yet
-  try {
-    collect_elements(nlohmann::json::parse(output), chain_prefix, out);
-  } catch (const nlohmann::json::exception& e) {
-    throw cni::Error(cni::Code::Internal, std::string("parse nft output for the masquerade maps: ") + e.what());
-  }
+  for (const Element& e : elements_of(read_table(nft), network)) out.push_back(public_view(e));
   return out;
 }
 
-std::vector<IpPrefix> gc_masquerade(Nft& nft, const std::string& network, const std::vector<IpPrefix>& keep) {
-  std::vector<IpPrefix> stale;
-  for (const IpPrefix& a : list_masqueraded(nft, network)) {
-    if (!contains_ip(keep, a)) stale.push_back(a);
-  }
-  remove_masquerade(nft, network, stale);
-  return stale;
+std::vector<Masqueraded> gc_masquerade(Nft& nft, const std::string& network, const std::vector<std::string>& keep) {
+  std::vector<Element> stale;
+  for (const Element& e : elements_of(read_table(nft), network))
+    if (!e.owner.empty() && std::find(keep.begin(), keep.end(), e.owner) == keep.end()) stale.push_back(e);
+  remove_owned(nft, network, stale);
+  std::vector<Masqueraded> out;
+  for (const Element& e : stale) out.push_back(public_view(e));
+  return out;
 }
 
-void remove_masquerade_owned(Nft& nft, const std::string& network, const std::string& owner) {
-  std::vector<IpPrefix> owned;
-  for (const Masqueraded& m : list_masquerade_entries(nft, network))
-    if (!owner.empty() && m.owner == owner) owned.push_back(m.address);
-  remove_masquerade(nft, network, owned);
-}
-
-std::vector<IpPrefix> gc_masquerade_owners(Nft& nft, const std::string& network, const std::vector<std::string>& keep) {
-  std::vector<IpPrefix> stale;
-  for (const Masqueraded& m : list_masquerade_entries(nft, network))
-    if (!m.owner.empty() && std::find(keep.begin(), keep.end(), m.owner) == keep.end()) stale.push_back(m.address);
-  remove_masquerade(nft, network, stale);
-  return stale;
-}
-
-std::vector<IpPrefix> missing_masquerade(Nft& nft, const std::string& network, const std::vector<IpPrefix>& addresses) {
-  const std::vector<IpPrefix> present = list_masqueraded(nft, network);
+std::vector<IpPrefix> not_masqueraded(Nft& nft, const std::string& network, const std::string& bridge,
+                                      const std::string& owner, const std::vector<IpPrefix>& addresses) {
+  const std::vector<Element> present = elements_of(read_table(nft), network);
   std::vector<IpPrefix> missing;
   for (const IpPrefix& a : addresses) {
-    if (!contains_ip(present, a)) missing.push_back(a);
+    const bool ok = std::any_of(present.begin(), present.end(), [&](const Element& e) {
+      return e.owner == owner && TableState::same(bridge, a, e.bridge, e.address);
+    });
+    if (!ok) missing.push_back(a);
   }
   return missing;
 }

@@ -2,13 +2,22 @@
 // Source NAT for containers (ipMasq) with nftables, in a table Nexus owns:
 //
 //   table inet nexus
-//     chain postrouting  (nat hook, srcnat)   ip saddr vmap @masq_v4 / ip6 saddr vmap @masq_v6
-//     map masq_v4, masq_v6                    container address -> jump n_<network hash>_<subnets hash>
+//     chain from_bridges  (nat hook, srcnat)  iifname . ip saddr vmap @bridge_masq_v4 (and ip6 / _v6)
+//     map bridge_masq_v4, _v6                 bridge . container address -> jump n_<network hash>_<subnets hash>
+//                                             (comment: the owner, "<containerID>/<ifname>")
+//     set bridge_owner_v4, _v6                bridge . container address . owner token (2 x 32 bits)
 //     chain n_<network hash>_<subnets hash>   daddr in the network's subnets or multicast: return; masquerade
 //
-// A container costs one map element, whatever the number of networks or containers: after a network's first
-// ADD, ADD and DEL are one atomic transaction touching only that element, so any number of plugin processes may
+// The key holds the bridge (the input interface of forwarded container traffic), so networks with overlapping
+// subnets on different bridges masquerade side by side. Each map element has a twin in the owner set whose key
+// ends with a hash of (network, owner): a removal deletes the twin and the element in one transaction, so the
+// kernel refuses it (ENOENT, nothing changed) unless the element still belongs to that owner. An address alone
+// never removes anything.
+//
+// A container costs one element and its twin, whatever the number of networks or containers: after a network's
+// first ADD, ADD and DEL are one atomic transaction touching only those, so any number of plugin processes may
 // run at once, and no rule is ever rewritten (rule deletion costs an RCU grace period, tens of ms).
+// (Tables of older Nexus versions used maps masq_v4/masq_v6 keyed by address alone; the new names leave them be.)
 #include <string>
 #include <vector>
 
@@ -17,42 +26,37 @@
 
 namespace nexus::nat {
 
-/// Masquerades traffic from `addresses` (the container's) to anything outside `subnets` (the network's).
-/// Idempotent and safe to run concurrently. An address already masqueraded for another network is an error.
-/// `owner` (e.g. "<containerID>/<ifname>", letters, digits and _ . - / : only) is kept as the elements' comment
-/// so a DEL without the addresses, or a GC, can find them.
-void add_masquerade(Nft& nft, const std::string& network, const std::vector<net::IpPrefix>& addresses,
-                    const std::vector<net::IpPrefix>& subnets, const std::string& owner = {});
-void add_masquerade(const std::string& network, const std::vector<net::IpPrefix>& addresses,
-                    const std::vector<net::IpPrefix>& subnets, const std::string& owner = {});
+/// Masquerades traffic that `bridge` forwards from `addresses` (the container's) to anything outside `subnets`
+/// (the network's), for `owner` ("<containerID>/<ifname>": letters, digits and _ . - / : only). Idempotent and
+/// safe to run concurrently. An element another owner left for the same bridge and address is stale (IPAM has
+/// just handed the address to `owner`) and is replaced, atomically, so the element always names its real owner.
+void add_masquerade(Nft& nft, const std::string& network, const std::string& bridge,
+                    const std::vector<net::IpPrefix>& addresses, const std::vector<net::IpPrefix>& subnets,
+                    const std::string& owner);
 
-/// A masqueraded address and the owner it was added for ("" when none).
+/// Removes `owner`'s elements in `network`, and only those. `addresses` (from prevResult) makes it a single
+/// transaction when they are all there; otherwise (empty, stale, partly gone) the owner's elements are looked
+/// up. Succeeds when there are none, and never creates anything.
+void remove_masquerade(Nft& nft, const std::string& network, const std::string& bridge, const std::string& owner,
+                       const std::vector<net::IpPrefix>& addresses = {});
+
+/// An element of a network: what it masquerades and for whom ("" when it has no owner comment).
 struct Masqueraded {
+  std::string bridge;
   net::IpPrefix address;
   std::string owner;
 };
-/// Every element of `network`, with owners.
-std::vector<Masqueraded> list_masquerade_entries(Nft& nft, const std::string& network);
-/// Removes the elements `owner` added (DEL without prevResult); nothing when none.
-void remove_masquerade_owned(Nft& nft, const std::string& network, const std::string& owner);
-/// GC by owner: removes elements whose owner is not in `keep` (elements without owner stay). Returns them.
-std::vector<net::IpPrefix> gc_masquerade_owners(Nft& nft, const std::string& network,
-                                                const std::vector<std::string>& keep);
+/// Every element of `network` (prefix length = full address length).
+std::vector<Masqueraded> list_masquerade(Nft& nft, const std::string& network);
 
-/// Stops masquerading `addresses` for `network`. Succeeds when they (or the whole table) are already gone,
-/// and never creates anything on a host where the network has no chain.
-void remove_masquerade(Nft& nft, const std::string& network, const std::vector<net::IpPrefix>& addresses);
-void remove_masquerade(const std::string& network, const std::vector<net::IpPrefix>& addresses);
+/// CNI GC: removes the elements of `network` whose owner is not in `keep` (elements without owner stay, other
+/// networks' are never touched). Returns those removed.
+std::vector<Masqueraded> gc_masquerade(Nft& nft, const std::string& network, const std::vector<std::string>& keep);
 
-/// Addresses currently masqueraded for `network` (prefix length = full address length).
-std::vector<net::IpPrefix> list_masqueraded(Nft& nft, const std::string& network);
-
-/// Removes every address masqueraded for `network` that is not in `keep` (CNI GC). Returns those removed.
-std::vector<net::IpPrefix> gc_masquerade(Nft& nft, const std::string& network, const std::vector<net::IpPrefix>& keep);
-
-/// For CHECK: the addresses among `addresses` that are not masqueraded for `network` (empty = all fine).
-std::vector<net::IpPrefix> missing_masquerade(Nft& nft, const std::string& network,
-                                              const std::vector<net::IpPrefix>& addresses);
+/// For CHECK: the addresses among `addresses` that `bridge` does not masquerade for `owner` in `network`
+/// (missing, or owned by someone else). Empty = all fine.
+std::vector<net::IpPrefix> not_masqueraded(Nft& nft, const std::string& network, const std::string& bridge,
+                                           const std::string& owner, const std::vector<net::IpPrefix>& addresses);
 
 /// The prefix of `network`'s chains: "n_" + 16 hex digits of a stable hash, valid whatever characters the name
 /// has.

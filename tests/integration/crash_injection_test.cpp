@@ -222,7 +222,8 @@ struct CrashBench {
       if (name != "lock" && !name.starts_with("last_reserved_ip") && !name.starts_with(".")) leased.insert(name);
     CHECK(leased == std::set<std::string>{steady_address});
     CHECK(env.host_veths().size() == 1);
-    CHECK(masqueraded_v4() == std::multiset<std::string>{steady_address});
+    CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", steady_address, "steady/eth0"}});
+    CHECK(owner_tokens_v4() == std::multiset<std::string>{steady_address});
     CHECK(addresses_in(crash_ns).empty());
     CHECK(run_shell("ip -n " + crash_ns.name() + " link show eth0 2>/dev/null").exit_code != 0);
   }
@@ -320,7 +321,7 @@ TEST_CASE("crash: a runtime that lost the ADD's result still cleans up everythin
   const auto add = bench.run("ADD", "lost", bench.crash_ns, bench.conf);
   REQUIRE_MESSAGE(add.exit_code == 0, add.out);
   REQUIRE(bench.masqueraded_now().size() == 2);
-  // No prevResult: the addresses to unmasquerade come from the container's interface.
+  // No prevResult: the elements to remove are found by their owner.
   const auto del = bench.run("DEL", "lost", bench.crash_ns, bench.conf);
   CHECK_MESSAGE(del.exit_code == 0, del.out);
   bench.check_only_steady_left();

@@ -14,6 +14,7 @@
 #include "shared/net/sysctl.h"
 #include "shared/net/veth.h"
 #include "tests/testutil/netns_fixture.h"
+#include "tests/testutil/nft_state.h"
 #include "tests/testutil/process_race.h"
 #include "tests/testutil/root.h"
 
@@ -39,84 +40,162 @@ std::string nft_list(const std::string& what) { return run_shell("nft list " + w
 
 }  // namespace
 
-TEST_CASE("add_masquerade builds table, chains and one element per address; idempotent" *
+TEST_CASE("add_masquerade builds table, chains and one owned element per address; idempotent" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
+  nat::Nft nft;
   const std::string chain = nat::network_chain("testnet", ips({"fd88::/64", "10.88.0.0/24"}));
-  nat::add_masquerade("testnet", ips({"10.88.0.2/24", "fd88::2/64"}), ips({"10.88.0.0/24", "fd88::/64"}));
-  nat::add_masquerade("testnet", ips({"10.88.0.2/24", "fd88::2/64"}), ips({"10.88.0.0/24", "fd88::/64"}));
-  CHECK(nft_list("map inet nexus masq_v4").find("10.88.0.2 : jump " + chain) != std::string::npos);
-  CHECK(nft_list("map inet nexus masq_v6").find("fd88::2 : jump " + chain) != std::string::npos);
-  const std::string base = nft_list("chain inet nexus postrouting");
-  CHECK(count(base, "vmap @masq_v") == 2);
+  for (int i = 0; i < 2; ++i)
+    nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2/24", "fd88::2/64"}),
+                        ips({"10.88.0.0/24", "fd88::/64"}), "c1/eth0");
+  CHECK(nft_list("map inet nexus bridge_masq_v4").find("\"nxbr0\" . 10.88.0.2 comment \"c1/eth0\" : jump " + chain) !=
+        std::string::npos);
+  CHECK(nft_list("map inet nexus bridge_masq_v6").find("\"nxbr0\" . fd88::2 comment \"c1/eth0\" : jump " + chain) !=
+        std::string::npos);
+  CHECK(count(nft_list("set inet nexus bridge_owner_v4"), "\"nxbr0\" . 10.88.0.2 . 0x") == 1);
+  CHECK(count(nft_list("set inet nexus bridge_owner_v6"), "\"nxbr0\" . fd88::2 . 0x") == 1);
+  const std::string base = nft_list("chain inet nexus from_bridges");
+  CHECK(base.find("iifname . ip saddr vmap @bridge_masq_v4") != std::string::npos);
+  CHECK(base.find("iifname . ip6 saddr vmap @bridge_masq_v6") != std::string::npos);
   const std::string rules = nft_list("chain inet nexus " + chain);
   CHECK(count(rules, "masquerade") == 1);
   CHECK(rules.find("ip daddr { 10.88.0.0/24, 224.0.0.0/4 } return") != std::string::npos);
   CHECK(rules.find("ip6 daddr { fd88::/64, ff00::/8 } return") != std::string::npos);
-  nat::Nft nft;
-  std::vector<IpPrefix> listed = nat::list_masqueraded(nft, "testnet");
-  CHECK(listed.size() == 2);
-  CHECK(nat::missing_masquerade(nft, "testnet", ips({"10.88.0.2", "fd88::2"})).empty());
-  CHECK(nat::missing_masquerade(nft, "testnet", ips({"10.88.0.3"})).size() == 1);
-  CHECK(nat::list_masqueraded(nft, "othernet").empty());
+  CHECK(nat::list_masquerade(nft, "testnet").size() == 2);
+  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr0", "c1/eth0", ips({"10.88.0.2", "fd88::2"})).empty());
+  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr0", "c1/eth0", ips({"10.88.0.3"})).size() == 1);
+  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr0", "c2/eth0", ips({"10.88.0.2"})).size() == 1);  // not c2's
+  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr1", "c1/eth0", ips({"10.88.0.2"})).size() == 1);  // not on nxbr1
+  CHECK(nat::list_masquerade(nft, "othernet").empty());
 }
 
-TEST_CASE("remove_masquerade succeeds when absent and creates nothing on a clean host" *
+TEST_CASE("remove_masquerade removes only the owner's elements, creates nothing on a clean host" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
-  nat::remove_masquerade("testnet", ips({"10.88.0.2"}));
+  nat::Nft nft;
+  nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2"}));
   CHECK(run_shell("nft list tables").out.empty());
-  nat::add_masquerade("testnet", ips({"10.88.0.2", "10.88.0.3"}), ips({"10.88.0.0/24"}));
-  nat::remove_masquerade("testnet", ips({"10.88.0.2"}));
-  CHECK(nft_list("map inet nexus masq_v4").find("10.88.0.2 ") == std::string::npos);
-  CHECK(nft_list("map inet nexus masq_v4").find("10.88.0.3 ") != std::string::npos);
-  nat::remove_masquerade("testnet", ips({"10.88.0.2", "10.88.0.3", "fd88::9"}));  // partly absent
-  nat::Nft nft;
-  CHECK(nat::list_masqueraded(nft, "testnet").empty());
-  nat::remove_masquerade("never-added", ips({"10.88.0.3"}));
+  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2"}), ips({"10.88.0.0/24"}), "a/eth0");
+  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.3"}), ips({"10.88.0.0/24"}), "b/eth0");
+  SUBCASE("by the owner's addresses") { nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2"})); }
+  SUBCASE("by owner alone") { nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0"); }
+  SUBCASE("with addresses partly another owner's (a stale prevResult)") {
+    nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2", "10.88.0.3", "fd88::9"}));
+  }
+  const std::vector<nat::Masqueraded> left = nat::list_masquerade(nft, "testnet");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].address.ip_string() == "10.88.0.3");
+  CHECK(left[0].owner == "b/eth0");
+  CHECK(owner_tokens_v4() == std::multiset<std::string>{"10.88.0.3"});
+  nat::remove_masquerade(nft, "testnet", "nxbr0", "b/eth0", ips({"10.88.0.2"}));  // b's, found by owner
+  CHECK(nat::list_masquerade(nft, "testnet").empty());
+  CHECK(owner_tokens_v4().empty());
+  nat::remove_masquerade(nft, "never-added", "nxbr0", "b/eth0", ips({"10.88.0.3"}));
 }
 
-TEST_CASE("gc_masquerade keeps listed addresses and removes the rest of its network only" *
+TEST_CASE("a new owner of an address takes over the stale element; the old owner's removal leaves it" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
-  nat::add_masquerade("a", ips({"10.1.0.2", "10.1.0.3", "10.1.0.4"}), ips({"10.1.0.0/24"}));
-  nat::add_masquerade("b", ips({"10.2.0.2"}), ips({"10.2.0.0/24"}));
   nat::Nft nft;
-  const std::vector<IpPrefix> removed = nat::gc_masquerade(nft, "a", ips({"10.1.0.3"}));
-  CHECK(removed.size() == 2);
-  const std::vector<IpPrefix> left = nat::list_masqueraded(nft, "a");
-  REQUIRE(left.size() == 1);
-  CHECK(left[0].ip_string() == "10.1.0.3");
-  CHECK(nat::list_masqueraded(nft, "b").size() == 1);
+  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "a/eth0");
+  // `add element` of the same key and verdict would succeed and keep a's comment: the take-over must not.
+  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "b/eth0");
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "b/eth0"}});
+  CHECK(owner_tokens_v4().size() == 1);
+  nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.50"}));
+  nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0");
+  CHECK(nat::gc_masquerade(nft, "testnet", {"b/eth0"}).empty());
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "b/eth0"}});
+  // Also when the stale element is another network's (same bridge) and the new one's chain does not exist yet.
+  nat::add_masquerade(nft, "othernet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "c/eth0");
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "c/eth0"}});
+  CHECK(nat::list_masquerade(nft, "testnet").empty());
+  CHECK(owner_tokens_v4().size() == 1);
 }
 
-TEST_CASE("network names with any characters get a safe chain name" * doctest::skip(skip_root_tests())) {
+TEST_CASE("overlapping networks on different bridges: same addresses side by side, each removal its own" *
+          doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  nat::Nft nft;
+  nat::add_masquerade(nft, "net-a", "nxbra", ips({"10.0.77.50"}), ips({"10.0.77.0/24"}), "c/eth0");
+  nat::add_masquerade(nft, "net-b", "nxbrb", ips({"10.0.77.50"}), ips({"10.0.77.0/24"}), "c/eth0");  // same owner name
+  CHECK(masquerade_elements().size() == 2);
+  CHECK(owner_tokens_v4().size() == 2);
+  nat::remove_masquerade(nft, "net-a", "nxbra", "c/eth0", ips({"10.0.77.50"}));
+  const std::vector<nat::Masqueraded> b = nat::list_masquerade(nft, "net-b");
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].bridge == "nxbrb");
+  CHECK(nat::list_masquerade(nft, "net-a").empty());
+  // net-b's token is not net-a's, though the owner's name is the same: a removal for net-a cannot take it.
+  nat::remove_masquerade(nft, "net-a", "nxbrb", "c/eth0", ips({"10.0.77.50"}));
+  CHECK(nat::list_masquerade(nft, "net-b").size() == 1);
+}
+
+TEST_CASE("gc_masquerade keeps listed owners and removes the rest of its network only" *
+          doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  nat::Nft nft;
+  for (const char* owner : {"x/eth0", "y/eth0", "z/eth0"})
+    nat::add_masquerade(nft, "a", "nxbra",
+                        {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2))},
+                        ips({"10.1.0.0/24"}), owner);
+  nat::add_masquerade(nft, "b", "nxbrb", ips({"10.1.0.2"}), ips({"10.1.0.0/24"}), "x/eth0");
+  const std::vector<nat::Masqueraded> removed = nat::gc_masquerade(nft, "a", {"y/eth0"});
+  CHECK(removed.size() == 2);
+  const std::vector<nat::Masqueraded> left = nat::list_masquerade(nft, "a");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].owner == "y/eth0");
+  CHECK(nat::list_masquerade(nft, "b").size() == 1);  // same owner name and address, other network: untouched
+  CHECK(owner_tokens_v4().size() == 2);
+}
+
+TEST_CASE("names with any characters get a safe chain name; unsafe bridge names and owners are refused" *
+          doctest::skip(skip_root_tests())) {
   HostNetns host;
   const std::string weird = "we ird\"; flush ruleset; {x}";
   CHECK(nat::network_chain(weird).size() == 18);
   CHECK(nat::network_chain(weird, ips({"10.3.0.0/24"})).size() == 27);
   CHECK(nat::network_chain(weird) != nat::network_chain("weird"));
-  nat::add_masquerade(weird, ips({"10.3.0.2"}), ips({"10.3.0.0/24"}));
   nat::Nft nft;
-  CHECK(nat::list_masqueraded(nft, weird).size() == 1);
+  nat::add_masquerade(nft, weird, "nxbr0", ips({"10.3.0.2"}), ips({"10.3.0.0/24"}), "c/eth0");
+  CHECK(nat::list_masquerade(nft, weird).size() == 1);
+  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "br\"0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c/eth0"),
+                  cni::Error);
+  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c\"/eth0"),
+                  cni::Error);
+  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), ""), cni::Error);
 }
 
-TEST_CASE("an address already masqueraded for another network is an error" * doctest::skip(skip_root_tests())) {
+TEST_CASE("a table of an older Nexus (maps keyed by address) is left be and does not stop the new one" *
+          doctest::skip(skip_root_tests())) {
   HostNetns host;
-  nat::add_masquerade("a", ips({"10.1.0.2"}), ips({"10.1.0.0/24"}));
-  CHECK_THROWS_AS(nat::add_masquerade("b", ips({"10.1.0.2"}), ips({"10.1.0.0/24"})), cni::Error);
+  REQUIRE(run_shell("nft add table inet nexus && nft add map inet nexus masq_v4 '{ type ipv4_addr : verdict; }' && "
+                    "nft add chain inet nexus old && nft add element inet nexus masq_v4 '{ 10.88.0.2 : jump old }' && "
+                    "nft add chain inet nexus postrouting '{ type nat hook postrouting priority srcnat; }' && "
+                    "nft add rule inet nexus postrouting ip saddr vmap @masq_v4")
+              .exit_code == 0);
+  nat::Nft nft;
+  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2"}), ips({"10.88.0.0/24"}), "c/eth0");
+  CHECK(nat::list_masquerade(nft, "testnet").size() == 1);
+  nat::remove_masquerade(nft, "testnet", "nxbr0", "c/eth0", ips({"10.88.0.2"}));
+  CHECK(nat::list_masquerade(nft, "testnet").empty());
+  CHECK(nft_list("map inet nexus masq_v4").find("10.88.0.2 : jump old") != std::string::npos);
 }
 
-TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rules" * doctest::skip(skip_root_tests())) {
+TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rules" *
+          doctest::skip(skip_root_tests())) {
   HostNetns host;
   const int failures = race_children(20, [](int i) {
-    nat::add_masquerade("racenet", {IpPrefix::parse("10.9.0." + std::to_string(i + 2))}, ips({"10.9.0.0/24"}));
+    nat::Nft nft;
+    nat::add_masquerade(nft, "racenet", "nxbr0", {IpPrefix::parse("10.9.0." + std::to_string(i + 2))},
+                        ips({"10.9.0.0/24"}), "c" + std::to_string(i) + "/eth0");
     return 0;
   });
   CHECK(failures == 0);
   nat::Nft nft;
-  CHECK(nat::list_masqueraded(nft, "racenet").size() == 20);
-  CHECK(count(nft_list("chain inet nexus postrouting"), "vmap") == 2);
+  CHECK(nat::list_masquerade(nft, "racenet").size() == 20);
+  CHECK(owner_tokens_v4().size() == 20);
+  CHECK(count(nft_list("chain inet nexus from_bridges"), "vmap") == 2);
   CHECK(count(nft_list("chain inet nexus " + nat::network_chain("racenet", ips({"10.9.0.0/24"}))), "masquerade") == 1);
 }
 
@@ -126,7 +205,7 @@ TEST_CASE("add and remove cost (reported)" * doctest::skip(skip_root_tests())) {
   std::vector<IpPrefix> many;
   for (int i = 0; i < 250; ++i) many.push_back(IpPrefix::parse("10.5." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 2)));
   const std::vector<IpPrefix> subnets = ips({"10.5.0.0/16"});
-  nat::add_masquerade(nft, "perf", many, subnets);
+  nat::add_masquerade(nft, "perf", "nxbr0", many, subnets, "many/eth0");
   constexpr int kRounds = 30;
   using clock = std::chrono::steady_clock;
   const auto us = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
@@ -134,9 +213,9 @@ TEST_CASE("add and remove cost (reported)" * doctest::skip(skip_root_tests())) {
   for (int i = 0; i < kRounds; ++i) {  // one context reused (a launcher could do this)
     const std::vector<IpPrefix> one = {IpPrefix::parse("10.5.9." + std::to_string(i + 2))};
     const auto t0 = clock::now();
-    nat::add_masquerade(nft, "perf", one, subnets);
+    nat::add_masquerade(nft, "perf", "nxbr0", one, subnets, "one/eth0");
     const auto t1 = clock::now();
-    nat::remove_masquerade(nft, "perf", one);
+    nat::remove_masquerade(nft, "perf", "nxbr0", "one/eth0", one);
     add += us(t0, t1);
     remove += us(t1, clock::now());
   }
@@ -144,18 +223,22 @@ TEST_CASE("add and remove cost (reported)" * doctest::skip(skip_root_tests())) {
   // kernel destroy work behind, and closing any nftables socket waits for it (an RCU grace period).
   for (int i = 0; i < kRounds; ++i) {
     const auto t0 = clock::now();
-    nat::add_masquerade("perf", {IpPrefix::parse("10.5.8." + std::to_string(i + 2))}, subnets);
+    nat::Nft fresh;
+    nat::add_masquerade(fresh, "perf", "nxbr0", {IpPrefix::parse("10.5.8." + std::to_string(i + 2))}, subnets,
+                        "f" + std::to_string(i) + "/eth0");
     fresh_add += us(t0, clock::now());
   }
   for (int i = 0; i < kRounds; ++i) {
     const auto t0 = clock::now();
-    nat::remove_masquerade("perf", {IpPrefix::parse("10.5.8." + std::to_string(i + 2))});
+    nat::Nft fresh;
+    nat::remove_masquerade(fresh, "perf", "nxbr0", "f" + std::to_string(i) + "/eth0",
+                           {IpPrefix::parse("10.5.8." + std::to_string(i + 2))});
     fresh_remove += us(t0, clock::now());
   }
   MESSAGE("masquerade, 250 elements present, mean of " << kRounds << ": add " << add / kRounds << " us, remove "
           << remove / kRounds << " us; with a fresh nft context (create+run+free): add " << fresh_add / kRounds
           << " us, remove " << fresh_remove / kRounds << " us (includes the kernel's wait at socket close)");
-  CHECK(nat::list_masqueraded(nft, "perf").size() == 250);
+  CHECK(nat::list_masquerade(nft, "perf").size() == 250);
 }
 
 namespace {
@@ -208,11 +291,12 @@ TEST_CASE("masquerade really translates: the outside sees the host's address, on
   CHECK_FALSE(t.container_pings_outside(1));  // untranslated: the outside cannot answer
   CHECK(t.seen_from("10.88.0.2") >= 1);
   CHECK(t.seen_from("198.51.100.254") == 0);
-  nat::add_masquerade("testnet", ips({"10.88.0.2/24"}), ips({"10.88.0.0/24"}));
+  nat::Nft nft;
+  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2/24"}), ips({"10.88.0.0/24"}), "c/eth0");
   CHECK(t.container_pings_outside());
   CHECK(t.seen_from("198.51.100.254") >= 1);
   CHECK(run_shell("ping -c1 -W3 10.88.0.2").exit_code == 0);  // inside the subnet: not translated, still fine
-  nat::remove_masquerade("testnet", ips({"10.88.0.2/24"}));
+  nat::remove_masquerade(nft, "testnet", "nxbr0", "c/eth0", ips({"10.88.0.2/24"}));
   const int translated = t.seen_from("198.51.100.254");
   CHECK_FALSE(t.container_pings_outside(1));
   CHECK(t.seen_from("198.51.100.254") == translated);

@@ -4,6 +4,7 @@
 // containers interleave (an address freed by a DEL may be handed out again at once).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -115,6 +116,23 @@ void check_nothing_left(const BridgeEnv& env) {
   CHECK(leases(env).empty());
   CHECK(env.host_veths().empty());
   CHECK(masqueraded_v4().empty());
+  CHECK(owner_tokens_v4().empty());
+}
+
+// Exactly one element per attached container, owned by it, each with its owner token.
+void check_masquerade(const Containers& c) {
+  std::vector<MasqElement> expected;
+  std::multiset<std::string> addresses;
+  for (int i = 0; i < kContainers; ++i)
+    if (!c.address[i].empty()) {
+      expected.push_back({"nxbr0", c.address[i], id_of(i) + "/eth0"});
+      addresses.insert(c.address[i]);
+    }
+  std::vector<MasqElement> present = masquerade_elements();
+  std::sort(expected.begin(), expected.end());
+  std::sort(present.begin(), present.end());
+  CHECK(present == expected);
+  CHECK(owner_tokens_v4() == addresses);
 }
 
 // Phase 1: every container ADDed at once, checked, reachable; then all DELed at once.
@@ -125,7 +143,7 @@ void all_at_once(const BridgeEnv& env, const json& conf, Containers& c) {
   check_unique(c);
   CHECK(env.lease_count() == kContainers);
   CHECK(env.host_veths().size() == kContainers);
-  CHECK(masqueraded_v4() == std::multiset<std::string>(c.address.begin(), c.address.end()));
+  check_masquerade(c);
   for (const auto& [address, holder] : leases(env)) CHECK(holder.ends_with("\r\neth0"));
   const auto lost = unreachable(c.address);
   CHECK_MESSAGE(lost.empty(), lost.size() << " containers do not answer, first " << lost.front());
@@ -149,7 +167,7 @@ void check_live(const BridgeEnv& env, const Containers& c) {
       live.push_back(c.address[i]);
     }
   CHECK(leases(env) == expected);
-  CHECK(masqueraded_v4() == std::multiset<std::string>(live.begin(), live.end()));
+  check_masquerade(c);
   CHECK(env.host_veths().size() == live.size());
   const auto lost = unreachable(live);
   CHECK_MESSAGE(lost.empty(), lost.size() << " containers do not answer after address reuse, first " << lost.front());

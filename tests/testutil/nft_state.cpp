@@ -7,21 +7,47 @@
 namespace nexus::testutil {
 namespace {
 
-// An element key as `nft -j` prints it: "10.0.0.2", or {"elem":{"val":"10.0.0.2","comment":...}}.
-std::string element_address(const nlohmann::json& key) {
-  if (key.is_object() && key.contains("elem")) return element_address(key["elem"]["val"]);
-  return key.is_string() ? key.get<std::string>() : key.dump();
+// A key as `nft -j` prints it: "10.0.0.2", {"concat": ["br0", "10.0.0.2", ...]}, either one wrapped in
+// {"elem": {"val": <key>, "comment": ...}} when it carries a comment.
+MasqElement parse_key(const nlohmann::json& key) {
+  if (key.is_object() && key.contains("elem")) {
+    MasqElement e = parse_key(key["elem"]["val"]);
+    e.owner = key["elem"].value("comment", "");
+    return e;
+  }
+  if (key.is_object() && key.contains("concat")) return {key["concat"][0], key["concat"][1], ""};
+  return {"", key.is_string() ? key.get<std::string>() : key.dump(), ""};
 }
+
+nlohmann::json table() {
+  auto j = nlohmann::json::parse(run_shell("nft -j list table inet nexus 2>/dev/null").out, nullptr, false);
+  return j.is_discarded() || !j.contains("nftables") ? nlohmann::json::array() : j["nftables"];
+}
+
+bool is_v4(const std::string& address) { return address.find(':') == std::string::npos; }
 
 }  // namespace
 
+std::vector<MasqElement> masquerade_elements() {
+  std::vector<MasqElement> out;
+  for (const auto& item : table())
+    if (item.contains("map") && item["map"].value("map", "") == "verdict" && item["map"].contains("elem"))
+      for (const auto& e : item["map"]["elem"]) out.push_back(parse_key(e[0]));
+  return out;
+}
+
 std::multiset<std::string> masqueraded_v4() {
   std::multiset<std::string> out;
-  const auto j = nlohmann::json::parse(run_shell("nft -j list map inet nexus masq_v4 2>/dev/null").out, nullptr, false);
-  if (j.is_discarded() || !j.contains("nftables")) return out;
-  for (const auto& item : j["nftables"])
-    if (item.contains("map") && item["map"].contains("elem"))
-      for (const auto& e : item["map"]["elem"]) out.insert(element_address(e[0]));
+  for (const auto& e : masquerade_elements())
+    if (is_v4(e.address)) out.insert(e.address);
+  return out;
+}
+
+std::multiset<std::string> owner_tokens_v4() {
+  std::multiset<std::string> out;
+  for (const auto& item : table())
+    if (item.contains("set") && item["set"].value("name", "") == "bridge_owner_v4" && item["set"].contains("elem"))
+      for (const auto& e : item["set"]["elem"]) out.insert(parse_key(e).address);
   return out;
 }
 
