@@ -13,6 +13,7 @@
 #include "shared/net/nl_socket.h"
 #include "shared/net/route.h"
 #include "shared/net/veth.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/process_race.h"
 #include "tests/testutil/root.h"
@@ -102,7 +103,7 @@ TEST_CASE("create_veth makes the peer inside the container netns with its final 
   CHECK(pair.peer.mac == "02:42:0a:00:00:02");
   CHECK(pair.peer.mtu == 1450);
   CHECK(pair.peer.is_up());
-  CHECK(run_shell("ip -o link show eth0 2>&1").exit_code != 0);  // nothing of the peer in the host
+  CHECK_FALSE(has_link("eth0"));  // nothing of the peer in the host
   const CommandResult inside = run_in_netns(container, "ip -o link show eth0");
   CHECK(inside.out.find("02:42:0a:00:00:02") != std::string::npos);
   CHECK(inside.out.find("mtu 1450") != std::string::npos);

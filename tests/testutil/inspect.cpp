@@ -34,6 +34,12 @@ std::vector<std::string> link_names_in(const TestNetns& ns, const std::string& f
   return names_of(inspect_in(ns, "ip -o link show " + filter));
 }
 
+bool has_link(const std::string& name) {
+  for (const auto& n : link_names())
+    if (n == name) return true;
+  return false;
+}
+
 bool has_link_in(const TestNetns& ns, const std::string& name) {
   for (const auto& n : link_names_in(ns))
     if (n == name) return true;

@@ -23,6 +23,8 @@ std::string inspect_in(const TestNetns& ns, const std::string& shell_command);
 std::vector<std::string> link_names(const std::string& filter = "");
 /// Same inside `ns`.
 std::vector<std::string> link_names_in(const TestNetns& ns, const std::string& filter = "");
+/// True when the calling thread's netns has a link called `name` (ip must succeed).
+bool has_link(const std::string& name);
 /// True when `ns` has a link called `name` (ip must succeed).
 bool has_link_in(const TestNetns& ns, const std::string& name);
 
