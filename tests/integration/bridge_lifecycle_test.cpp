@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "tests/testutil/bridge_env.h"
+#include "tests/testutil/cni_error.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
@@ -56,9 +58,9 @@ TEST_CASE("bridge: IPv4 ADD, CHECK, DEL leave the right kernel state" * doctest:
   CHECK(del.out.empty());
   CHECK(env.host_veths().empty());
   CHECK(env.lease_count() == 0);
-  CHECK(run_in_netns(c, "ip link show eth0").exit_code != 0);
+  CHECK_FALSE(has_link_in(c, "eth0"));
   // After DEL, CHECK must fail.
-  CHECK(env.run("CHECK", "c1", c.path(), with_prev(conf, add)).exit_code != 0);
+  CHECK_CNI_ERROR(env.run("CHECK", "c1", c.path(), with_prev(conf, add)), 999);
 }
 
 TEST_CASE("bridge: IPv6 and dual stack" * doctest::skip(skip_root_tests())) {
@@ -166,7 +168,7 @@ TEST_CASE("bridge: an interface name already taken in the container is refused b
   ContainerNetns c;
   REQUIRE(run_in_netns(c, "ip link add eth0 type veth peer name eth0p").exit_code == 0);
   const auto add = env.run("ADD", "c1", c.path(), env.config());
-  CHECK(add.exit_code != 0);
+  CHECK_CNI_ERROR(add, 7);
   CHECK(add.json()["msg"].get<std::string>().find("already exists") != std::string::npos);
   CHECK(env.lease_count() == 0);
   CHECK(env.host_veths().empty());

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "tests/testutil/bridge_env.h"
+#include "tests/testutil/cni_error.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
@@ -9,9 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-bool nft_mentions(const std::string& needle) {
-  return run_shell("nft list table inet nexus 2>/dev/null").out.find(needle) != std::string::npos;
-}
+bool nft_mentions(const std::string& needle) { return inspect("nft list ruleset").find(needle) != std::string::npos; }
 
 }  // namespace
 
@@ -20,19 +20,18 @@ TEST_CASE("bridge rollback: the IPAM plugin fails" * doctest::skip(skip_root_tes
   ContainerNetns c;
   SUBCASE("IPAM refuses the request") {
     const auto add = env.run("ADD", "c1", c.path(), env.config("10.62.0.0/24"), "IP=10.99.0.5");
-    CHECK(add.exit_code != 0);
-    CHECK(add.error_code() == 7);  // nexus-ipam's code passes through
+    CHECK_CNI_ERROR(add, 7);  // nexus-ipam's code passes through
   }
   SUBCASE("IPAM plugin missing") {
     json conf = env.config("10.62.0.0/24");
     conf["ipam"]["type"] = "no-such-ipam";
     const auto add = env.run("ADD", "c1", c.path(), conf);
-    CHECK(add.exit_code != 0);
+    CHECK_CNI_ERROR(add, 7);
     CHECK(add.json()["msg"].get<std::string>().find("no-such-ipam") != std::string::npos);
   }
   CHECK(env.lease_count() == 0);
   CHECK(env.host_veths().empty());
-  CHECK(run_in_netns(c, "ip link show eth0").exit_code != 0);
+  CHECK_FALSE(has_link_in(c, "eth0"));
 }
 
 TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_tests())) {
@@ -42,24 +41,23 @@ TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_t
     json conf = env.config("10.63.0.0/24", {{"ipMasq", true}});
     conf["ipam"]["routes"] = json::parse(R"([{"dst":"192.0.2.0/24","gw":"203.0.113.9"}])");
     const auto add = env.run("ADD", "c1", c.path(), conf);
-    CHECK(add.exit_code != 0);
+    CHECK_CNI_ERROR(add, 999);
     CHECK_FALSE(nft_mentions("10.63.0.2"));
   }
   SUBCASE("the bridge's name is taken by a link that is not a bridge (found while IPAM runs)") {
     REQUIRE(run_shell("ip link add nxbr0 type vxlan id 5 dstport 4789").exit_code == 0);
     const auto add = env.run("ADD", "c1", c.path(), env.config("10.63.0.0/24"));
-    CHECK(add.exit_code != 0);
-    CHECK(add.error_code() == 7);
+    CHECK_CNI_ERROR(add, 7);
   }
   SUBCASE("the bridge carries another gateway and forceAddress is off") {
     REQUIRE(run_shell("ip link add nxbr0 type bridge && ip addr add 10.63.0.254/24 dev nxbr0").exit_code == 0);
     const auto add = env.run("ADD", "c1", c.path(), env.config("10.63.0.0/24"));
-    CHECK(add.exit_code != 0);
+    CHECK_CNI_ERROR(add, 7);
     CHECK(add.json()["msg"].get<std::string>().find("10.63.0.254") != std::string::npos);
   }
   CHECK(env.lease_count() == 0);
   CHECK(env.host_veths().empty());
-  CHECK(run_in_netns(c, "ip link show eth0").exit_code != 0);
+  CHECK_FALSE(has_link_in(c, "eth0"));
 }
 
 TEST_CASE("bridge: forceAddress replaces a different gateway address" * doctest::skip(skip_root_tests())) {

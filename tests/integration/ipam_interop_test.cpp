@@ -2,8 +2,11 @@
 // the reference host-local.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <set>
 
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/plugin_runner.h"
 #include "tests/testutil/root.h"
@@ -83,7 +86,7 @@ TEST_CASE("interop: the reference bridge delegating to nexus-ipam" * doctest::sk
   del.command = "DEL";
   const auto d = run_plugin(kRefBridge, del, conf);
   CHECK_MESSAGE(d.exit_code == 0, d.out, d.err);
-  CHECK(read_file(dir.path() + "/refnet/10.45.0.2").empty());
-  CHECK(run_in_netns(container, "ip link show eth0").exit_code != 0);
-  CHECK(run_shell("ip -o link show type veth").out.empty());
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/refnet/10.45.0.2"));
+  CHECK_FALSE(has_link_in(container, "eth0"));
+  CHECK(link_names("type veth").empty());
 }

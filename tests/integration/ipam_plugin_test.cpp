@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include "tests/testutil/cni_error.h"
 #include "tests/testutil/plugin_runner.h"
 #include "tests/testutil/temp_dir.h"
 
@@ -68,7 +69,9 @@ TEST_CASE("nexus-ipam: round robin, idempotent ADD, DEL releases, DEL repeats") 
     CHECK_MESSAGE(d.exit_code == 0, d.out);
     CHECK(d.out.empty());
   }
-  CHECK(read_file(dir.path() + "/testnet/10.0.42.2").empty());
+  // DEL removed c1's lease file, and only it.
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/testnet/10.0.42.2"));
+  CHECK(read_file(dir.path() + "/testnet/10.0.42.3") == "c2\r\neth0");
   CHECK(address_of(add(conf, "c3")) == "10.0.42.4/24");  // round robin continues after the last reserved
 }
 
@@ -122,8 +125,7 @@ TEST_CASE("nexus-ipam: static addresses through CNI_ARGS, args and runtimeConfig
       CAPTURE(ip);
       const auto before = list_dir(dir.path() + "/testnet");
       const auto r = add(conf, "c9", ip);
-      CHECK(r.exit_code != 0);
-      CHECK(r.error_code() == 7);
+      CHECK_CNI_ERROR(r, 7);
       CHECK(list_dir(dir.path() + "/testnet") == before);
     }
   }
@@ -143,10 +145,11 @@ TEST_CASE("nexus-ipam: CHECK passes for the ADD's result and fails once released
   REQUIRE(r.exit_code == 0);
   conf["prevResult"] = r.json();
   CHECK(run_plugin(kIpam, call("CHECK", "c1"), conf).exit_code == 0);
-  CHECK(run_plugin(kIpam, call("CHECK", "c2"), conf).exit_code != 0);  // not this attachment's address
+  CHECK_CNI_ERROR(run_plugin(kIpam, call("CHECK", "c2"), conf), 999);  // not this attachment's address
   REQUIRE(run_plugin(kIpam, call("DEL", "c1"), conf).exit_code == 0);
+  for (const auto& name : list_dir(dir.path() + "/testnet")) CHECK_MESSAGE(name != "10.0.42.2", "DEL left the lease");
   const auto c = run_plugin(kIpam, call("CHECK", "c1"), conf);
-  CHECK(c.exit_code != 0);
+  CHECK_CNI_ERROR(c, 999);
   CHECK(c.json()["msg"].get<std::string>().find("10.0.42.2") != std::string::npos);
 }
 
@@ -161,7 +164,7 @@ TEST_CASE("nexus-ipam: GC releases what is not in cni.dev/valid-attachments") {
   CHECK(read_file(dir.path() + "/testnet/10.0.42.3").empty());
   CHECK(read_file(dir.path() + "/testnet/10.0.42.4").empty());
   conf.erase("cni.dev/valid-attachments");
-  CHECK(run_plugin(kIpam, {.command = "GC"}, conf).error_code() == 7);  // no list: refuse, do not wipe
+  CHECK_CNI_ERROR(run_plugin(kIpam, {.command = "GC"}, conf), 7);  // no list: refuse, do not wipe
   CHECK(read_file(dir.path() + "/testnet/10.0.42.2") == "keep\r\neth0");
 }
 
@@ -171,11 +174,10 @@ TEST_CASE("nexus-ipam: STATUS is ready until the range is exhausted, then code 5
   CHECK(run_plugin(kIpam, {.command = "STATUS"}, conf).exit_code == 0);
   for (int i = 0; i < 5; ++i) REQUIRE(add(conf, "c" + std::to_string(i)).exit_code == 0);  // .2 to .6
   const auto full = add(conf, "c9");
-  CHECK(full.exit_code != 0);
+  CHECK_CNI_ERROR(full, 11);  // try again later: a DEL may free one
   CHECK(full.json()["msg"].get<std::string>().find("10.5.0.1-10.5.0.6") != std::string::npos);
   const auto s = run_plugin(kIpam, {.command = "STATUS"}, conf);
-  CHECK(s.exit_code != 0);
-  CHECK(s.error_code() == 50);
+  CHECK_CNI_ERROR(s, 50);
 }
 
 // Bad input (environment, JSON, ranges, dataDir, names): see bad_input_matrix_test.cpp.

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/interop/interop_support.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/plugin_runner.h"
 #include "tests/testutil/root.h"
@@ -231,7 +232,7 @@ TEST_CASE("interop podman: -p through the chained portmap conflist reaches the c
   const CommandResult rm = podman.run({"rm", "-f", "-t", "0", id});
   CHECK_MESSAGE(rm.exit_code == 0, rm.out, rm.err);
   check_nothing_left(podman, data.path(), "nxpodpm", netns_before);
-  CHECK(run_shell("iptables-save | grep -c 'dport 18090'").out.starts_with("0"));
+  CHECK(count_lines_with(inspect("iptables-save"), "dport 18090") == 0);
 }
 
 namespace {
@@ -244,7 +245,9 @@ void check_nothing_left(const Podman& podman, const std::string& data_dir, const
   auto netns_after = podman_netns();
   std::erase_if(netns_after, [&](const std::string& n) { return std::ranges::count(netns_before, n) > 0; });
   CHECK(netns_after.empty());
-  CHECK(podman.run({"ps", "-a", "-q"}).out.empty());
+  const CommandResult ps = podman.run({"ps", "-a", "-q"});
+  REQUIRE_MESSAGE(ps.exit_code == 0, "podman ps failed: ", ps.err);
+  CHECK(ps.out.empty());
 }
 
 }  // namespace

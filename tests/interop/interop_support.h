@@ -22,6 +22,7 @@
 
 #include "shared/util/unique_fd.h"
 #include "tests/testutil/command.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/temp_dir.h"
 
@@ -71,7 +72,7 @@ inline std::vector<std::string> lines(const std::string& text) {
 }
 
 /// veth interfaces in the netns the caller is in (`ip -o link show type veth`, one line each).
-inline std::vector<std::string> veths_here() { return lines(run_shell("ip -o link show type veth").out); }
+inline std::vector<std::string> veths_here() { return link_names("type veth"); }
 
 /// Lease files (named after an address) nexus-ipam keeps for `network` under `data_dir`.
 inline std::vector<std::string> lease_files(const std::string& data_dir, const std::string& network) {

@@ -1,5 +1,7 @@
 #include "tests/testutil/bridge_env.h"
 
+#include "tests/testutil/inspect.h"
+
 #include <sstream>
 
 namespace nexus::testutil {
@@ -39,16 +41,6 @@ int BridgeEnv::lease_count(const std::string& network) const {
   return n;
 }
 
-std::vector<std::string> BridgeEnv::host_veths() const {
-  std::vector<std::string> names;
-  std::istringstream lines(run_shell("ip -o link show type veth").out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    const size_t a = line.find(": ");
-    const size_t b = line.find_first_of("@:", a + 2);
-    if (a != std::string::npos && b != std::string::npos) names.push_back(line.substr(a + 2, b - a - 2));
-  }
-  return names;
-}
+std::vector<std::string> BridgeEnv::host_veths() const { return link_names("type veth"); }
 
 }  // namespace nexus::testutil

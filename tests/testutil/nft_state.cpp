@@ -1,5 +1,7 @@
 #include "tests/testutil/nft_state.h"
 
+#include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/testutil/command.h"
@@ -19,9 +21,16 @@ MasqElement parse_key(const nlohmann::json& key) {
   return {"", key.is_string() ? key.get<std::string>() : key.dump(), ""};
 }
 
+// Absent table: nothing masqueraded. Any other failure of nft must fail the test, not read as "none".
 nlohmann::json table() {
-  auto j = nlohmann::json::parse(run_shell("nft -j list table inet nexus 2>/dev/null").out, nullptr, false);
-  return j.is_discarded() || !j.contains("nftables") ? nlohmann::json::array() : j["nftables"];
+  const CommandResult tables = run_shell("nft list tables");
+  REQUIRE_MESSAGE(tables.exit_code == 0, "nft list tables failed: ", tables.err);
+  if (tables.out.find("table inet nexus\n") == std::string::npos) return nlohmann::json::array();
+  const CommandResult listed = run_shell("nft -j list table inet nexus");
+  REQUIRE_MESSAGE(listed.exit_code == 0, "nft list table inet nexus failed: ", listed.err);
+  const auto j = nlohmann::json::parse(listed.out, nullptr, false);
+  REQUIRE_MESSAGE((!j.is_discarded() && j.contains("nftables")), "nft -j printed no ruleset: ", listed.out);
+  return j["nftables"];
 }
 
 bool is_v4(const std::string& address) { return address.find(':') == std::string::npos; }

@@ -15,12 +15,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
 	types100 "github.com/containernetworking/cni/pkg/types/100"
 )
 
@@ -102,6 +104,12 @@ func run(args []string) error {
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "cnitool:", err)
+		// A plugin's CNI error object, as libcni parsed it: tests check the code, so a crashed plugin (no error
+		// object) is told apart from a plugin that refused the request.
+		var cniErr *types.Error
+		if errors.As(err, &cniErr) {
+			fmt.Fprintf(os.Stderr, "cnitool: CNI error code %d\n", cniErr.Code)
+		}
 		os.Exit(1)
 	}
 }

@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include "shared/cni/error.h"
+#include "tests/testutil/cni_error.h"
 
 using namespace nexus::cni;
+using nexus::testutil::thrown_cni_code;
 
 TEST_CASE("identifiers: libcni's pattern") {
   for (const char* ok : {"a", "node-001", "A_b.c-9", "0abc"}) CHECK(is_valid_identifier(ok));
@@ -18,13 +20,8 @@ TEST_CASE("interface names: kernel rules") {
 
 TEST_CASE("validation errors carry the right code") {
   CHECK_THROWS_AS(validate_container_id("../x"), Error);
-  try { validate_network_name("../x"); } catch (const Error& e) { CHECK(e.code() == Code::InvalidConfig); }
-  try { validate_ifname("x/y"); } catch (const Error& e) { CHECK(e.code() == Code::InvalidEnv); }
-  try {
-    validate_plugin_type("../bin/sh", "ipam.type");
-    FAIL("accepted a path");
-  } catch (const Error& e) {
-    CHECK(e.code() == Code::InvalidConfig);
-    CHECK(std::string(e.what()).find("ipam.type") != std::string::npos);
-  }
+  CHECK(thrown_cni_code([] { validate_network_name("../x"); }) == static_cast<int>(Code::InvalidConfig));
+  CHECK(thrown_cni_code([] { validate_ifname("x/y"); }) == static_cast<int>(Code::InvalidEnv));
+  CHECK(thrown_cni_code([] { validate_plugin_type("../bin/sh", "ipam.type"); }) == static_cast<int>(Code::InvalidConfig));
+  CHECK_THROWS_WITH_AS(validate_plugin_type("../bin/sh", "ipam.type"), doctest::Contains("ipam.type"), Error);
 }

@@ -19,12 +19,18 @@ TEST_CASE("process identity survives only for the same process") {
 
 TEST_CASE("stop_process stops a child that ignores nothing, and a child that ignores SIGTERM") {
   for (bool ignore_term : {false, true}) {
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
     pid_t pid = ::fork();
     if (pid == 0) {
       ::signal(SIGTERM, ignore_term ? SIG_IGN : SIG_DFL);  // not doctest's crash handler
+      (void)!::write(ready[1], "r", 1);                    // the disposition is in place
       for (;;) ::pause();
     }
-    ::usleep(20'000);
+    ::close(ready[1]);
+    char byte = 0;
+    REQUIRE(::read(ready[0], &byte, 1) == 1);  // wait for the child's disposition, not for a delay
+    ::close(ready[0]);
     auto start = process_start_time(pid);
     REQUIRE(start);
     stop_process(pid, *start, 100);

@@ -3,14 +3,18 @@
 
 #include <doctest/doctest.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <climits>
+#include <fstream>
 #include <string>
 
 #include "shared/cni/child_reply.h"
 #include "shared/cni/error.h"
+#include "tests/testutil/temp_dir.h"
+#include "tests/testutil/wait.h"
 
 using nexus::DetachedChild;
 using nexus::LineChannel;
@@ -91,14 +95,27 @@ TEST_CASE("detached child: exiting without a reply is an error, not a hang") {
 }
 
 TEST_CASE("detached child: the parent does not wait for a child that is still working") {
-  const auto start = std::chrono::steady_clock::now();
+  // The child's "kernel cleanup" lasts until the test creates `go`, after the parent's side is destroyed: a
+  // destructor that waited for the child could only return once the child gave up (10 s), and then the child
+  // is gone. No wall-clock bound, so a loaded machine cannot make it flake.
+  nexus::testutil::TempDir dir;
+  const std::string go = dir.path() + "/go";
+  pid_t pid = -1;
   {
-    DetachedChild child = DetachedChild::start([](LineChannel& channel) {
-      channel.send("started");
-      ::usleep(300 * 1000);  // the "kernel cleanup"
-      return 0;
+    DetachedChild child = DetachedChild::start([&go](LineChannel& channel) {
+      channel.send(std::to_string(::getpid()));
+      (void)channel.receive();  // nullopt: the parent's side is closed
+      return nexus::testutil::wait_until([&] { return ::access(go.c_str(), F_OK) == 0; }, std::chrono::seconds(10))
+                 ? 0
+                 : 1;
     });
-    REQUIRE(child.channel().receive() == std::optional<std::string>("started"));
-  }  // destroyed at once: no wait for the 300 ms
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(250));
+    const auto started = child.channel().receive();
+    REQUIRE(started);
+    pid = std::stoi(*started);
+  }  // destroyed while the child works
+  CHECK(::kill(pid, 0) == 0);  // still running, not waited for (it exits only after `go`)
+  std::ofstream(go) << "";
+  int status = -1;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);  // left to us: nobody else reaps a child of this test process
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }

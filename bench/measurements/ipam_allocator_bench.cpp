@@ -1,6 +1,7 @@
 // Lease-count independence of allocate+release (design.md: ADD with 60,000 leases within 2x of ADD with 0).
-// A measurement, not a pass/fail timing test: runs only when NEXUS_IPAM_BENCH is set, e.g.
-//   NEXUS_IPAM_BENCH=1 ./nexus_unit -tc='*bench*'      (NEXUS_IPAM_BENCH_DIR=/dev/shm to measure on tmpfs)
+// A measurement, not a test: not in the suite (a timing bound would flake on a loaded machine). Run it as
+//   ./build/bench/measurements/nexus-measure -tc='*allocate*'   (NEXUS_IPAM_BENCH_DIR=/dev/shm: on tmpfs)
+// The CHECK below only flags a lost lease-count independence in the printed figures; nothing gates on it.
 #include <chrono>
 #include <cstdlib>
 
@@ -38,8 +39,7 @@ void prefill(const fs::path& net, int count) {
 
 }  // namespace
 
-TEST_CASE("bench: allocate+release cost with 0 and 60000 leases in a /16" *
-          doctest::skip(std::getenv("NEXUS_IPAM_BENCH") == nullptr)) {
+TEST_CASE("bench: allocate+release cost with 0 and 60000 leases in a /16") {
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/16"}])")};
   const char* base = std::getenv("NEXUS_IPAM_BENCH_DIR");
   TempDir empty_dir(base ? base : "/tmp"), full_dir(base ? base : "/tmp");
