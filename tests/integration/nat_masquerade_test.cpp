@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "shared/cni/error.h"
 #include "shared/nat/masquerade.h"
@@ -13,6 +12,7 @@
 #include "shared/net/route.h"
 #include "shared/net/sysctl.h"
 #include "shared/net/veth.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/nft_state.h"
 #include "tests/testutil/process_race.h"
@@ -36,7 +36,7 @@ size_t count(const std::string& haystack, const std::string& needle) {
   return n;
 }
 
-std::string nft_list(const std::string& what) { return run_shell("nft list " + what + " 2>&1").out; }
+std::string nft_list(const std::string& what) { return inspect("nft list " + what); }
 
 }  // namespace
 
@@ -74,7 +74,7 @@ TEST_CASE("remove_masquerade removes only the owner's elements, creates nothing 
   HostNetns host;
   nat::Nft nft;
   nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2"}));
-  CHECK(run_shell("nft list tables").out.empty());
+  CHECK(inspect("nft list tables").empty());
   nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2"}), ips({"10.88.0.0/24"}), "a/eth0");
   nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.3"}), ips({"10.88.0.0/24"}), "b/eth0");
   SUBCASE("by the owner's addresses") { nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2"})); }
@@ -197,48 +197,6 @@ TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rul
   CHECK(owner_tokens_v4().size() == 20);
   CHECK(count(nft_list("chain inet nexus from_bridges"), "vmap") == 2);
   CHECK(count(nft_list("chain inet nexus " + nat::network_chain("racenet", ips({"10.9.0.0/24"}))), "masquerade") == 1);
-}
-
-TEST_CASE("add and remove cost (reported)" * doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  nat::Nft nft;
-  std::vector<IpPrefix> many;
-  for (int i = 0; i < 250; ++i) many.push_back(IpPrefix::parse("10.5." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 2)));
-  const std::vector<IpPrefix> subnets = ips({"10.5.0.0/16"});
-  nat::add_masquerade(nft, "perf", "nxbr0", many, subnets, "many/eth0");
-  constexpr int kRounds = 30;
-  using clock = std::chrono::steady_clock;
-  const auto us = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
-  double add = 0, remove = 0, fresh_add = 0, fresh_remove = 0;
-  for (int i = 0; i < kRounds; ++i) {  // one context reused (a launcher could do this)
-    const std::vector<IpPrefix> one = {IpPrefix::parse("10.5.9." + std::to_string(i + 2))};
-    const auto t0 = clock::now();
-    nat::add_masquerade(nft, "perf", "nxbr0", one, subnets, "one/eth0");
-    const auto t1 = clock::now();
-    nat::remove_masquerade(nft, "perf", "nxbr0", "one/eth0", one);
-    add += us(t0, t1);
-    remove += us(t1, clock::now());
-  }
-  // A fresh context per call, as a plugin process has. Adds first, with no delete pending: a delete leaves
-  // kernel destroy work behind, and closing any nftables socket waits for it (an RCU grace period).
-  for (int i = 0; i < kRounds; ++i) {
-    const auto t0 = clock::now();
-    nat::Nft fresh;
-    nat::add_masquerade(fresh, "perf", "nxbr0", {IpPrefix::parse("10.5.8." + std::to_string(i + 2))}, subnets,
-                        "f" + std::to_string(i) + "/eth0");
-    fresh_add += us(t0, clock::now());
-  }
-  for (int i = 0; i < kRounds; ++i) {
-    const auto t0 = clock::now();
-    nat::Nft fresh;
-    nat::remove_masquerade(fresh, "perf", "nxbr0", "f" + std::to_string(i) + "/eth0",
-                           {IpPrefix::parse("10.5.8." + std::to_string(i + 2))});
-    fresh_remove += us(t0, clock::now());
-  }
-  MESSAGE("masquerade, 250 elements present, mean of " << kRounds << ": add " << add / kRounds << " us, remove "
-          << remove / kRounds << " us; with a fresh nft context (create+run+free): add " << fresh_add / kRounds
-          << " us, remove " << fresh_remove / kRounds << " us (includes the kernel's wait at socket close)");
-  CHECK(nat::list_masquerade(nft, "perf").size() == 250);
 }
 
 namespace {
