@@ -39,8 +39,7 @@ void cmd_del(const cni::Request& req) {
                     host_veth_index(req));
   // IPAM frees the addresses only once their masquerade elements are gone: a concurrent ADD may take a freed
   // address at once and add its own element for it, which a removal by address still under way here would
-  // delete. So with ipMasq, IPAM starts now but is held at the end of its stdin until then (and killed if the
-  // removal fails).
+  // delete. So with ipMasq, IPAM starts now but is held until then (and killed if the removal fails).
   std::optional<cni::PendingDelegate> ipam;
   if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, conf.ip_masq));
   teardown.wait_masquerade_removed();
