@@ -24,7 +24,14 @@ void throw_plugin_error(const std::string& plugin, int exit_code, int term_signa
 
 namespace {
 
+std::string limit_text(std::chrono::milliseconds t) {
+  return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + " s" : std::to_string(t.count()) + " ms";
+}
+
 std::string check_output(const std::string& type, const ExecResult& r) {
+  if (r.timed_out.count() > 0)
+    throw Error(Code::TryAgainLater, "plugin " + type + " did not finish within " + limit_text(r.timed_out) +
+                                         "; killed it", std::string("the limit is ") + kDelegateTimeoutVariable);
   if (r.exit_code != 0) throw_plugin_error(type, r.exit_code, r.term_signal, r.out);
   return r.out;
 }

@@ -57,11 +57,6 @@ size_t held_back_limit(std::string_view data) {
   return last == std::string_view::npos ? data.size() : last;
 }
 
-std::string seconds_text(std::chrono::milliseconds t) {
-  const auto ms = t.count();
-  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
-}
-
 }  // namespace
 
 std::string find_plugin(const std::string& type, const std::string& cni_path) {
@@ -172,8 +167,10 @@ ExecResult RunningPlugin::finish() {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
         kill_and_reap();
-        throw Error(Code::TryAgainLater,
-                    "plugin " + path_ + " did not finish within " + seconds_text(timeout_) + "; killed it");
+        result_.term_signal = SIGKILL;
+        result_.exit_code = 128 + SIGKILL;
+        result_.timed_out = timeout_;
+        return std::move(result_);
       }
       wait_ms = static_cast<int>(left.count());
     }

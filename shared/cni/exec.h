@@ -16,6 +16,7 @@ struct ExecResult {
   int term_signal = 0;  // the signal that killed it, 0 when it exited
   std::string out;      // stdout
   std::string err;      // stderr, when captured
+  std::chrono::milliseconds timed_out{0};  // the limit, when it was killed for not finishing within it
 };
 
 /// Absolute path of the executable `type` in the ':'-separated `cni_path`; code 7 when it is in none of them.
@@ -33,8 +34,8 @@ struct SpawnOptions {
   /// The plugin is SIGKILLed when we die (spawn.h). With hold_stdin, it never acts alone: before the go
   /// signal it cannot, after it, it dies with us, since whatever it did would be reported to nobody.
   bool die_with_parent = false;
-  /// finish() waits at most this long after the go signal (the start, when not held), then kills the plugin,
-  /// reaps it and throws code 11 naming the plugin and the time. Zero: no limit.
+  /// finish() waits at most this long after the go signal (the start, when not held), then kills the plugin
+  /// and reaps it (ExecResult::timed_out). Zero: no limit.
   std::chrono::milliseconds timeout{0};
 };
 
@@ -53,8 +54,7 @@ class RunningPlugin {
 
   /// Gives a held plugin the rest of its configuration (go) or kills it (!go). No-op after the first call.
   void release(bool go = true);
-  /// Releases, then collects stdout (and stderr) until the plugin exits, and reaps it. Throws when it
-  /// outlived the timeout (it is killed and reaped first).
+  /// Releases, then collects stdout (and stderr) until the plugin exits or the timeout, and reaps it.
   ExecResult finish();
   /// The plugin's process id while it runs; -1 once reaped.
   pid_t pid() const noexcept { return pid_; }
