@@ -5,7 +5,9 @@
 // IPAM here is a wrapper in front of nexus-ipam that, once, for the command under test, records its pid and then
 // does what the case needs (waits, hangs, kills the plugin) before becoming the real nexus-ipam.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -119,11 +121,12 @@ TEST_CASE("orphaned IPAM: nexus-bridge killed while its IPAM ADD is held: no lea
 
 TEST_CASE("orphaned IPAM: nexus-bridge killed while its IPAM DEL is held: no address freed before its NAT element" *
           doctest::skip(skip_root_tests())) {
-  // The worst case of a kill of nexus-bridge before the masquerade element is gone: its helper dies first (as it
-  // does with the plugin), so the element stays. The wrapper, started as the held IPAM DEL, kills them.
-  OrphanBench bench("DEL", std::string("for c in $(cat /proc/$PPID/task/*/children); do [ $c = $$ ] || kill -9 $c; "
-                                       "done\nkill -9 $PPID\nsleep ") +
-                               kIpamDelay);
+  // The DEL holds IPAM until its helper has removed the masquerade element. The helper's first step is loading
+  // libnftables: a FIFO of that name first in LD_LIBRARY_PATH holds it there, element still in place.
+  TempDir lib_dir;
+  const std::string fake_lib = lib_dir.path() + "/libnftables.so.1";
+  REQUIRE(::mkfifo(fake_lib.c_str(), 0600) == 0);
+  OrphanBench bench("DEL", std::string("sleep ") + kIpamDelay);
   ContainerNetns ns;
   const auto add = bench.run("ADD", "orphan", ns.path(), bench.conf);
   REQUIRE_MESSAGE(add.exit_code == 0, add.out);
@@ -131,15 +134,22 @@ TEST_CASE("orphaned IPAM: nexus-bridge killed while its IPAM DEL is held: no add
   REQUIRE(bench.env.lease_count() == 1);
   REQUIRE(masqueraded_v4().size() == 1);
   {
-    BackgroundPlugin del(bench.scratch, nexus_bridge_path(), plugin_env("DEL", "orphan", ns.path(), bench.cni_path),
-                         bench.with_prev(prev).dump());
-    CHECK_FALSE(del.wait());  // killed
+    auto env = plugin_env("DEL", "orphan", ns.path(), bench.cni_path);
+    env.push_back("LD_LIBRARY_PATH=" + lib_dir.path());
+    BackgroundPlugin del(bench.scratch, nexus_bridge_path(), env, bench.with_prev(prev).dump());
+    const pid_t ipam = bench.await_ipam();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(del.running());  // waiting for the helper, so IPAM has not been let go
+    del.kill();
+    CHECK_FALSE(del.wait());
+    CHECK_MESSAGE(wait_dead(ipam, 1000), "IPAM " << ipam << " outlived nexus-bridge");
   }
-  CHECK_MESSAGE(wait_dead(bench.await_ipam(), 1000), "IPAM outlived nexus-bridge");
   std::this_thread::sleep_for(kWellPastIpam);
   const bool freed = bench.env.lease_count() == 0;
   const bool masqueraded = !masqueraded_v4().empty();
   CHECK_MESSAGE(!(freed && masqueraded), "the address was freed while its masquerade element is still there");
+  // A helper that outlived the plugin would still be stuck on the FIFO: a writer that leaves at once frees it.
+  ::close(::open(fake_lib.c_str(), O_WRONLY | O_NONBLOCK));
   const auto del = bench.run("DEL", "orphan", ns.path(), bench.with_prev(prev));
   CHECK_MESSAGE(del.exit_code == 0, del.out);
   std::this_thread::sleep_for(kWellPastIpam);
