@@ -56,14 +56,17 @@ struct OrphanBench {
     return run_plugin(nexus_bridge_path(), call, c);
   }
 
-  pid_t await_ipam() const {
+  /// The pid the wrapper wrote to `file` (in scratch), once it is there.
+  pid_t await_pid(const std::string& file = "ipam.pid") const {
     for (int i = 0; i < 5000; ++i) {
-      if (const std::string text = read_file(pid_file); !text.empty() && text.back() == '\n') return std::stoi(text);
+      const std::string text = read_file(scratch.path() + "/" + file);
+      if (!text.empty() && text.back() == '\n') return std::stoi(text);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    FAIL("IPAM never started");
+    FAIL(file << " never written");
     return -1;
   }
+  pid_t await_ipam() const { return await_pid(); }
 
   json with_prev(const json& prev) const {
     json c = conf;
@@ -94,21 +97,19 @@ TEST_CASE("orphaned IPAM: nexus-bridge killed while its IPAM ADD is held: no lea
     // Not one of the plugin's children, so nothing kills it: only what it reads keeps it from acting.
     action = std::string("exec 3<&0\n( sleep ") + kIpamDelay + "; exec $IPAM <&3 >/dev/null 2>&1 ) &\n" +
              "echo $! > $S/orphan.pid\nwait\nexit 1";
-    orphan_file = "/orphan.pid";
+    orphan_file = "orphan.pid";
   }
   OrphanBench bench("ADD", action);
   {
     BackgroundPlugin add(bench.scratch, nexus_bridge_path(), plugin_env("ADD", "orphan", netns, bench.cni_path),
                          bench.conf.dump());
     const pid_t ipam = bench.await_ipam();
+    const pid_t orphan = orphan_file.empty() ? -1 : bench.await_pid(orphan_file);
     CHECK(add.running());  // still opening the netns, so IPAM has not been let go
     add.kill();
     CHECK_FALSE(add.wait());
     CHECK_MESSAGE(wait_dead(ipam, 1000), "IPAM " << ipam << " outlived nexus-bridge");
-    if (!orphan_file.empty()) {
-      const pid_t orphan = std::stoi(read_file(bench.scratch.path() + orphan_file));
-      CHECK(wait_dead(orphan, 5000));  // it read a truncated configuration and gave up
-    }
+    if (orphan > 0) CHECK(wait_dead(orphan, 5000));  // it read a truncated configuration and gave up
   }
   std::this_thread::sleep_for(kWellPastIpam);
   CHECK(bench.env.lease_count() == 0);
