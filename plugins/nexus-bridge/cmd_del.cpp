@@ -38,8 +38,8 @@ void cmd_del(const cni::Request& req) {
   Teardown teardown(conf, req, conf.net.prev_result ? ips_of(*conf.net.prev_result, req) : std::vector<cni::IpConfig>{},
                     host_veth_index(req));
   // IPAM frees the addresses only once their masquerade elements are gone: a concurrent ADD may take a freed
-  // address at once, and would otherwise find our element still there. So with ipMasq, IPAM starts now but is held at the end of its stdin until then (and killed if the
-  // removal fails).
+  // address at once, and would otherwise find our element still there. So with ipMasq, IPAM starts now but is
+  // held until then (and killed if the removal fails).
   std::optional<cni::PendingDelegate> ipam;
   if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, conf.ip_masq));
   teardown.wait_masquerade_removed();

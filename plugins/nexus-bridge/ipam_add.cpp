@@ -20,7 +20,8 @@ void IpamAdd::undo() {
     try {
       result();
     } catch (const cni::Error&) {
-      return;  // IPAM failed: it holds nothing
+      if (call_.exited()) return;  // IPAM answered with its error: it holds nothing
+      // Killed (at the timeout, or by someone else) part-way through: its DEL frees whatever it took.
     }
   }
   cni::delegate_del(conf_.net.ipam_type, req_);

@@ -7,8 +7,9 @@
 
 namespace nexus::bridge_plugin {
 
-/// Starts the IPAM plugin held at the end of its stdin, so its exec overlaps the plugin's checks of the request;
-/// it acts only once go() says the ADD goes ahead. Destroyed before go(), it is killed before it acted.
+/// Starts the IPAM plugin held short of the last byte of its configuration, so its exec overlaps the plugin's
+/// checks of the request; it acts only once go() says the ADD goes ahead. Destroyed before go(), it is killed
+/// before it acted; if the plugin dies, before or after go(), it dies too (shared/cni/delegate.h).
 class IpamAdd {
  public:
   IpamAdd(const BridgeConf& conf, const cni::Request& req);
@@ -16,7 +17,8 @@ class IpamAdd {
   void go();
   /// Waits for IPAM's result; re-throws its error.
   cni::Result result();
-  /// Rollback: releases the addresses if IPAM gave any, waiting for it first if a step failed meanwhile.
+  /// Rollback: releases the addresses if IPAM gave or may have taken any (it was killed part-way), waiting
+  /// for it first if a step failed meanwhile.
   void undo();
 
  private:

@@ -1,5 +1,6 @@
 #include "shared/cni/delegate.h"
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "shared/cni/error.h"
@@ -23,9 +24,21 @@ void throw_plugin_error(const std::string& plugin, int exit_code, int term_signa
 
 namespace {
 
+std::string limit_text(std::chrono::milliseconds t) {
+  return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + " s" : std::to_string(t.count()) + " ms";
+}
+
 std::string check_output(const std::string& type, const ExecResult& r) {
+  if (r.timed_out.count() > 0)
+    throw Error(Code::TryAgainLater, "plugin " + type + " did not finish within " + limit_text(r.timed_out) +
+                                         "; killed it", std::string("the limit is ") + kDelegateTimeoutVariable);
   if (r.exit_code != 0) throw_plugin_error(type, r.exit_code, r.term_signal, r.out);
   return r.out;
+}
+
+// A delegate never outlives us (it would act for nobody) and never hangs us: see delegate_timeout().
+SpawnOptions delegate_options(bool gated) {
+  return {.capture_stderr = false, .hold_stdin = gated, .die_with_parent = true, .timeout = delegate_timeout()};
 }
 
 Environment command_env(const Request& req, const std::string& command) {
@@ -36,10 +49,21 @@ Environment command_env(const Request& req, const std::string& command) {
 
 }  // namespace
 
+std::chrono::milliseconds delegate_timeout() {
+  if (const char* text = std::getenv(kDelegateTimeoutVariable)) {
+    char* end = nullptr;
+    const unsigned long long ms = std::strtoull(text, &end, 10);
+    if (*text >= '0' && *text <= '9' && *end == '\0') return std::chrono::milliseconds(ms);
+  }
+  return kDefaultDelegateTimeout;
+}
+
 std::string delegate(const std::string& type, const std::string& command, const Request& req,
                      const std::string* stdin_data) {
   const std::string path = find_plugin(type, req.cni_path);
-  return check_output(type, exec_plugin(path, command_env(req, command), stdin_data ? *stdin_data : req.stdin_data));
+  RunningPlugin plugin(path, command_env(req, command), stdin_data ? *stdin_data : req.stdin_data,
+                       delegate_options(false));
+  return check_output(type, plugin.finish());
 }
 
 Result parse_add_result(const std::string& type, const std::string& out, const Request& req) {
@@ -58,10 +82,14 @@ Result delegate_add(const std::string& type, const Request& req) {
 PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req,
                                bool gated) {
   const std::string path = find_plugin(type, req.cni_path);
-  return PendingDelegate(type, RunningPlugin(path, command_env(req, command), req.stdin_data, false, gated));
+  return PendingDelegate(type, RunningPlugin(path, command_env(req, command), req.stdin_data, delegate_options(gated)));
 }
 
-std::string PendingDelegate::get() { return check_output(type_, plugin_.finish()); }
+std::string PendingDelegate::get() {
+  const ExecResult r = plugin_.finish();
+  exited_ = r.term_signal == 0;
+  return check_output(type_, r);
+}
 
 void delegate_del(const std::string& type, const Request& req) { delegate(type, "DEL", req); }
 void delegate_check(const std::string& type, const Request& req) { delegate(type, "CHECK", req); }

@@ -1,5 +1,6 @@
 #pragma once
 // Section 4 of the spec: running a delegated (IPAM) plugin with the same environment and configuration.
+#include <chrono>
 #include <string>
 
 #include "shared/cni/exec.h"
@@ -7,6 +8,16 @@
 #include "shared/cni/result.h"
 
 namespace nexus::cni {
+
+// Every delegated plugin is SIGKILLed if we die (a plugin killed by its runtime leaves no IPAM acting alone)
+// and is waited for at most delegate_timeout() after it was let go: then it is killed and reaped, and the
+// call fails with code 11 naming the plugin and the limit.
+
+/// The limit, in milliseconds, from the environment of the delegating plugin (0: none); for tests, and for a
+/// delegate known to take long (a DHCP IPAM waiting for a lease).
+inline constexpr const char* kDelegateTimeoutVariable = "NEXUS_DELEGATE_TIMEOUT_MS";
+inline constexpr std::chrono::milliseconds kDefaultDelegateTimeout{60000};
+std::chrono::milliseconds delegate_timeout();
 
 /// ADD through the plugin `type`: its result, parsed in the config's version. A plugin error is re-thrown with
 /// the plugin's own code and message.
@@ -18,8 +29,9 @@ void delegate_gc(const std::string& type, const Request& req);
 void delegate_status(const std::string& type, const Request& req);
 
 /// A delegated call whose plugin runs while the caller does independent work (an IPAM ADD while the veth is
-/// created). A gated call holds the plugin at the end of its stdin until release(): its exec and start-up
-/// overlap the caller's work, yet it acts only when allowed.
+/// created). A gated call holds the plugin short of the last byte of its configuration until release() (see
+/// SpawnOptions::hold_stdin): its exec and start-up overlap the caller's work, yet it acts only when allowed,
+/// and never if we die first.
 class PendingDelegate {
  public:
   PendingDelegate(std::string type, RunningPlugin plugin) : type_(std::move(type)), plugin_(std::move(plugin)) {}
@@ -28,12 +40,18 @@ class PendingDelegate {
   void release() { plugin_.release(true); }
   /// Releases, then waits for the plugin's stdout; re-throws the plugin's error.
   std::string get();
+  /// True once get() saw the plugin exit by itself (with its answer or its error), false when it was killed
+  /// (by a signal, or at the timeout): then it may have acted part-way.
+  bool exited() const noexcept { return exited_; }
+  /// The plugin's process id until get() reaped it.
+  pid_t pid() const noexcept { return plugin_.pid(); }
 
   // The destructor (RunningPlugin's) kills a gated plugin never released, which has not acted, and reaps it.
 
  private:
   std::string type_;
   RunningPlugin plugin_;
+  bool exited_ = false;
 };
 
 /// Starts `command` through the plugin `type`; `req` must outlive the returned object.

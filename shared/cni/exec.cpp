@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "shared/cni/error.h"
+#include "shared/cni/spawn.h"
 #include "shared/util/pipe.h"
 
 namespace nexus::cni {
@@ -22,37 +22,6 @@ bool is_executable_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
-
-class SpawnConfig {
- public:
-  SpawnConfig() {
-    posix_spawn_file_actions_init(&actions_);
-    posix_spawnattr_init(&attr_);
-    // The child must start with default signal dispositions whatever ours are.
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr_, &defaults);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF);
-  }
-  ~SpawnConfig() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  SpawnConfig(const SpawnConfig&) = delete;
-  SpawnConfig& operator=(const SpawnConfig&) = delete;
-  void dup_to(int fd, int target) { posix_spawn_file_actions_adddup2(&actions_, fd, target); }
-  pid_t spawn(const std::string& path, char* const argv[], char* const envp[]) {
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, path.c_str(), &actions_, &attr_, argv, envp);
-    if (rc != 0) throw sys_error("execute plugin '" + path + "'", rc);
-    return pid;
-  }
-
- private:
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attr_;
-};
 
 // Writes to a plugin that exited early must fail with EPIPE, not kill us: MSG_NOSIGNAL exists only for
 // sockets, so SIGPIPE is ignored for the whole process from the first plugin started on.
@@ -81,6 +50,13 @@ bool write_some(int fd, std::string_view data, size_t& written) {
   return true;
 }
 
+// Everything up to the last non-blank byte: a JSON document (an object, for a CNI configuration) without it is
+// truncated, and no parser, however lenient or streaming, can take it for a complete one.
+size_t held_back_limit(std::string_view data) {
+  const size_t last = data.find_last_not_of(" \t\r\n");
+  return last == std::string_view::npos ? data.size() : last;
+}
+
 }  // namespace
 
 std::string find_plugin(const std::string& type, const std::string& cni_path) {
@@ -101,14 +77,13 @@ std::string find_plugin(const std::string& type, const std::string& cni_path) {
 }
 
 RunningPlugin::RunningPlugin(const std::string& path, const Environment& env, std::string_view stdin_data,
-                             bool capture_stderr, bool hold_stdin)
-    : path_(path), stdin_data_(stdin_data), held_(hold_stdin) {
+                             const SpawnOptions& options)
+    : path_(path),
+      stdin_data_(stdin_data),
+      held_(options.hold_stdin),
+      timeout_(options.timeout) {
   Pipe in = make_pipe("pipe"), out = make_pipe("pipe"), err;
-  if (capture_stderr) err = make_pipe("pipe");
-  SpawnConfig spawn;
-  spawn.dup_to(in.read.get(), 0);
-  spawn.dup_to(out.write.get(), 1);
-  if (capture_stderr) spawn.dup_to(err.write.get(), 2);
+  if (options.capture_stderr) err = make_pipe("pipe");
 
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
@@ -120,13 +95,18 @@ RunningPlugin::RunningPlugin(const std::string& path, const Environment& env, st
   char* argv[] = {arg0.data(), nullptr};
 
   ignore_sigpipe();
-  pid_ = spawn.spawn(path, argv, envp.data());
+  pid_ = spawn_plugin_process({.path = &path_, .argv = argv, .envp = envp.data(), .stdin_fd = in.read.get(),
+                               .stdout_fd = out.write.get(), .stderr_fd = err.write ? err.write.get() : -1,
+                               .die_with_parent = options.die_with_parent});
+  if (!held_) start_clock();
   in_ = std::move(in.write);
   out_ = std::move(out.read);
   err_ = std::move(err.read);
   ::fcntl(in_.get(), F_SETFL, O_NONBLOCK);
   // A configuration that fits the pipe (nearly all do) is written now, so the plugin can read it at once.
-  if (write_some(in_.get(), stdin_data_, written_) && !held_) in_.reset();
+  // A held plugin gets all but the last byte.
+  const size_t now = held_ ? held_back_limit(stdin_data_) : stdin_data_.size();
+  if (write_some(in_.get(), stdin_data_.substr(0, now), written_) && now == stdin_data_.size()) in_.reset();
 }
 
 RunningPlugin::RunningPlugin(RunningPlugin&& other) noexcept
@@ -135,6 +115,8 @@ RunningPlugin::RunningPlugin(RunningPlugin&& other) noexcept
       stdin_data_(other.stdin_data_),
       written_(other.written_),
       held_(other.held_),
+      timeout_(other.timeout_),
+      deadline_(other.deadline_),
       in_(std::move(other.in_)),
       out_(std::move(other.out_)),
       err_(std::move(other.err_)),
@@ -150,15 +132,28 @@ RunningPlugin::~RunningPlugin() {
   }
 }
 
+void RunningPlugin::start_clock() {
+  if (timeout_.count() > 0) deadline_ = std::chrono::steady_clock::now() + timeout_;
+}
+
 void RunningPlugin::release(bool go) {
   if (!held_) return;
   held_ = false;
   if (!go) {
     ::kill(pid_, SIGKILL);
     in_.reset();
-  } else if (written_ == stdin_data_.size()) {
-    in_.reset();  // the end of its stdin: the plugin proceeds
+    return;
   }
+  start_clock();
+  // The go signal. A pipe still full of the configuration's start takes the rest in finish().
+  if (written_ == held_back_limit(stdin_data_) && write_some(in_.get(), stdin_data_, written_)) in_.reset();
+}
+
+void RunningPlugin::kill_and_reap() {
+  ::kill(pid_, SIGKILL);
+  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
 }
 
 // Feeds the rest of stdin and drains stdout/stderr together so that neither side can block on a full pipe.
@@ -167,11 +162,25 @@ ExecResult RunningPlugin::finish() {
   release(true);
   char buf[16384];
   while (out_ || err_ || in_) {
+    int wait_ms = -1;
+    if (timeout_.count() > 0) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        kill_and_reap();
+        result_.term_signal = SIGKILL;
+        result_.exit_code = 128 + SIGKILL;
+        result_.timed_out = timeout_;
+        return std::move(result_);
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
     pollfd fds[3] = {{in_.get(), POLLOUT, 0}, {out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}};
-    if (::poll(fds, 3, -1) < 0) {
+    const int ready = ::poll(fds, 3, wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw sys_error("wait for plugin output", errno);
     }
+    if (ready == 0) continue;  // the deadline: checked above
     if (in_ && fds[0].revents) {
       if (write_some(in_.get(), stdin_data_, written_) || (errno != EAGAIN && errno != EINTR)) in_.reset();
     }
@@ -200,7 +209,7 @@ ExecResult RunningPlugin::finish() {
 
 ExecResult exec_plugin(const std::string& path, const Environment& env, std::string_view stdin_data,
                        bool capture_stderr) {
-  return RunningPlugin(path, env, stdin_data, capture_stderr, /*hold_stdin=*/false).finish();
+  return RunningPlugin(path, env, stdin_data, {.capture_stderr = capture_stderr}).finish();
 }
 
 }  // namespace nexus::cni

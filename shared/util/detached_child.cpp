@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,9 +33,12 @@ void isolate_descriptors(int channel_in, int channel_out) {
 DetachedChild DetachedChild::start(const std::function<int(LineChannel&)>& body) {
   Pipe to_child = make_pipe("a pipe for a helper process");
   Pipe from_child = make_pipe("a pipe for a helper process");
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw cni::sys_error("fork a helper process", errno);
   if (pid == 0) {
+    // Dies with the plugin (see the header); a plugin that died before the prctl would signal nobody.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(123);
     isolate_descriptors(to_child.read.release(), from_child.write.release());
     ::signal(SIGPIPE, SIG_IGN);  // a parent that already exited shows up as a failed send, not a kill
     int status = 1;

@@ -2,11 +2,8 @@
 // round after round. Then the runtime's cleanup (DEL, with prevResult only when the ADD printed one, and GC)
 // must leave no lease, veth, nft element or stale lock, and no address may ever be held by two attachments.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/testutil/background_plugin.h"
 #include "tests/testutil/bridge_env.h"
 #include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
@@ -29,71 +27,6 @@ namespace {
 constexpr int kRounds = 40;  // per kind of crash
 constexpr const char* kNet = "10.67.0.0/24";
 constexpr int kIpamMaxUs = 1500;  // nexus-ipam's whole run (exec included) takes about this long
-
-// A plugin started in the background (in the caller's netns), so the test can kill it mid-flight.
-class Spawned {
- public:
-  Spawned(const TempDir& scratch, const std::string& plugin, const std::vector<std::string>& env,
-          const std::string& config)
-      : out_path_(scratch.path() + "/stdout") {
-    const std::string in_path = scratch.path() + "/stdin";
-    std::ofstream(in_path) << config;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> argv{const_cast<char*>(plugin.c_str()), nullptr};
-    std::vector<char*> envp;
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, plugin.c_str(), &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    REQUIRE(rc == 0);
-  }
-  ~Spawned() {
-    if (pid_ > 0) wait();
-  }
-  pid_t pid() const { return pid_; }
-  bool running() const {
-    siginfo_t info{};
-    return ::waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
-  }
-  void kill() { ::kill(pid_, SIGKILL); }
-  /// Reaps it; true when it exited 0 (then stdout() is its result).
-  bool wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }
-  std::string stdout_text() const { return read_file(out_path_); }
-
- private:
-  std::string out_path_;
-  pid_t pid_ = -1;
-};
-
-std::vector<std::string> plugin_env(const std::string& command, const std::string& id, const std::string& netns,
-                                    const std::string& cni_path) {
-  return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND=" + command, "CNI_CONTAINERID=" + id,
-          "CNI_NETNS=" + netns, "CNI_IFNAME=eth0", "CNI_PATH=" + cni_path};
-}
-
-
-// Fields 3 (state) and 4 (parent pid) of /proc/<pid>/stat ({0, 0} when it is gone).
-std::pair<char, pid_t> stat_of(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (close == std::string::npos) return {0, 0};
-  std::istringstream rest(stat.substr(close + 2));
-  char state = 0;
-  pid_t ppid = 0;
-  rest >> state >> ppid;
-  return {state, ppid};
-}
-pid_t parent_of(pid_t pid) { return stat_of(pid).second; }
-char state_of(pid_t pid) { return stat_of(pid).first; }
 
 // IPv4 addresses configured on eth0 in `ns` (none when there is no eth0).
 std::set<std::string> addresses_in(const ContainerNetns& ns) {
@@ -118,7 +51,8 @@ struct CrashBench {
   ContainerNetns steady_ns, crash_ns, probe_ns;
   json conf;
   std::string steady_address, cni_path, pid_file;
-  int bridge_us = 30000;
+  int add_us = 30000, del_us = 20000;  // how long nexus-bridge's ADD and DEL take here
+  int killed_mid_flight = 0;
   std::mt19937 rng{std::random_device{}()};
   // How far the killed command had got, over the rounds: shows the kills land all along the command.
   std::map<std::string, int> reached;
@@ -135,8 +69,8 @@ struct CrashBench {
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = env.run("ADD", "steady", steady_ns.path(), conf);
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    // Kill delays span a whole ADD: this first one, then each probe's.
-    bridge_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(
+    // Kill delays span a whole ADD: this first one, then each probe's (a DEL: each probe's).
+    add_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now() - t0).count());
     steady_address = first_address(r.json());
   }
@@ -157,11 +91,15 @@ struct CrashBench {
   // returns the result if it printed one.
   json crash(Victim victim, const std::string& command, const std::string& id, const json& c, int n) {
     ::unlink(pid_file.c_str());
-    Spawned p(scratch, nexus_bridge_path(), plugin_env(command, id, crash_ns.path(), cni_path), c.dump());
+    BackgroundPlugin p(scratch, nexus_bridge_path(), plugin_env(command, id, crash_ns.path(), cni_path), c.dump());
     bool killed = false;
-    if (victim == Victim::Bridge) {
+    if (victim == Victim::Bridge && n % 4 == 3) {
+      // Every fourth round aims at IPAM's run (held, then acting): the orphaned-IPAM path.
+      killed = kill_once_ipam_started(p);
+    } else if (victim == Victim::Bridge) {
       // Every other round aims at the second half, where the steps after IPAM (veth, addresses, nft) are.
-      const int delay = std::uniform_int_distribution(n % 2 ? bridge_us / 3 : 0, bridge_us)(rng);
+      const int took = command == "ADD" ? add_us : del_us;
+      const int delay = std::uniform_int_distribution(n % 2 ? took / 3 : 0, took)(rng);
       std::this_thread::sleep_for(std::chrono::microseconds(delay));
       killed = p.running();
       p.kill();
@@ -169,15 +107,50 @@ struct CrashBench {
       killed = kill_ipam_child(p);
     }
     const bool ok = p.wait();
+    if (victim == Victim::Bridge) check_no_orphan_acts(id);
     ++reached[!killed ? "missed (finished first)" : ok ? "kill sent, but it was already exiting" : "killed"];
+    killed_mid_flight += killed && !ok;
     if (!ok) return nullptr;
     const json out = json::parse(p.stdout_text(), nullptr, false);
     return out.is_discarded() || !out.contains("ips") ? json(nullptr) : out;
   }
 
+  // Waits for the wrapper to record the IPAM child's pid, then kills the bridge after a random delay within
+  // IPAM's run; true when it was still running.
+  bool kill_once_ipam_started(BackgroundPlugin& bridge) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (bridge.running() && read_file(pid_file).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution(0, kIpamMaxUs)(rng)));
+    const bool running = bridge.running();
+    bridge.kill();
+    return running;
+  }
+
+  // The leases the crashed attachment holds: name and holder.
+  std::map<std::string, std::string> leases_of(const std::string& id) const {
+    std::map<std::string, std::string> out;
+    const std::string dir = env.data.path() + "/testnet/";
+    for (const auto& name : list_dir(dir))
+      if (const std::string holder = read_file(dir + name); holder == id + "\r\neth0") out[name] = holder;
+    return out;
+  }
+
+  // Just after nexus-bridge was killed and reaped: its IPAM child, if it had one, is dead too (dying with it)
+  // and did nothing after the kill: the leases are as the kill left them.
+  void check_no_orphan_acts(const std::string& id) {
+    const auto at_kill = leases_of(id);
+    const std::string text = read_file(pid_file);
+    if (text.empty()) return;  // killed before IPAM started
+    const pid_t ipam = std::stoi(text);
+    CHECK_MESSAGE(wait_dead(ipam, 1000), "IPAM " << ipam << " outlived nexus-bridge");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // an IPAM left acting would be done by now
+    CHECK_MESSAGE(leases_of(id) == at_kill, "IPAM changed the leases after nexus-bridge was killed");
+  }
+
   // Waits for the wrapper to record the IPAM child's pid, then kills it after a random delay if it is still
   // the bridge's running child; true when it was.
-  bool kill_ipam_child(Spawned& bridge) {
+  bool kill_ipam_child(BackgroundPlugin& bridge) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (bridge.running() && std::chrono::steady_clock::now() < deadline) {
       const std::string text = read_file(pid_file);
@@ -209,11 +182,14 @@ struct CrashBench {
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
     const auto took = std::chrono::steady_clock::now() - t0;
     CHECK(took < std::chrono::seconds(5));
-    bridge_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+    add_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
     const std::string a = first_address(r.json());
     CHECK_MESSAGE(a != steady_address, a);
     CHECK_MESSAGE(taken.count(a) == 0, "probe got " << a << ", still on the crashed container");
+    const auto t1 = std::chrono::steady_clock::now();
     REQUIRE(run("DEL", "probe", probe_ns, with_prev(r.json())).exit_code == 0);
+    del_us = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t1).count());
   }
 
   void check_only_steady_left() {
@@ -283,6 +259,8 @@ struct CrashBench {
     const auto d = run("DEL", id, crash_ns, with_prev(prev));
     CHECK_MESSAGE(d.exit_code == 0, d.out);
     check_only_steady_left();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK_MESSAGE(leases_of(id).empty(), "a lease appeared after the runtime's DEL");
   }
 };
 
@@ -291,6 +269,9 @@ void crash_rounds(Victim victim, Verb verb) {
   CrashBench bench;
   for (int n = 0; n < kRounds; ++n) bench.round(victim, verb, n);
   MESSAGE(bench.progress());
+  // Kills that never land would make every round pass: most must hit the command mid-flight.
+  CHECK_MESSAGE(bench.killed_mid_flight * 2 > kRounds, bench.killed_mid_flight << " of " << kRounds
+                                                                 << " rounds killed mid-flight");
   MESSAGE(kRounds << " rounds in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
                   << " s");
 }

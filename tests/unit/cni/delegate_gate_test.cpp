@@ -1,18 +1,28 @@
-// A gated delegated call (shared/cni/delegate.h): the plugin starts at once but acts only when released.
+// A gated delegated call (shared/cni/delegate.h): the plugin starts at once but acts only when released, never
+// once its caller died, and is not waited for forever.
 #include <doctest/doctest.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "shared/cni/delegate.h"
+#include "shared/cni/error.h"
+#include "tests/testutil/background_plugin.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
 
 namespace cni = nexus::cni;
 using nexus::testutil::TempDir;
 using nexus::testutil::read_file;
+using nexus::testutil::run_until_killed;
+using nexus::testutil::wait_dead;
 
 namespace {
 
@@ -30,14 +40,46 @@ cni::Request fake_plugin_request(const TempDir& dir) {
   return req;
 }
 
-// Waits (on the event, not a delay) until the recorder has read all of `stdin_data` and its `cat` blocks in
-// read(0): the last moment before it would act, with only EOF missing. False if it acted, or after 20 s.
+// A plugin named `name` in `dir` running the shell `body`, which may use $D (the directory).
+void write_plugin(const TempDir& dir, const std::string& name, const std::string& body) {
+  const std::string plugin = dir.path() + "/" + name;
+  std::ofstream(plugin) << "#!/bin/sh\nD=" << dir.path() << "\n" << body;
+  ::chmod(plugin.c_str(), 0755);
+}
+
+// Polls for a file to have content (the plugin has got that far); the caller is not a doctest thread.
+std::string await_file(const std::string& path, int timeout_ms = 3000) {
+  for (int waited = 0; waited < timeout_ms; waited += 2) {
+    if (std::string text = read_file(path); !text.empty()) return text;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return {};
+}
+
+pid_t pid_in(const std::string& path) {
+  const std::string text = read_file(path);
+  return text.empty() ? -1 : std::stoi(text);
+}
+
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+// Waits (on the event, not a delay) until the recorder has read all the gate lets through (`stdin_data` but for
+// its last byte) and its `cat` blocks in read(0): the last moment before it would act. False if it acted, or
+// after 20 s.
 bool held_at_eof(const TempDir& dir, const std::string& stdin_data) {
   bool acted = false;
   const bool held = nexus::testutil::wait_until([&] {
     acted = !read_file(dir.path() + "/ran").empty();
     const std::string pid = read_file(dir.path() + "/pid");
-    if (acted || pid.empty() || read_file(dir.path() + "/seen") != stdin_data) return acted;
+    const std::string given = stdin_data.substr(0, stdin_data.size() - 1);
+    if (acted || pid.empty() || read_file(dir.path() + "/seen") != given) return acted;
     const std::string sh = pid.substr(0, pid.find('\n'));
     std::istringstream children(read_file("/proc/" + sh + "/task/" + sh + "/children"));
     for (std::string cat; children >> cat;)
@@ -53,7 +95,7 @@ TEST_CASE("delegate: a gated plugin acts only once released") {
   TempDir dir;
   const cni::Request req = fake_plugin_request(dir);
   cni::PendingDelegate call = cni::delegate_async("recorder", "DEL", req, /*gated=*/true);
-  CHECK(held_at_eof(dir, req.stdin_data));  // it read everything and waits for the EOF the gate holds
+  CHECK(held_at_eof(dir, req.stdin_data));  // it read all it was given and waits for the last byte
   CHECK(read_file(dir.path() + "/ran").empty());
   call.release();
   CHECK(call.get() == "{}\n");
@@ -76,4 +118,87 @@ TEST_CASE("delegate: an ungated call runs at once") {
   cni::PendingDelegate call = cni::delegate_async("recorder", "ADD", req);
   CHECK(call.get() == "{}\n");
   CHECK(read_file(dir.path() + "/ran") == "ADD\n");
+}
+
+TEST_CASE("delegate: a gated plugin whose caller is killed before the go signal never acts") {
+  TempDir dir;
+  cni::Request req = fake_plugin_request(dir);
+  write_plugin(dir, "held", "echo $$ > $D/pid\ncat >/dev/null\necho \"$CNI_COMMAND\" >> $D/ran\n");
+  run_until_killed([&] {
+    cni::PendingDelegate call = cni::delegate_async("held", "ADD", req, /*gated=*/true);
+    await_file(dir.path() + "/pid");  // started, and held
+    nexus::testutil::die_now();
+  });
+  const pid_t plugin = pid_in(dir.path() + "/pid");
+  REQUIRE(plugin > 0);
+  CHECK(wait_dead(plugin, 1000));
+  ::usleep(300 * 1000);  // time enough to have acted on the end of its stdin
+  CHECK(read_file(dir.path() + "/ran").empty());
+}
+
+TEST_CASE("delegate: a gated plugin that outlives its killed caller reads a truncated configuration") {
+  TempDir dir;
+  cni::Request req = fake_plugin_request(dir);
+  req.stdin_data = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipam\":{\"type\":\"x\"}}\n";
+  // It escapes the parent-death signal the way any grandchild does: a plugin need not be one process.
+  write_plugin(dir, "survivor",
+               "exec 3<&0\n( cat <&3 > $D/seen.tmp; mv $D/seen.tmp $D/seen ) &\necho $$ > $D/pid\nwait\n");
+  run_until_killed([&] {
+    cni::PendingDelegate call = cni::delegate_async("survivor", "ADD", req, /*gated=*/true);
+    await_file(dir.path() + "/pid");
+    nexus::testutil::die_now();
+  });
+  const std::string seen = await_file(dir.path() + "/seen");
+  CHECK(seen == req.stdin_data.substr(0, req.stdin_data.rfind('}')));
+  CHECK(nlohmann::json::parse(seen, nullptr, false).is_discarded());
+}
+
+TEST_CASE("delegate: a released plugin dies with its killed caller") {
+  TempDir dir;
+  cni::Request req = fake_plugin_request(dir);
+  write_plugin(dir, "slow", "cat >/dev/null\necho $$ > $D/pid\nsleep 0.3\necho \"$CNI_COMMAND\" >> $D/ran\n");
+  run_until_killed([&] {
+    cni::PendingDelegate call = cni::delegate_async("slow", "DEL", req, /*gated=*/true);
+    call.release();
+    await_file(dir.path() + "/pid");  // it read its whole configuration and is acting
+    nexus::testutil::die_now();
+  });
+  const pid_t plugin = pid_in(dir.path() + "/pid");
+  REQUIRE(plugin > 0);
+  CHECK(wait_dead(plugin, 1000));
+  ::usleep(600 * 1000);
+  CHECK_MESSAGE(read_file(dir.path() + "/ran").empty(), read_file(dir.path() + "/ran"));
+}
+
+TEST_CASE("delegate: a hung plugin is killed at the timeout, with an error naming it and the limit") {
+  TempDir dir;
+  const cni::Request req = fake_plugin_request(dir);
+  write_plugin(dir, "hung", "cat >/dev/null\necho $$ > $D/pid\nexec sleep 30\n");
+  ScopedEnv limit("NEXUS_DELEGATE_TIMEOUT_MS", "200");
+  auto expect_timeout = [&](const std::function<void()>& call) {
+    ::unlink((dir.path() + "/pid").c_str());
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      call();
+      FAIL("no error for a plugin that never finished");
+    } catch (const cni::Error& e) {
+      CHECK(e.code() == cni::Code::TryAgainLater);
+      CHECK_MESSAGE(std::string(e.what()).find("plugin hung ") != std::string::npos, e.what());
+      CHECK_MESSAGE(std::string(e.what()).find("200 ms") != std::string::npos, e.what());
+    }
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));  // long before the plugin ends
+    const pid_t plugin = pid_in(dir.path() + "/pid");
+    CHECK(plugin > 0);
+    CHECK(nexus::testutil::state_of(plugin) == 0);  // killed and reaped
+  };
+  SUBCASE("gated, the way nexus-bridge runs IPAM") {
+    expect_timeout([&] {
+      cni::PendingDelegate call = cni::delegate_async("hung", "ADD", req, /*gated=*/true);
+      call.release();
+      call.get();
+    });
+  }
+  SUBCASE("a plain delegated call") {
+    expect_timeout([&] { cni::delegate("hung", "DEL", req); });
+  }
 }

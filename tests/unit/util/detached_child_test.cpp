@@ -2,6 +2,7 @@
 #include "shared/util/detached_child.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include "shared/cni/child_reply.h"
 #include "shared/cni/error.h"
+#include "tests/testutil/background_plugin.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
 
@@ -118,4 +120,32 @@ TEST_CASE("detached child: the parent does not wait for a child that is still wo
   int status = -1;
   REQUIRE(::waitpid(pid, &status, 0) == pid);  // left to us: nobody else reaps a child of this test process
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+TEST_CASE("detached child: dies with the plugin, not acting on its own after the plugin was killed") {
+  nexus::testutil::TempDir dir;
+  const std::string acted = dir.path() + "/acted";
+  pid_t helper = -1;
+  int pid_pipe[2];
+  REQUIRE(::pipe(pid_pipe) == 0);
+  nexus::testutil::run_until_killed([&] {
+    DetachedChild child = DetachedChild::start([&](LineChannel& channel) {
+      channel.send(std::to_string(::getpid()));
+      ::usleep(300 * 1000);  // a step still to come when the plugin dies
+      ::close(::open(acted.c_str(), O_CREAT | O_WRONLY, 0600));
+      return 0;
+    });
+    const std::string pid = child.channel().receive().value_or("");
+    (void)!::write(pid_pipe[1], pid.data(), pid.size());
+    nexus::testutil::die_now();
+  });
+  ::close(pid_pipe[1]);
+  char buf[32] = {};
+  REQUIRE(::read(pid_pipe[0], buf, sizeof buf - 1) > 0);
+  ::close(pid_pipe[0]);
+  helper = std::stoi(buf);
+  CHECK(nexus::testutil::wait_dead(helper, 1000));
+  ::usleep(500 * 1000);
+  CHECK(nexus::testutil::read_file(acted).empty());
+  CHECK(::access(acted.c_str(), F_OK) != 0);
 }
