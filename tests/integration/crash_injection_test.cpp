@@ -278,21 +278,19 @@ void crash_rounds(Victim victim, Verb verb) {
 
 }  // namespace
 
-TEST_CASE("crash: nexus-bridge killed during ADD" * doctest::skip(skip_root_tests()) * doctest::timeout(60)) {
+TEST_CASE("crash: nexus-bridge killed during ADD" * doctest::skip(skip_root_tests())) {
   crash_rounds(Victim::Bridge, Verb::Add);
 }
 
-TEST_CASE("crash: nexus-bridge killed during DEL" * doctest::skip(skip_root_tests()) * doctest::timeout(60)) {
+TEST_CASE("crash: nexus-bridge killed during DEL" * doctest::skip(skip_root_tests())) {
   crash_rounds(Victim::Bridge, Verb::Del);
 }
 
-TEST_CASE("crash: nexus-ipam killed under nexus-bridge's ADD" * doctest::skip(skip_root_tests()) *
-          doctest::timeout(60)) {
+TEST_CASE("crash: nexus-ipam killed under nexus-bridge's ADD" * doctest::skip(skip_root_tests())) {
   crash_rounds(Victim::Ipam, Verb::Add);
 }
 
-TEST_CASE("crash: nexus-ipam killed under nexus-bridge's DEL" * doctest::skip(skip_root_tests()) *
-          doctest::timeout(60)) {
+TEST_CASE("crash: nexus-ipam killed under nexus-bridge's DEL" * doctest::skip(skip_root_tests())) {
   crash_rounds(Victim::Ipam, Verb::Del);
 }
 
