@@ -72,6 +72,19 @@ TEST_CASE("nexus-ipam: round robin, idempotent ADD, DEL releases, DEL repeats") 
   CHECK(address_of(add(conf, "c3")) == "10.0.42.4/24");  // round robin continues after the last reserved
 }
 
+TEST_CASE("nexus-ipam: after DEL, grep -r for the container's ID finds nothing in the data dir") {
+  TempDir dir;
+  const json conf = config(dir.path());
+  address_of(add(conf, "web-4c1d9e"));
+  address_of(add(conf, "db-77aa02"));
+  const std::string grep = "grep -rl web-4c1d9e " + dir.path();
+  CHECK(run_shell(grep).out != "");
+  REQUIRE(run_plugin(kIpam, call("DEL", "web-4c1d9e"), conf).exit_code == 0);
+  const CommandResult found = run_shell(grep);
+  CHECK_MESSAGE(found.out == "", found.out);
+  CHECK(run_shell("grep -rl db-77aa02 " + dir.path()).out == dir.path() + "/testnet/10.0.42.3\n");
+}
+
 TEST_CASE("nexus-ipam: DEL succeeds when the data dir does not exist, and creates nothing") {
   TempDir dir;
   const auto d = run_plugin(kIpam, call("DEL", "c1"), config(dir.path() + "/missing"));
