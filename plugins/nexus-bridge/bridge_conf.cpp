@@ -76,6 +76,11 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   c.ip_masq = cni::opt_bool(j, "ipMasq").value_or(false);
   c.hairpin_mode = cni::opt_bool(j, "hairpinMode").value_or(false);
   c.promisc_mode = cni::opt_bool(j, "promiscMode").value_or(false);
+  // The reference refuses the pair too: they are two ways to one end (kubelet's hairpin modes
+  // "hairpin-veth" and "promiscuous-bridge"), so a config asking for both is a mistake.
+  if (c.hairpin_mode && c.promisc_mode)
+    throw Error(Code::InvalidConfig, "hairpinMode and promiscMode cannot both be true",
+                "they are alternative ways to let a container reach itself through the bridge: set one");
   c.enable_dad = cni::opt_bool(j, "enabledad").value_or(false);
   c.mtu = cni::opt_uint(j, "mtu");
   if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))

@@ -13,6 +13,8 @@ using cni::Code;
 using cni::Error;
 using nlohmann::json;
 
+constexpr const char* kPluginType = "nexus-ipam";
+
 // With only "type" given, nexus-ipam serves the default Nexus network.
 const json kDefaultRanges = json::array({json::array({{{"subnet", "10.0.42.0/24"}, {"gateway", "10.0.42.1"}}})});
 
@@ -26,7 +28,12 @@ std::vector<ipam::RangeSet> parse_range_sets(const json& ipam, const json& runti
     if (auto ranges = cni::opt_array(ipam, "ranges"))
       for (const auto& set : *ranges) sets.push_back(ipam::parse_range_set(set));
   }
+  // The default network is for a config that names nexus-ipam and nothing more: a config written for
+  // another IPAM plugin (or none) is a mistake to report, not a request for 10.0.42.0/24.
   const bool only_type = !ipam.contains("subnet") && !ipam.contains("ranges");
+  if (sets.empty() && only_type && cni::opt_string(ipam, "type") != std::optional<std::string>(kPluginType))
+    throw Error(Code::InvalidConfig, "missing ipam.ranges",
+                "nexus-ipam serves its default network 10.0.42.0/24 only when ipam.type is \"nexus-ipam\"");
   if (sets.empty() && only_type)
     for (const auto& set : kDefaultRanges) sets.push_back(ipam::parse_range_set(set));
   if (sets.empty()) throw Error(Code::InvalidConfig, "invalid ipam.ranges []: at least one range set is required");
@@ -151,6 +158,9 @@ void validate_requested(const std::vector<ipam::IpAddress>& ips, const std::vect
 IpamConf IpamConf::parse(const cni::Request& req) {
   IpamConf c;
   c.net = cni::NetConf::parse(req);
+  if (!req.config.contains("ipam") || req.config["ipam"].is_null())
+    throw Error(Code::InvalidConfig, "missing \"ipam\": nexus-ipam reads its configuration from the ipam object",
+                "give at least {\"type\": \"nexus-ipam\"} for the default network 10.0.42.0/24");
   const json& ipam = c.net.ipam;
   c.range_sets = parse_range_sets(ipam, c.net.runtime_config);
   c.routes = parse_routes(ipam);

@@ -23,8 +23,8 @@ struct IpamConf {
   cni::Dns dns;                            // resolvConf's, overridden by ipam.dns
   std::vector<ipam::IpAddress> requested;  // static addresses, at most one per set
 
-  /// Parses and validates everything before any state is touched: code 6 for wrong types, 7 for bad values,
-  /// 4 for bad CNI_ARGS.
+  /// Parses and validates everything before any state is touched: code 6 for wrong types, 7 for bad values
+  /// (and for a config without "ipam"), 4 for bad CNI_ARGS.
   static IpamConf parse(const cni::Request& req);
 };
 
