@@ -1,5 +1,6 @@
 #include "plugins/nexus-ipam/ipam_conf.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -133,7 +134,12 @@ std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const 
       ips.push_back(parse_requested(s, "args.cni.ips"));
   for (const auto& s : cni::opt_strings(net.runtime_config, "ips").value_or(std::vector<std::string>{}))
     ips.push_back(parse_requested(s, "runtimeConfig.ips"));
-  return ips;
+  // One address asked for through several sources is one request (the nexus launcher, like podman, sends a
+  // static address both as CNI_ARGS IP= and as the "ips" capability); host-local keys its requests by address.
+  std::vector<ipam::IpAddress> unique;
+  for (const auto& ip : ips)
+    if (std::find(unique.begin(), unique.end(), ip) == unique.end()) unique.push_back(ip);
+  return unique;
 }
 
 // Each requested address must be allocatable in exactly one set, and no set may get two.
