@@ -87,7 +87,8 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");
   if ((c.is_gateway || c.ip_masq) && c.net.ipam_type.empty())
     throw Error(Code::InvalidConfig, "missing ipam.type: isGateway and ipMasq need addresses from an IPAM plugin");
-  c.mac = requested_mac(req, c.net);
+  // DEL is best effort (spec 1.1): a MAC request, which only an ADD uses, must not stop it.
+  if (req.command != "DEL") c.mac = requested_mac(req, c.net);
   if (j.contains("runtimeConfig") && c.net.runtime_config.contains("dns"))
     c.runtime_dns = cni::parse_dns(c.net.runtime_config["dns"]);
   return c;

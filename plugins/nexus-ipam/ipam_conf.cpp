@@ -134,7 +134,7 @@ std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const 
       ips.push_back(parse_requested(s, "args.cni.ips"));
   for (const auto& s : cni::opt_strings(net.runtime_config, "ips").value_or(std::vector<std::string>{}))
     ips.push_back(parse_requested(s, "runtimeConfig.ips"));
-  // One address asked for through several sources is one request (the nexus launcher, like podman, sends a
+  // One address asked for through several sources is one request (the nexus launcher sends a
   // static address both as CNI_ARGS IP= and as the "ips" capability); host-local keys its requests by address.
   std::vector<ipam::IpAddress> unique;
   for (const auto& ip : ips)
@@ -161,7 +161,7 @@ void validate_requested(const std::vector<ipam::IpAddress>& ips, const std::vect
 
 }  // namespace
 
-IpamConf IpamConf::parse(const cni::Request& req) {
+IpamConf IpamConf::parse(const cni::Request& req, Use use) {
   IpamConf c;
   c.net = cni::NetConf::parse(req);
   if (!req.config.contains("ipam") || req.config["ipam"].is_null())
@@ -171,6 +171,9 @@ IpamConf IpamConf::parse(const cni::Request& req) {
   c.range_sets = parse_range_sets(ipam, c.net.runtime_config);
   c.routes = parse_routes(ipam);
   c.data_dir = parse_data_dir(ipam);
+  // Spec 1.1: DEL (and GC) must release what they can. What only shapes an ADD's result, a resolv.conf
+  // since removed or a static address the ranges no longer allow, must not keep an address leased forever.
+  if (use == Use::Release) return c;
   c.dns = parse_dns(ipam);
   c.requested = parse_requested_ips(req, c.net);
   validate_requested(c.requested, c.range_sets);
