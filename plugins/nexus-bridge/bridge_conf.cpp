@@ -26,7 +26,6 @@ void reject_unsupported(const json& j) {
 }
 
 std::optional<std::string> requested_mac(const cni::Request& req, const cni::NetConf& net) {
-  req.args.reject_unknown({"IP", "MAC"});  // IP= is for the IPAM plugin, which gets the same CNI_ARGS
   std::optional<std::string> text;
   std::string source;
   if (auto m = req.args.get("MAC")) text = *m, source = "CNI_ARGS MAC";
@@ -87,6 +86,7 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");
   if ((c.is_gateway || c.ip_masq) && c.net.ipam_type.empty())
     throw Error(Code::InvalidConfig, "missing ipam.type: isGateway and ipMasq need addresses from an IPAM plugin");
+  req.args.reject_unknown({"IP", "MAC"});  // in every verb, as the reference; IP= is for the IPAM plugin
   // DEL is best effort (spec 1.1): a MAC request, which only an ADD uses, must not stop it.
   if (req.command != "DEL") c.mac = requested_mac(req, c.net);
   if (j.contains("runtimeConfig") && c.net.runtime_config.contains("dns"))

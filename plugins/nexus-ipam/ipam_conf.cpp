@@ -120,7 +120,6 @@ ipam::IpAddress parse_requested(const std::string& text, const std::string& sour
 
 std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const cni::NetConf& net) {
   std::vector<ipam::IpAddress> ips;
-  req.args.reject_unknown({"IP", "MAC"});  // MAC= is the bridge's; it hands its CNI_ARGS on to us unchanged
   if (auto ip = req.args.get("IP")) {
     std::string_view rest = *ip;
     while (!rest.empty()) {  // "IP=a,b" for dual stack
@@ -171,6 +170,8 @@ IpamConf IpamConf::parse(const cni::Request& req, Use use) {
   c.range_sets = parse_range_sets(ipam, c.net.runtime_config);
   c.routes = parse_routes(ipam);
   c.data_dir = parse_data_dir(ipam);
+  // In every verb, as host-local. MAC= is the bridge's: it hands its CNI_ARGS on to us unchanged.
+  req.args.reject_unknown({"IP", "MAC"});
   // Spec 1.1: DEL (and GC) must release what they can. What only shapes an ADD's result, a resolv.conf
   // since removed or a static address the ranges no longer allow, must not keep an address leased forever.
   if (use == Use::Release) return c;
