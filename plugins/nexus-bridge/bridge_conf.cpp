@@ -26,7 +26,6 @@ void reject_unsupported(const json& j) {
 }
 
 std::optional<std::string> requested_mac(const cni::Request& req, const cni::NetConf& net) {
-  req.args.reject_unknown({"IP", "MAC"});  // IP= is for the IPAM plugin, which gets the same CNI_ARGS
   std::optional<std::string> text;
   std::string source;
   if (auto m = req.args.get("MAC")) text = *m, source = "CNI_ARGS MAC";
@@ -76,13 +75,20 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   c.ip_masq = cni::opt_bool(j, "ipMasq").value_or(false);
   c.hairpin_mode = cni::opt_bool(j, "hairpinMode").value_or(false);
   c.promisc_mode = cni::opt_bool(j, "promiscMode").value_or(false);
+  // The reference refuses the pair too: they are two ways to one end (kubelet's hairpin modes
+  // "hairpin-veth" and "promiscuous-bridge"), so a config asking for both is a mistake.
+  if (c.hairpin_mode && c.promisc_mode)
+    throw Error(Code::InvalidConfig, "hairpinMode and promiscMode cannot both be true",
+                "they are alternative ways to let a container reach itself through the bridge: set one");
   c.enable_dad = cni::opt_bool(j, "enabledad").value_or(false);
   c.mtu = cni::opt_uint(j, "mtu");
   if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");
   if ((c.is_gateway || c.ip_masq) && c.net.ipam_type.empty())
     throw Error(Code::InvalidConfig, "missing ipam.type: isGateway and ipMasq need addresses from an IPAM plugin");
-  c.mac = requested_mac(req, c.net);
+  req.args.reject_unknown({"IP", "MAC"});  // in every verb, as the reference; IP= is for the IPAM plugin
+  // DEL is best effort (spec 1.1): a MAC request, which only an ADD uses, must not stop it.
+  if (req.command != "DEL") c.mac = requested_mac(req, c.net);
   if (j.contains("runtimeConfig") && c.net.runtime_config.contains("dns"))
     c.runtime_dns = cni::parse_dns(c.net.runtime_config["dns"]);
   return c;

@@ -1,5 +1,6 @@
 #include "plugins/nexus-ipam/ipam_conf.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +13,8 @@ namespace {
 using cni::Code;
 using cni::Error;
 using nlohmann::json;
+
+constexpr const char* kPluginType = "nexus-ipam";
 
 // With only "type" given, nexus-ipam serves the default Nexus network.
 const json kDefaultRanges = json::array({json::array({{{"subnet", "10.0.42.0/24"}, {"gateway", "10.0.42.1"}}})});
@@ -26,7 +29,12 @@ std::vector<ipam::RangeSet> parse_range_sets(const json& ipam, const json& runti
     if (auto ranges = cni::opt_array(ipam, "ranges"))
       for (const auto& set : *ranges) sets.push_back(ipam::parse_range_set(set));
   }
+  // The default network is for a config that names nexus-ipam and nothing more: a config written for
+  // another IPAM plugin (or none) is a mistake to report, not a request for 10.0.42.0/24.
   const bool only_type = !ipam.contains("subnet") && !ipam.contains("ranges");
+  if (sets.empty() && only_type && cni::opt_string(ipam, "type") != std::optional<std::string>(kPluginType))
+    throw Error(Code::InvalidConfig, "missing ipam.ranges",
+                "nexus-ipam serves its default network 10.0.42.0/24 only when ipam.type is \"nexus-ipam\"");
   if (sets.empty() && only_type)
     for (const auto& set : kDefaultRanges) sets.push_back(ipam::parse_range_set(set));
   if (sets.empty()) throw Error(Code::InvalidConfig, "invalid ipam.ranges []: at least one range set is required");
@@ -112,7 +120,6 @@ ipam::IpAddress parse_requested(const std::string& text, const std::string& sour
 
 std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const cni::NetConf& net) {
   std::vector<ipam::IpAddress> ips;
-  req.args.reject_unknown({"IP", "MAC"});  // MAC= is the bridge's; it hands its CNI_ARGS on to us unchanged
   if (auto ip = req.args.get("IP")) {
     std::string_view rest = *ip;
     while (!rest.empty()) {  // "IP=a,b" for dual stack
@@ -126,7 +133,12 @@ std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const 
       ips.push_back(parse_requested(s, "args.cni.ips"));
   for (const auto& s : cni::opt_strings(net.runtime_config, "ips").value_or(std::vector<std::string>{}))
     ips.push_back(parse_requested(s, "runtimeConfig.ips"));
-  return ips;
+  // One address asked for through several sources is one request (the nexus launcher sends a
+  // static address both as CNI_ARGS IP= and as the "ips" capability); host-local keys its requests by address.
+  std::vector<ipam::IpAddress> unique;
+  for (const auto& ip : ips)
+    if (std::find(unique.begin(), unique.end(), ip) == unique.end()) unique.push_back(ip);
+  return unique;
 }
 
 // Each requested address must be allocatable in exactly one set, and no set may get two.
@@ -148,13 +160,21 @@ void validate_requested(const std::vector<ipam::IpAddress>& ips, const std::vect
 
 }  // namespace
 
-IpamConf IpamConf::parse(const cni::Request& req) {
+IpamConf IpamConf::parse(const cni::Request& req, Use use) {
   IpamConf c;
   c.net = cni::NetConf::parse(req);
+  if (!req.config.contains("ipam") || req.config["ipam"].is_null())
+    throw Error(Code::InvalidConfig, "missing \"ipam\": nexus-ipam reads its configuration from the ipam object",
+                "give at least {\"type\": \"nexus-ipam\"} for the default network 10.0.42.0/24");
   const json& ipam = c.net.ipam;
   c.range_sets = parse_range_sets(ipam, c.net.runtime_config);
   c.routes = parse_routes(ipam);
   c.data_dir = parse_data_dir(ipam);
+  // In every verb, as host-local. MAC= is the bridge's: it hands its CNI_ARGS on to us unchanged.
+  req.args.reject_unknown({"IP", "MAC"});
+  // Spec 1.1: DEL (and GC) must release what they can. What only shapes an ADD's result, a resolv.conf
+  // since removed or a static address the ranges no longer allow, must not keep an address leased forever.
+  if (use == Use::Release) return c;
   c.dns = parse_dns(ipam);
   c.requested = parse_requested_ips(req, c.net);
   validate_requested(c.requested, c.range_sets);

@@ -23,9 +23,13 @@ struct IpamConf {
   cni::Dns dns;                            // resolvConf's, overridden by ipam.dns
   std::vector<ipam::IpAddress> requested;  // static addresses, at most one per set
 
-  /// Parses and validates everything before any state is touched: code 6 for wrong types, 7 for bad values,
-  /// 4 for bad CNI_ARGS.
-  static IpamConf parse(const cni::Request& req);
+  /// What the command does with the store: Allocate (ADD, CHECK, STATUS) parses everything; Release (DEL, GC)
+  /// leaves dns and requested empty, as neither a missing resolvConf nor a stale static address may stop it.
+  enum class Use { Allocate, Release };
+
+  /// Parses and validates everything `use` needs before any state is touched: code 6 for wrong types, 7 for
+  /// bad values (and for a config without "ipam"), 4 for bad CNI_ARGS.
+  static IpamConf parse(const cni::Request& req, Use use = Use::Allocate);
 };
 
 }  // namespace nexus::ipam_plugin

@@ -12,7 +12,12 @@ NetConf NetConf::parse(const Request& req) {
   c.cni_version = req.cni_version;
   c.name = required_string(j, "name");
   validate_network_name(c.name);
+  // The spec requires "type" and libcni refuses a config without it, so one that reaches us was not read by a
+  // runtime as a network config: refuse it rather than guess what was meant (the reference plugins do too).
   c.type = opt_string(j, "type").value_or("");
+  if (c.type.empty())
+    throw Error(Code::InvalidConfig, "missing required field \"type\"",
+                "the spec requires every plugin configuration to name its plugin in \"type\"");
   if (auto ipam = opt_object(j, "ipam")) {
     c.ipam = std::move(*ipam);
     c.ipam_type = opt_string(c.ipam, "type").value_or("");

@@ -1,5 +1,6 @@
 #include "shared/cni/plugin_main.h"
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -7,6 +8,7 @@
 #include "shared/cni/error.h"
 #include "shared/cni/validate.h"
 #include "shared/cni/version.h"
+#include "shared/net/netns.h"
 
 namespace nexus::cni {
 namespace {
@@ -97,6 +99,21 @@ Request build_request(const VerbRules& verb, const Environment& env, std::istrea
   return req;
 }
 
+// libcni's skel refuses this too (ErrInvalidNetNS): a "container" namespace that is the plugin's own would put
+// the container's interface, addresses and routes on the host. Identity, not path: /proc/self/ns/net,
+// /proc/1/ns/net and a bind mount of either all name the host. CNI_NETNS_OVERRIDE=1|true lifts it, as in skel
+// (for callers that mean it, e.g. an IPAM-only call from the host). A path that does not open is left to the
+// verb: DEL must succeed for a namespace already gone.
+void require_foreign_netns(const Request& req) {
+  if (req.netns.empty() || (req.command != "ADD" && req.command != "CHECK" && req.command != "DEL")) return;
+  std::string override = env_value(req.environment, "CNI_NETNS_OVERRIDE");
+  for (char& c : override) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (override == "1" || override == "true") return;
+  if (net::is_current_netns(req.netns))
+    throw Error(Code::InvalidNetns, "plugin's netns and netns from CNI_NETNS should not be the same",
+                "CNI_NETNS \"" + req.netns + "\" is the network namespace the plugin runs in, not a container's");
+}
+
 void print_version(const Environment&, std::istream& in, std::ostream& out) {
   const std::string data = read_bounded(in);
   std::string requested(kLatestVersion);
@@ -146,6 +163,7 @@ int dispatch(const PluginHandlers& handlers, const Environment& env, std::istrea
                   "expected one of ADD, DEL, CHECK, GC, STATUS, VERSION");
     const Request req = build_request(*verb, env, in);
     version = req.cni_version;
+    require_foreign_netns(req);
     run_verb(handlers, req, out);
     return 0;
   } catch (const Error& e) {

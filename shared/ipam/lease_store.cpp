@@ -86,7 +86,7 @@ std::optional<LeaseStore> LeaseStore::open_impl(const std::string& data_dir, con
   UniqueFd nexus = open_subdir(dir.get(), ".nexus", true);
   UniqueFd idx = open_subdir(nexus.get(), "idx", true);
   UniqueFd tmp = open_subdir(nexus.get(), "tmp", true);
-  UniqueFd spare = open_subdir(nexus.get(), "spare", true);
+  UniqueFd spare = open_subdir(nexus.get(), "blank", true);
   UniqueFd lock = FileLock::open_lock_file(dir.get(), "lock");
   return LeaseStore(std::move(dir), std::move(nexus), std::move(idx), std::move(tmp), std::move(spare),
                     std::move(lock));
@@ -95,6 +95,7 @@ std::optional<LeaseStore> LeaseStore::open_impl(const std::string& data_dir, con
 FileLock LeaseStore::lock() {
   FileLock held(lock_fd_.get(), lock_timeout_);
   remove_stale_temps();
+  remove_legacy_spares();
   if (!index_is_current()) {
     rebuild_index(scan());
     mark_index_current();

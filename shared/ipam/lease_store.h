@@ -9,11 +9,12 @@
 //   <dataDir>/<network>/.nexus/idx/<containerID>@<hex ifname>  index: "# nexus-ipam index v1\n<addr>\n..."
 //   <dataDir>/<network>/.nexus/tmp/                              named temps, linked or renamed into place
 //                                                                (leases use O_TMPFILE where supported)
-//   <dataDir>/<network>/.nexus/spare/s<N>                        recycled inodes (see spare_inodes.cpp)
+//   <dataDir>/<network>/.nexus/blank/s<N>                        recycled inodes, blanked (see spare_inodes.cpp)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
-// matches; a temp or spare may match, and deleting one is harmless (temps only live while the lock is
-// held or are stale leftovers of a killed process; spares are unused inodes).
+// matches; a spare is blank, so it never matches either; a temp may match, and deleting one is harmless
+// (temps only live while the lock is held or are stale leftovers of a killed process, blanked at the next
+// lock). Once released, a container's ID is in no file of the data dir.
 //
 // Crash safety (SIGKILL at any instant): a lease file appears by link() with its full content or not at
 // all; the lock dies with the process; stale temps are recycled at the next lock; a torn index entry or
@@ -67,8 +68,8 @@ class LeaseStore {
 
   /// Lock wait limit before cni::Error(TryAgainLater); default 10 s.
   void set_lock_timeout(std::chrono::milliseconds t) { lock_timeout_ = t; }
-  /// Takes the network's lock (shared with host-local), removes temps left by killed processes and
-  /// rebuilds the index when another program changed the directory.
+  /// Takes the network's lock (shared with host-local), removes temps left by killed processes (and the
+  /// unblanked spares of older versions) and rebuilds the index when another program changed the directory.
   FileLock lock();
 
   /// True when a lease file for `a` exists (whoever wrote it).
@@ -77,7 +78,7 @@ class LeaseStore {
   std::optional<Attachment> holder(const IpAddress& a) const;
   /// Atomically creates a's lease with its full content; false when the address is already leased.
   bool create_lease(const IpAddress& a, const Attachment& who);
-  /// Removes a's lease file (its inode goes to the spare pool).
+  /// Removes a's lease file (its inode, blanked, goes to the spare pool).
   void remove_lease(const IpAddress& a);
   /// Address recorded in last_reserved_ip.<set>, if any.
   std::optional<IpAddress> last_reserved(std::size_t set) const;
@@ -104,6 +105,8 @@ class LeaseStore {
   bool link_named_temp(std::string_view content, const std::string& name);
   UniqueFd take_spare(std::string& temp);
   void retire(int dir, const std::string& name);
+  bool pool(const std::string& temp, const std::vector<std::string>& used);
+  void remove_legacy_spares();
   static void overwrite(int fd, std::string_view content, const std::string& what);
   void write_index_file(const std::string& name, const std::string& content);
   void remove_stale_temps();

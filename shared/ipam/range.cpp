@@ -26,7 +26,12 @@ IpPrefix parse_subnet(const nlohmann::json& object) {
   if (!prefix) invalid("subnet", value, "not an address prefix like 10.0.0.0/24");
   // Fewer than two host bits leaves nothing to allocate once network and gateway are taken (host-local rule).
   if (prefix->length() > prefix->address().bits() - 2) invalid("subnet", value, "too small to allocate from");
-  return prefix->masked();
+  // host-local refuses host bits too: "10.0.42.5/24" may mean the network 10.0.42.0/24 or a typo of a
+  // different one, and guessing would hand out addresses from a pool nobody asked for.
+  if (!(*prefix == prefix->masked()))
+    invalid("subnet", value, prefix->to_string() + " has host bits set; did you mean " +
+                                 prefix->masked().to_string() + "?");
+  return *prefix;
 }
 
 // An optional address key of a range: absent -> nullopt; present -> inside the subnet or an error.

@@ -13,7 +13,7 @@ namespace nexus::ipam {
 
 /// One pool: allocatable addresses are start..end inside subnet, minus gateway, network and IPv4 broadcast.
 struct Range {
-  IpPrefix subnet;                  ///< host bits cleared ("10.0.0.5/24" becomes 10.0.0.0/24)
+  IpPrefix subnet;                  ///< a network address: host bits set are refused (as host-local does)
   IpAddress start;                  ///< first candidate (inclusive)
   IpAddress end;                    ///< last candidate (inclusive)
   std::optional<IpAddress> gateway; ///< always set by parse_range (default network+1)
@@ -32,7 +32,8 @@ using RangeSet = std::vector<Range>;
 /// Parses one range object. Defaults (host-local's): gateway = network+1; rangeStart = network+1
 /// (the gateway is skipped when allocating); rangeEnd = broadcast-1 for IPv4, the last address for IPv6.
 /// Throws cni::Error(InvalidConfig) naming the key and value: missing/bad subnet, subnet too small
-/// (IPv4 /31 and /32, IPv6 /127 and /128), bad text, another family, outside the subnet, start > end.
+/// (IPv4 /31 and /32, IPv6 /127 and /128), host bits set in subnet, bad text, another family, outside the
+/// subnet, start > end.
 Range parse_range(const nlohmann::json& object);
 /// Parses a JSON array of range objects and validates it as a set (see validate_range_set).
 RangeSet parse_range_set(const nlohmann::json& array);

@@ -1,9 +1,14 @@
-// LeaseStore's pool of spare inodes (.nexus/spare/s0..s63). Creating an inode is the dearest step of
+// LeaseStore's pool of spare inodes (.nexus/blank/s0..s63). Creating an inode is the dearest step of
 // a lease on ext4 (~0.5 ms on a busy disk, against ~15 us for a rename), and freeing one with its data
-// block is dearer still. So released leases and index files are renamed into the pool, and new leases
-// and index files are written into pooled inodes and linked into place. The pool holds at most kSlots
-// files; beyond that, retired files are unlinked. Spares hold stale content: host-local may delete one
-// whose content names a container it releases, which only shrinks the pool.
+// block is dearer still. So released leases and index files are blanked and renamed into the pool, and new
+// leases and index files are written into pooled inodes and linked into place. The pool holds at most kSlots
+// files; beyond that, retired files are unlinked.
+//
+// A retired file names no container: people and tools (host-local's release among them) find a container's
+// leases by searching the data dir for its ID, and must not find a released one. So its content is
+// overwritten before it enters the pool, while it sits under a temp name: a process killed in between leaves
+// a temp, which the next lock blanks in turn (remove_stale_temps). Overwriting with as many filler bytes
+// keeps the data block, which truncating would free and the next lease reallocate.
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -18,7 +23,22 @@
 
 namespace nexus::ipam {
 namespace {
+
 constexpr int kSlots = 64;
+// Leases and index entries are far smaller; a bigger foreign file is unlinked rather than blanked.
+constexpr off_t kMaxBlank = 4096;
+
+// Replaces every byte of the file at `name` under `dir` with '\n'; false when it is not a plain file we can
+// write (then the caller unlinks it).
+bool blank(int dir, const std::string& name) {
+  UniqueFd fd(::openat(dir, name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_size > kMaxBlank)
+    return false;
+  const std::string filler(static_cast<std::size_t>(st.st_size), '\n');
+  return ::pwrite(fd.get(), filler.data(), filler.size(), 0) == static_cast<ssize_t>(filler.size());
+}
+
 }  // namespace
 
 UniqueFd LeaseStore::take_spare(std::string& temp) {
@@ -39,16 +59,39 @@ UniqueFd LeaseStore::take_spare(std::string& temp) {
 void LeaseStore::retire(int dir, const std::string& name) {
   if (!exists_at(dir, name)) return;
   const std::vector<std::string> used = list_dir(spare_.get());
-  if (static_cast<int>(used.size()) < kSlots) {
-    for (int k = 0; k < kSlots; ++k) {
-      const std::string slot = "s" + std::to_string(k);
-      if (std::find(used.begin(), used.end(), slot) != used.end()) continue;
-      if (::renameat2(dir, name.c_str(), spare_.get(), slot.c_str(), RENAME_NOREPLACE) == 0) return;
+  if (static_cast<int>(used.size()) >= kSlots) return remove_at(dir, name);
+  // Off its public name first (a lease must never be seen blank), then blanked, then pooled.
+  std::string temp = name;
+  if (dir != tmp_.get()) {
+    temp = new_temp_name();
+    if (::renameat(dir, name.c_str(), tmp_.get(), temp.c_str()) != 0) {
       if (errno == ENOENT) return;
-      break;  // EEXIST (a foreign file), EINVAL (no RENAME_NOREPLACE here): just unlink
+      return remove_at(dir, name);
     }
+    detail::fault_point("retired to temp");
   }
-  remove_at(dir, name);
+  if (blank(tmp_.get(), temp) && pool(temp, used)) return;
+  remove_at(tmp_.get(), temp);
+}
+
+// Moves the blanked temp `temp` into a slot not in `used`; false when there is none (or no RENAME_NOREPLACE).
+bool LeaseStore::pool(const std::string& temp, const std::vector<std::string>& used) {
+  for (int k = 0; k < kSlots; ++k) {
+    const std::string slot = "s" + std::to_string(k);
+    if (std::find(used.begin(), used.end(), slot) != used.end()) continue;
+    return ::renameat2(tmp_.get(), temp.c_str(), spare_.get(), slot.c_str(), RENAME_NOREPLACE) == 0;
+  }
+  return false;
+}
+
+// Before the pool was blanked, it lived in .nexus/spare with the old leases' content: drop it once.
+void LeaseStore::remove_legacy_spares() {
+  if (!exists_at(nexus_.get(), "spare")) return;
+  const UniqueFd legacy = open_subdir(nexus_.get(), "spare", false);
+  if (legacy)
+    for (const std::string& name : list_dir(legacy.get())) remove_at(legacy.get(), name);
+  if (::unlinkat(nexus_.get(), "spare", AT_REMOVEDIR) != 0 && errno != ENOENT)
+    throw cni::sys_error("remove '.nexus/spare'", errno);
 }
 
 // Content replaced in place: the inode is no lease while it sits under a temp name, so a torn write

@@ -63,6 +63,12 @@ void Netns::enter() const {
   if (::setns(fd_.get(), CLONE_NEWNET) != 0) throw cni::sys_error("enter netns '" + path_ + "'", errno);
 }
 
+bool is_current_netns(const std::string& path) {
+  struct stat target {}, current {};
+  if (::stat(path.c_str(), &target) != 0 || ::stat(kThreadNetns, &current) != 0) return false;
+  return target.st_dev == current.st_dev && target.st_ino == current.st_ino;
+}
+
 NetnsGuard::NetnsGuard(const Netns& target) : home_(Netns::current()) { target.enter(); }
 
 NetnsGuard::~NetnsGuard() {

@@ -29,6 +29,11 @@ class Netns {
   std::string path_;
 };
 
+/// True when `path` (CNI_NETNS, /run/netns/x, /proc/<pid>/ns/net...) names the network namespace the calling
+/// thread is in: the same nsfs inode (st_dev and st_ino), whatever path leads to it. False when it names another
+/// namespace, something else, or nothing that can be examined (the caller's own checks report those).
+bool is_current_netns(const std::string& path);
+
 /// Enters `target` for the guard's scope. Leaving is not optional: if switching back fails the process aborts,
 /// since whatever runs next would act on the wrong namespace.
 class NetnsGuard {

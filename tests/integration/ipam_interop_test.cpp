@@ -24,6 +24,7 @@ const std::string kRefBridge = std::string(kReferencePluginDir) + "/bridge";
 json ipam_config(const std::string& type, const std::string& data_dir) {
   return {{"cniVersion", "1.0.0"},
           {"name", "shared"},
+          {"type", type},  // called directly, the IPAM plugin is the config's plugin
           {"ipam", {{"type", type}, {"subnet", "10.44.0.0/24"}, {"dataDir", data_dir}}}};
 }
 

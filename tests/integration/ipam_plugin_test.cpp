@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "tests/testutil/cni_error.h"
 #include "tests/testutil/plugin_runner.h"
 #include "tests/testutil/temp_dir.h"
@@ -75,6 +77,19 @@ TEST_CASE("nexus-ipam: round robin, idempotent ADD, DEL releases, DEL repeats") 
   CHECK(address_of(add(conf, "c3")) == "10.0.42.4/24");  // round robin continues after the last reserved
 }
 
+TEST_CASE("nexus-ipam: after DEL, grep -r for the container's ID finds nothing in the data dir") {
+  TempDir dir;
+  const json conf = config(dir.path());
+  address_of(add(conf, "web-4c1d9e"));
+  address_of(add(conf, "db-77aa02"));
+  const std::string grep = "grep -rl web-4c1d9e " + dir.path();
+  CHECK(run_shell(grep).out != "");
+  REQUIRE(run_plugin(kIpam, call("DEL", "web-4c1d9e"), conf).exit_code == 0);
+  const CommandResult found = run_shell(grep);
+  CHECK_MESSAGE(found.out == "", found.out);
+  CHECK(run_shell("grep -rl db-77aa02 " + dir.path()).out == dir.path() + "/testnet/10.0.42.3\n");
+}
+
 TEST_CASE("nexus-ipam: DEL succeeds when the data dir does not exist, and creates nothing") {
   TempDir dir;
   const auto d = run_plugin(kIpam, call("DEL", "c1"), config(dir.path() + "/missing"));
@@ -128,6 +143,30 @@ TEST_CASE("nexus-ipam: static addresses through CNI_ARGS, args and runtimeConfig
       CHECK_CNI_ERROR(r, 7);
       CHECK(list_dir(dir.path() + "/testnet") == before);
     }
+  }
+}
+
+TEST_CASE("nexus-ipam: one address asked for through CNI_ARGS, args and runtimeConfig is one request") {
+  TempDir dir;
+  json conf = config(dir.path());
+  // What the nexus launcher (and podman) send for a static address: CNI_ARGS IP= and the "ips" capability.
+  conf["runtimeConfig"] = {{"ips", {"10.0.42.50/24"}}};
+  conf["args"] = {{"cni", {{"ips", {"10.0.42.50"}}}}};
+  const std::string args = "IgnoreUnknown=1;IP=10.0.42.50";
+  CHECK(address_of(add(conf, "web", args)) == "10.0.42.50/24");
+  CHECK(address_of(add(conf, "web", args)) == "10.0.42.50/24");  // idempotent too
+  CHECK(list_dir(dir.path() + "/testnet").size() == 4);          // lock, last_reserved_ip.0, .nexus, one lease
+  PluginCall del = call("DEL", "web");
+  del.args = args;
+  const auto d = run_plugin(kIpam, del, conf);
+  CHECK_MESSAGE(d.exit_code == 0, d.out);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/testnet/10.0.42.50"));
+  SUBCASE("two different addresses for one range set are still refused") {
+    const auto r = add(conf, "web", "IgnoreUnknown=1;IP=10.0.42.51");
+    CHECK(r.exit_code == 1);
+    CHECK(r.error_code() == 7);
+    CHECK(r.json()["msg"].get<std::string>().find("more than one requested IP") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() + "/testnet/10.0.42.51"));
   }
 }
 

@@ -153,3 +153,34 @@ TEST_CASE("dispatch: a verb without handler is refused with code 4") {
   PluginHandlers h{.add = [](const Request&) { return json::object(); }};
   check_error(run(h, {{"CNI_COMMAND", "STATUS"}}, R"({"cniVersion":"1.1.0"})"), Code::InvalidEnv, "STATUS");
 }
+
+TEST_CASE("dispatch: CNI_NETNS naming the plugin's own netns is code 8 for ADD, CHECK and DEL, unless overridden") {
+  Recorder r;
+  // Another path to the same namespace: identity counts, not the text of the path.
+  for (const char* own : {"/proc/self/ns/net", "/proc/thread-self/ns/net"}) {
+    for (const char* cmd : {"ADD", "CHECK", "DEL"}) {
+      CAPTURE(own);
+      CAPTURE(cmd);
+      auto env = add_env();
+      env["CNI_COMMAND"] = cmd;
+      env["CNI_NETNS"] = own;
+      check_error(run(r.handlers(), env, kConf), Code::InvalidNetns, "should not be the same");
+    }
+  }
+  CHECK(r.calls.empty());
+  auto env = add_env();
+  env["CNI_NETNS"] = "/proc/self/ns/net";
+  for (const char* yes : {"1", "true", "TRUE"}) {
+    env["CNI_NETNS_OVERRIDE"] = yes;
+    CHECK(run(r.handlers(), env, kConf).rc == 0);
+  }
+  env["CNI_NETNS_OVERRIDE"] = "0";
+  check_error(run(r.handlers(), env, kConf), Code::InvalidNetns, "should not be the same");
+  // Another namespace type, a missing path, a plain file: not the plugin's netns; the verb judges them.
+  for (const char* other : {"/proc/self/ns/mnt", "/run/netns/does-not-exist", "/dev/null"}) {
+    env = add_env();
+    env["CNI_NETNS"] = other;
+    CHECK(run(r.handlers(), env, kConf).rc == 0);
+  }
+  CHECK(r.calls.size() == 6);
+}

@@ -76,6 +76,9 @@ void check_recovery(const TempDir& t, bool use_gc, const std::vector<Attachment>
   CHECK(lease_names(t.net()) == std::vector<std::string>{});
   CHECK(fs::is_empty(t.net() / ".nexus" / "tmp"));
   CHECK(fs::is_empty(t.net() / ".nexus" / "idx"));
+  // Everything is released: no file, pooled inodes included, still names an attachment.
+  for (const auto& e : fs::recursive_directory_iterator(t.path))
+    if (e.is_regular_file()) CHECK_MESSAGE(slurp(e.path()).find("\r\neth0") == std::string::npos, e.path());
 }
 
 }  // namespace

@@ -132,7 +132,7 @@ TEST_CASE("released inodes are reused for new leases, always 0600 with exactly t
   const std::set<ino_t> before{inode(t.net() / "10.0.0.2"),
                                inode(t.net() / ".nexus" / "idx" / "host-local-ctr-with-a-long-id@65746830")};
   release(store, {"host-local-ctr-with-a-long-id", "eth0"});
-  CHECK(!fs::is_empty(t.net() / ".nexus" / "spare"));
+  CHECK(!fs::is_empty(t.net() / ".nexus" / "blank"));
   CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.2");  // no last_reserved_ip: from the start
   CHECK(slurp(t.net() / "10.0.0.2") == "ctr-a\r\neth0");
   CHECK(mode_of(t.net() / "10.0.0.2") == 0600);
@@ -144,7 +144,49 @@ TEST_CASE("released inodes are reused for new leases, always 0600 with exactly t
   }
   gc(store, {});
   int spares = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.net() / ".nexus" / "spare")) ++spares;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.net() / ".nexus" / "blank")) ++spares;
   CHECK(spares <= 64);
   CHECK(lease_names(t.net()).empty());
+}
+
+namespace {
+// Files under `dir` whose content holds `needle`: what `grep -rl needle dir` prints.
+std::vector<std::string> files_containing(const fs::path& dir, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && slurp(e.path()).find(needle) != std::string::npos) out.push_back(e.path());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a released container's ID is in no file of the data dir; the pool still recycles inodes") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  const Attachment gone{"released-ctr-7f3a", "eth0"}, stays{"live-ctr-91bc", "eth0"};
+  allocate(store, kSets(), gone);
+  allocate(store, kSets(), stays);
+  CHECK(files_containing(t.path, gone.container_id).size() == 1);  // its lease (the index names addresses)
+  release(store, gone);
+  CHECK(files_containing(t.path, gone.container_id).empty());
+  CHECK(files_containing(t.path, stays.container_id).size() == 1);
+  REQUIRE(!fs::is_empty(t.net() / ".nexus" / "blank"));  // the released inodes wait in the pool, blank
+  for (const auto& e : fs::directory_iterator(t.net() / ".nexus" / "blank"))
+    CHECK(slurp(e.path()).find_first_not_of('\n') == std::string::npos);
+  // host-local's release of the live container finds its lease, and no pooled copy of anyone's.
+  CHECK(host_local_release(t.path, stays.container_id, "eth0") == 1);
+  gc(store, {});
+  CHECK(files_containing(t.path, "ctr").empty());
+}
+
+TEST_CASE("a temp left by a killed process is blanked at the next lock, and old-style spares are dropped") {
+  TempDir t;
+  LeaseStore store = LeaseStore::open(t.data(), "net1");
+  write_file(t.net() / ".nexus" / "tmp" / "t.99999.0", "killed-ctr\r\neth0");
+  fs::create_directories(t.net() / ".nexus" / "spare");  // the pool of older versions kept old content
+  write_file(t.net() / ".nexus" / "spare" / "s0", "old-spare-ctr\r\neth0");
+  release(store, kA);
+  CHECK(files_containing(t.path, "killed-ctr").empty());
+  CHECK(files_containing(t.path, "old-spare-ctr").empty());
+  CHECK_FALSE(fs::exists(t.net() / ".nexus" / "spare"));
+  CHECK(fs::is_empty(t.net() / ".nexus" / "tmp"));
 }

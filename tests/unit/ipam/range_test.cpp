@@ -34,7 +34,7 @@ std::string range_error(const char* text) {
 }  // namespace
 
 TEST_CASE("parse_range fills host-local's defaults for IPv4") {
-  const Range r = parse_range(json::parse(R"({"subnet": "10.0.42.7/24"})"));
+  const Range r = parse_range(json::parse(R"({"subnet": "10.0.42.0/24"})"));
   CHECK(r.subnet.to_string() == "10.0.42.0/24");
   CHECK(r.start.to_string() == "10.0.42.1");
   CHECK(r.end.to_string() == "10.0.42.254");
@@ -80,6 +80,10 @@ TEST_CASE("parse_range: every error is code 7 naming key and value") {
   CHECK(range_error(R"({"subnet": "10.0.0.1/32"})") == "invalid subnet \"10.0.0.1/32\": too small to allocate from");
   CHECK(range_error(R"({"subnet": "2001:db8::/127"})") == "invalid subnet \"2001:db8::/127\": too small to allocate from");
   CHECK(range_error(R"({"subnet": "2001:db8::/128"})") == "invalid subnet \"2001:db8::/128\": too small to allocate from");
+  CHECK(range_error(R"({"subnet": "10.0.42.5/24"})") ==
+        "invalid subnet \"10.0.42.5/24\": 10.0.42.5/24 has host bits set; did you mean 10.0.42.0/24?");
+  CHECK(range_error(R"({"subnet": "2001:db8:0:1::9/64"})") ==
+        "invalid subnet \"2001:db8:0:1::9/64\": 2001:db8:0:1::9/64 has host bits set; did you mean 2001:db8:0:1::/64?");
   CHECK(range_error(R"({"subnet": "10.0.42.0/24", "rangeStart": "10.1.0.1"})") ==
         "invalid rangeStart \"10.1.0.1\": not in subnet 10.0.42.0/24");
   CHECK(range_error(R"({"subnet": "10.0.42.0/24", "rangeEnd": "10.0.43.0"})") ==
