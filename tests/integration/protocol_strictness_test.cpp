@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "tests/testutil/bridge_env.h"
+#include "tests/testutil/host_state.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
@@ -21,14 +23,23 @@ void check_refused(const PluginRun& r, unsigned code, const std::string& needle)
   CHECK(j.contains("cniVersion"));
 }
 
-// Nothing of an attachment exists: no lease, no bridge, no veth, no eth0 in the container or on the host.
-void check_nothing_made(const BridgeEnv& env, const ContainerNetns& container) {
-  CHECK(list_dir(env.data.path()).empty());
-  CHECK(run_shell("ip -o link show nxbr0 2>/dev/null").exit_code != 0);
-  CHECK(env.host_veths().empty());
-  CHECK(run_shell("ip -o link show eth0 2>/dev/null").exit_code != 0);
-  CHECK(run_in_netns(container, "ip -o link show eth0 2>/dev/null").exit_code != 0);
-}
+// The whole observable state (host netns, container netns, files under the lease dir) taken before the refused
+// calls; check() requires it unchanged after them.
+class Untouched {
+ public:
+  Untouched(const BridgeEnv& env, const ContainerNetns& container)
+      : env_(env), container_(container), host_(capture()), inside_(capture_netns_state(container)) {}
+  void check() const {
+    CHECK_UNCHANGED(host_, capture());
+    CHECK_UNCHANGED(inside_, capture_netns_state(container_));
+  }
+
+ private:
+  HostState capture() const { return capture_host_state({env_.data.path()}); }
+  const BridgeEnv& env_;
+  const ContainerNetns& container_;
+  HostState host_, inside_;
+};
 
 PluginRun run_ipam(const std::string& command, const std::string& netns, const json& conf) {
   return run_plugin(kIpam, {.command = command, .container_id = "c1", .netns = netns, .ifname = "eth0"}, conf);
@@ -40,6 +51,7 @@ TEST_CASE("CNI_NETNS naming the plugin's own netns is code 8 for ADD, CHECK and 
           doctest::skip(skip_root_tests())) {
   BridgeEnv env;  // plugins run inside env.host: its path is "their own netns"
   ContainerNetns container;
+  const Untouched untouched(env, container);
   const json conf = env.config("10.55.0.0/24");
   json check_conf = conf;
   check_conf["prevResult"] = json::parse(R"({"cniVersion":"1.0.0","ips":[{"address":"10.55.0.2/24"}]})");
@@ -49,24 +61,25 @@ TEST_CASE("CNI_NETNS naming the plugin's own netns is code 8 for ADD, CHECK and 
     check_refused(env.run("CHECK", "c1", own, check_conf), 8, "should not be the same");
     check_refused(env.run("DEL", "c1", own, conf), 8, "should not be the same");
     for (const char* verb : {"ADD", "DEL"}) check_refused(run_ipam(verb, own, conf), 8, "should not be the same");
-    check_nothing_made(env, container);
+    untouched.check();
   }
   // An attachment made properly is left alone by a DEL that names the host.
   REQUIRE(env.run("ADD", "c1", container.path(), conf).exit_code == 0);
   check_refused(env.run("DEL", "c1", env.host.path(), conf), 8, "should not be the same");
   CHECK(env.lease_count() == 1);
   CHECK(env.host_veths().size() == 1);
-  CHECK(run_in_netns(container, "ip -o link show eth0").exit_code == 0);
+  CHECK(has_link_in(container, "eth0"));
   CHECK(env.run("DEL", "c1", container.path(), conf).exit_code == 0);
 }
 
 TEST_CASE("nexus-bridge: hairpinMode and promiscMode together are code 7" * doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns container;
+  const Untouched untouched(env, container);
   const json conf = env.config("10.56.0.0/24", {{"hairpinMode", true}, {"promiscMode", true}});
   for (const char* verb : {"ADD", "DEL"}) check_refused(env.run(verb, "c1", container.path(), conf), 7,
                                                         "hairpinMode and promiscMode cannot both be true");
-  check_nothing_made(env, container);
+  untouched.check();
   for (const char* one : {"hairpinMode", "promiscMode"}) {  // either alone is fine
     json alone = env.config("10.56.0.0/24", {{one, true}});
     CHECK(env.run("ADD", "c1", container.path(), alone).exit_code == 0);
@@ -77,6 +90,7 @@ TEST_CASE("nexus-bridge: hairpinMode and promiscMode together are code 7" * doct
 TEST_CASE("a subnet with host bits set is code 7 naming the network meant" * doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns container;
+  const Untouched untouched(env, container);
   const json conf = env.config("10.57.0.5/24");
   const std::string meant = "10.57.0.5/24 has host bits set; did you mean 10.57.0.0/24?";
   check_refused(env.run("ADD", "c1", container.path(), conf), 7, meant);
@@ -86,20 +100,21 @@ TEST_CASE("a subnet with host bits set is code 7 naming the network meant" * doc
   json ip_ranges = env.config("10.57.0.0/24");  // the ipRanges capability is parsed the same way
   ip_ranges["runtimeConfig"] = {{"ipRanges", json::parse(R"([[{"subnet":"10.58.0.1/16"}]])")}};
   check_refused(run_ipam("ADD", container.path(), ip_ranges), 7, "did you mean 10.58.0.0/16?");
-  check_nothing_made(env, container);
+  untouched.check();
 }
 
 TEST_CASE("nexus-ipam without an ipam object is code 7; ipam naming only nexus-ipam is the default network" *
           doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns container;
+  const Untouched untouched(env, container);
   json conf = env.config();
   conf.erase("ipam");
   check_refused(run_ipam("ADD", container.path(), conf), 7, "missing \"ipam\"");
   check_refused(run_ipam("DEL", container.path(), conf), 7, "missing \"ipam\"");
   conf["ipam"] = {{"type", "host-local"}, {"dataDir", env.data.path()}};  // written for another plugin
   check_refused(run_ipam("ADD", container.path(), conf), 7, "missing ipam.ranges");
-  check_nothing_made(env, container);
+  untouched.check();
   conf["ipam"]["type"] = "nexus-ipam";
   const PluginRun r = run_ipam("ADD", container.path(), conf);
   REQUIRE_MESSAGE(r.exit_code == 0, r.out);
@@ -109,6 +124,7 @@ TEST_CASE("nexus-ipam without an ipam object is code 7; ipam naming only nexus-i
 TEST_CASE("a config without type is code 7 for both plugins" * doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns container;
+  const Untouched untouched(env, container);
   for (const json& type : {json(nullptr), json("")}) {
     json conf = env.config("10.59.0.0/24");
     if (type.is_null()) conf.erase("type");
@@ -119,5 +135,5 @@ TEST_CASE("a config without type is code 7 for both plugins" * doctest::skip(ski
       check_refused(run_ipam(verb, container.path(), conf), 7, "missing required field \"type\"");
     }
   }
-  check_nothing_made(env, container);
+  untouched.check();
 }
