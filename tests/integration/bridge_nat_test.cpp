@@ -129,17 +129,29 @@ TEST_CASE("bridge NAT: DEL without prevResult and GC find masquerade elements by
   CHECK(env.lease_count() == 1);
 }
 
-// Issue 9, item 2: runtimes repeat a DEL with the prevResult they have, which may name an address that has
-// since gone to another container.
-TEST_CASE("bridge NAT: a repeated DEL of a container leaves its address's new owner its NAT" *
-          doctest::skip(skip_root_tests())) {
+namespace {
+
+// Container a holds 10.0.77.50 on a masqueraded network with an outside world; b will get the same address.
+struct SameAddressTwice {
   BridgeEnv env;
   TestNetns outside;
   ContainerNetns a, b;
-  connect_outside(outside);
   const json conf = env.config("10.0.77.0/24", {{"ipMasq", true}, {"isDefaultGateway", true}});
-  const auto add_a = env.run("ADD", "a", a.path(), conf, "IP=10.0.77.50");
-  REQUIRE_MESSAGE(add_a.exit_code == 0, add_a.out);
+  PluginRun add_a;
+  SameAddressTwice() {
+    connect_outside(outside);
+    add_a = env.run("ADD", "a", a.path(), conf, "IP=10.0.77.50");
+    REQUIRE_MESSAGE(add_a.exit_code == 0, add_a.out);
+  }
+};
+
+}  // namespace
+
+// Issue 9, item 2: runtimes repeat a DEL with the prevResult they have, which may name an address that has
+// since gone to another container.
+TEST_CASE_FIXTURE(SameAddressTwice,
+                  "bridge NAT: a repeated DEL of a container leaves its address's new owner its NAT" *
+                      doctest::skip(skip_root_tests())) {
   REQUIRE(env.run("DEL", "a", a.path(), with_prev(conf, add_a)).exit_code == 0);
   const auto add_b = env.run("ADD", "b", b.path(), conf, "IP=10.0.77.50");
   REQUIRE_MESSAGE(add_b.exit_code == 0, add_b.out);
@@ -153,15 +165,9 @@ TEST_CASE("bridge NAT: a repeated DEL of a container leaves its address's new ow
 
 // The element of a container whose lease went without a DEL (e.g. a GC of an older Nexus, which freed leases
 // before removing elements, whose element step failed): `add element` would keep its owner's comment.
-TEST_CASE("bridge NAT: an ADD takes over the stale element of its address; the old owner's DEL leaves it" *
-          doctest::skip(skip_root_tests())) {
-  BridgeEnv env;
-  TestNetns outside;
-  ContainerNetns a, b;
-  connect_outside(outside);
-  const json conf = env.config("10.0.77.0/24", {{"ipMasq", true}, {"isDefaultGateway", true}});
-  const auto add_a = env.run("ADD", "a", a.path(), conf, "IP=10.0.77.50");
-  REQUIRE_MESSAGE(add_a.exit_code == 0, add_a.out);
+TEST_CASE_FIXTURE(SameAddressTwice,
+                  "bridge NAT: an ADD takes over the stale element of its address; the old owner's DEL leaves it" *
+                      doctest::skip(skip_root_tests())) {
   REQUIRE(run_shell("rm " + env.data.path() + "/testnet/10.0.77.50").exit_code == 0);
   REQUIRE(run_in_netns(a, "ip link del eth0").exit_code == 0);
   const auto add_b = env.run("ADD", "b", b.path(), conf, "IP=10.0.77.50");
