@@ -65,7 +65,9 @@ TEST_CASE("unsafe container IDs and ifnames are rejected with code 4") {
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   for (const Attachment& bad : std::vector<Attachment>{{"../../etc/passwd", "eth0"}, {"..", "eth0"}, {"", "eth0"},
                                                        {"a/b", "eth0"}, {"ok", ""}, {"ok", "a/b"}, {"ok", "a\r\nb"},
-                                                       {"ok", std::string(65, 'x')}}) {
+                                                       {"ok", std::string(65, 'x')}, {"ok", std::string(16, 'x')},
+                                                       {"ok", "a:b"}, {"ok", std::string("a\0b", 3)}, {"ok", "a\x7f"},
+                                                       {std::string(254, 'c'), "eth0"}}) {
     CHECK(error_code([&] { allocate(store, kSets(), bad); }) == int(Code::InvalidEnv));
     CHECK(error_code([&] { release(store, bad); }) == int(Code::InvalidEnv));
   }
