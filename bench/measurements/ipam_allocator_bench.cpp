@@ -42,7 +42,7 @@ void prefill(const fs::path& net, int count) {
 TEST_CASE("bench: allocate+release cost with 0 and 60000 leases in a /16") {
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/16"}])")};
   const char* base = std::getenv("NEXUS_IPAM_BENCH_DIR");
-  TempDir empty_dir(base ? base : "/tmp"), full_dir(base ? base : "/tmp");
+  StoreDir empty_dir(base ? base : "/tmp"), full_dir(base ? base : "/tmp");
   LeaseStore empty = LeaseStore::open(empty_dir.data(), "net1");
   allocate_release_us(empty, sets, 50);  // warm up
   const double empty_us = allocate_release_us(empty, sets, 500);

@@ -75,10 +75,6 @@ Result parse_add_result(const std::string& type, const std::string& out, const R
   return parse_result(j, version);
 }
 
-Result delegate_add(const std::string& type, const Request& req) {
-  return parse_add_result(type, delegate(type, "ADD", req), req);
-}
-
 PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req,
                                bool gated) {
   const std::string path = find_plugin(type, req.cni_path);

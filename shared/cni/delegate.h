@@ -19,9 +19,6 @@ inline constexpr const char* kDelegateTimeoutVariable = "NEXUS_DELEGATE_TIMEOUT_
 inline constexpr std::chrono::milliseconds kDefaultDelegateTimeout{60000};
 std::chrono::milliseconds delegate_timeout();
 
-/// ADD through the plugin `type`: its result, parsed in the config's version. A plugin error is re-thrown with
-/// the plugin's own code and message.
-Result delegate_add(const std::string& type, const Request& req);
 /// DEL, CHECK, GC and STATUS through the plugin `type` (same environment and stdin, CNI_COMMAND replaced).
 void delegate_del(const std::string& type, const Request& req);
 void delegate_check(const std::string& type, const Request& req);

@@ -6,16 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "shared/cni/attachment.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
 
 namespace nexus::cni {
-
-struct Attachment {
-  std::string container_id;
-  std::string ifname;
-  bool operator==(const Attachment&) const = default;
-};
 
 struct NetConf {
   std::string cni_version;

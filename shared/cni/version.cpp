@@ -6,9 +6,7 @@
 #include "shared/cni/error.h"
 
 namespace nexus::cni {
-namespace {
-
-std::array<unsigned, 3> parse_semver(std::string_view text) {
+std::optional<std::array<unsigned, 3>> parse_version(std::string_view text) {
   std::array<unsigned, 3> parts{};
   std::string_view rest = text;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -16,10 +14,18 @@ std::array<unsigned, 3> parse_semver(std::string_view text) {
     const bool last = i + 1 == parts.size();
     const bool ok = ec == std::errc() && ptr != rest.data() &&
                     (last ? ptr == rest.data() + rest.size() : ptr < rest.data() + rest.size() && *ptr == '.');
-    if (!ok) throw Error(Code::DecodeFailure, "invalid version \"" + std::string(text) + "\": expected X.Y.Z");
+    if (!ok) return std::nullopt;
     rest.remove_prefix(static_cast<size_t>(ptr - rest.data()) + (last ? 0 : 1));
   }
   return parts;
+}
+
+namespace {
+
+std::array<unsigned, 3> parse_semver(std::string_view text) {
+  const auto parts = parse_version(text);
+  if (!parts) throw Error(Code::DecodeFailure, "invalid version \"" + std::string(text) + "\": expected X.Y.Z");
+  return *parts;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "shared/cni/error.h"
+#include "shared/cni/validate.h"
 #include "shared/ipam/safe_fs.h"
 
 namespace nexus::ipam {
@@ -35,7 +36,8 @@ std::optional<Attachment> parse_lease(std::string_view content) {
   return who;
 }
 
-bool is_ifname_byte(unsigned char c) { return c > ' ' && c != '/' && c != 0x7f; }
+// cni::is_valid_ifname lets other control bytes and DEL through; they have no place in a lease file's text.
+bool is_control_byte(unsigned char c) { return c < ' ' || c == 0x7f; }
 
 }  // namespace
 
@@ -52,12 +54,13 @@ bool named_temps_forced() { return g_named_temps; }
 }  // namespace detail
 
 void validate_attachment(const Attachment& a) {
+  // The CNI rules (what plugin_main already enforced on a plugin's request), then the store's own limits.
+  cni::validate_container_id(a.container_id);
+  cni::validate_ifname(a.ifname);
   if (!is_safe_name(a.container_id))
-    throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_CONTAINERID \"" + a.container_id +
-                                                "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
-  bool ok = !a.ifname.empty() && a.ifname.size() <= 64 && a.ifname != "." && a.ifname != "..";
-  for (unsigned char c : a.ifname) ok = ok && is_ifname_byte(c);
-  if (!ok) throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_IFNAME \"" + a.ifname + "\"");
+    throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_CONTAINERID \"" + a.container_id + "\": too long for a file name");
+  for (unsigned char c : a.ifname)
+    if (is_control_byte(c)) throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_IFNAME: control character");
 }
 
 LeaseStore::LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd spare, UniqueFd lock)

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/cni/attachment.h"
 #include "shared/ipam/file_lock.h"
 #include "shared/ipam/ip_address.h"
 #include "shared/util/unique_fd.h"
@@ -47,14 +48,11 @@ namespace nexus::ipam {
 
 /// Who an address is leased to: CNI_CONTAINERID and CNI_IFNAME. An empty ifname names leases of
 /// host-local's old format (content "<containerID>" only).
-struct Attachment {
-  std::string container_id;
-  std::string ifname;
-  friend auto operator<=>(const Attachment&, const Attachment&) = default;
-};
+using Attachment = cni::Attachment;
 
-/// Throws cni::Error(InvalidEnv, 4) naming CNI_CONTAINERID or CNI_IFNAME unless the container ID matches
-/// ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ and the ifname is at most 64 bytes without whitespace, '/' or NUL.
+/// Throws cni::Error(InvalidEnv, 4) naming CNI_CONTAINERID or CNI_IFNAME unless both pass the CNI rules
+/// (cni::validate_container_id, cni::validate_ifname) and the store's own: an ID of at most 253 bytes, an
+/// ifname without control characters.
 void validate_attachment(const Attachment& a);
 
 /// One network's lease directory. Members other than open/find/lock require the lock (see lock()).

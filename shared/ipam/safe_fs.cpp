@@ -9,16 +9,12 @@
 #include <memory>
 
 #include "shared/cni/error.h"
+#include "shared/cni/validate.h"
 
 namespace nexus::ipam {
 namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-         c == '-';
-}
 
 // mkdir -p for the admin-chosen data dir; components that exist are left alone (mode and all).
 void make_dirs(const std::string& path) {
@@ -33,13 +29,8 @@ void make_dirs(const std::string& path) {
 }  // namespace
 
 bool is_safe_name(std::string_view name) noexcept {
-  if (name.empty() || name.size() > 253 || !is_name_char(name[0]) || name[0] == '.' || name[0] == '_' ||
-      name[0] == '-')
-    return false;
-  for (char c : name) {
-    if (!is_name_char(c)) return false;
-  }
-  return true;
+  // libcni's identifier rule (no '/', never "." or ".."), plus a length that fits one path component.
+  return name.size() <= 253 && cni::is_valid_identifier(name);
 }
 
 UniqueFd open_data_dir(const std::string& path, bool create) {

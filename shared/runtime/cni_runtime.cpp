@@ -147,32 +147,6 @@ void CniRuntime::check(const NetworkConfigList& list, const RuntimeConf& rt) {
     invoke(plugin, "CHECK", derive_request(plugin, list.name, version, rt.capability_args, entry->result), &rt);
 }
 
-std::vector<std::string> CniRuntime::gc(const NetworkConfigList& list, const std::vector<ValidAttachment>& valid) {
-  if (list.disable_gc) return {"network '" + list.name + "' sets disableGC: skipped"};
-  const std::string version = negotiate(list);
-  if (version_less(version, "1.1.0"))
-    return {"network '" + list.name + "' negotiated CNI " + version + " (GC needs 1.1.0): skipped"};
-  json attachments = json::array();
-  for (const ValidAttachment& a : valid) attachments.push_back({{"containerID", a.container_id}, {"ifname", a.ifname}});
-  std::vector<std::string> errors;
-  for (const json& plugin : list.plugins) {
-    json request = derive_request(plugin, list.name, version, json::object(), nullptr);
-    request["cni.dev/valid-attachments"] = attachments;
-    try {
-      invoke(plugin, "GC", request, nullptr);
-    } catch (const cni::Error& e) {
-      errors.push_back(std::string(e.what()) + (e.details().empty() ? "" : " (" + e.details() + ")"));
-    }
-  }
-  for (const CachedAttachment& entry : cache_.list(list.name)) {
-    bool keep = std::any_of(valid.begin(), valid.end(), [&](const ValidAttachment& a) {
-      return a.container_id == entry.container_id && a.ifname == entry.ifname;
-    });
-    if (!keep) cache_.remove(entry.network, entry.container_id, entry.ifname);
-  }
-  return errors;
-}
-
 std::optional<CachedAttachment> CniRuntime::cached(const std::string& network, const RuntimeConf& rt) const {
   return cache_.load(network, rt.container_id, rt.ifname);
 }

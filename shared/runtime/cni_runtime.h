@@ -1,6 +1,6 @@
 #pragma once
 // Executes a network configuration list as SPEC section 3 describes: ADD in order with prevResult chained,
-// DEL in reverse with the cached result, CHECK, GC; version negotiation through VERSION; libcni's result cache.
+// DEL in reverse with the cached result, CHECK; version negotiation through VERSION; libcni's result cache.
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,12 +21,6 @@ struct RuntimeConf {
   nlohmann::json capability_args = nlohmann::json::object();     ///< e.g. {"ips": ["10.0.42.9"]}
 };
 
-/// An attachment that GC must keep.
-struct ValidAttachment {
-  std::string container_id;
-  std::string ifname;
-};
-
 /// Where plugins are and where results are cached; one instance per invocation.
 class CniRuntime {
  public:
@@ -43,10 +37,6 @@ class CniRuntime {
   /// CHECK against the cached result; no-op when the list sets disableCheck. Throws the first failure, or
   /// cni::Error when there is no cached result or the version is below 0.4.0.
   void check(const NetworkConfigList& list, const RuntimeConf& rt);
-  /// GC (CNI 1.1.0 and later): every plugin gets `cni.dev/valid-attachments`; cache entries of other
-  /// attachments of this network are dropped. Returns one message per failing plugin (all plugins run).
-  /// Does nothing (and returns a note) when disableGC is set or the negotiated version is below 1.1.0.
-  std::vector<std::string> gc(const NetworkConfigList& list, const std::vector<ValidAttachment>& valid);
 
   /// The version all plugins of `list` and the runtime speak (plugins asked once with VERSION).
   std::string negotiate(const NetworkConfigList& list);

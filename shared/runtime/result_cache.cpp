@@ -147,21 +147,4 @@ void ResultCache::remove(const std::string& network, const std::string& containe
   ::unlink((file + ".tmp").c_str());
 }
 
-std::vector<CachedAttachment> ResultCache::list(const std::string& network) const {
-  std::vector<CachedAttachment> entries;
-  std::error_code ec;
-  const std::string prefix = network + "-";
-  for (const auto& file : fs::directory_iterator(dir_ + "/results", ec)) {
-    const std::string name = file.path().filename().string();
-    if (name.rfind(prefix, 0) != 0 || name.ends_with(".tmp")) continue;
-    std::ifstream in(file.path());
-    json doc = json::parse(in, nullptr, false);
-    if (doc.is_discarded()) continue;
-    auto entry = from_cache_json(doc);
-    // The prefix match alone would confuse network "a" with network "a-b".
-    if (entry && entry->network == network) entries.push_back(std::move(*entry));
-  }
-  return entries;
-}
-
 }  // namespace nexus::runtime

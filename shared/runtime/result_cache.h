@@ -34,8 +34,6 @@ class ResultCache {
                                        const std::string& ifname) const;
   /// Removes the entry (and the temp file of an interrupted save); idempotent.
   void remove(const std::string& network, const std::string& container_id, const std::string& ifname) const;
-  /// Every parsable entry of `network`.
-  std::vector<CachedAttachment> list(const std::string& network) const;
   /// The file of one attachment.
   std::string path(const std::string& network, const std::string& container_id, const std::string& ifname) const;
 

@@ -1,31 +1,13 @@
 #include "shared/runtime/version.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "shared/cni/version.h"
 
 namespace nexus::runtime {
 
-std::optional<std::array<int, 3>> parse_version(const std::string& text) {
-  std::array<int, 3> parts{0, 0, 0};
-  const char* p = text.data();
-  const char* end = p + text.size();
-  for (int i = 0; i < 3; ++i) {
-    auto [next, ec] = std::from_chars(p, end, parts[i]);
-    if (ec != std::errc() || next == p) return std::nullopt;
-    p = next;
-    if (i < 2) {
-      if (p == end || *p != '.') return std::nullopt;
-      ++p;
-    }
-  }
-  if (p != end) return std::nullopt;
-  return parts;
-}
-
 bool version_less(const std::string& a, const std::string& b) {
-  auto va = parse_version(a), vb = parse_version(b);
+  auto va = cni::parse_version(a), vb = cni::parse_version(b);
   if (!vb) return false;
   if (!va) return true;
   return *va < *vb;

@@ -1,16 +1,12 @@
 #pragma once
 // CNI spec versions as the runtime compares and negotiates them (SPEC "Version considerations").
-#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace nexus::runtime {
 
-/// A parsed "major.minor.patch"; nullopt for anything else.
-std::optional<std::array<int, 3>> parse_version(const std::string& text);
-
-/// a < b by semantic version; unparsable versions sort first.
+/// a < b by semantic version (cni::parse_version); unparsable versions sort first.
 bool version_less(const std::string& a, const std::string& b);
 
 /// Versions this runtime can speak (it must understand the result format of each).

@@ -11,8 +11,8 @@
 
 namespace nexus::testutil {
 
-TempDir::TempDir() {
-  std::string pattern = "/tmp/nexus-test-XXXXXX";
+TempDir::TempDir(const std::string& base) {
+  std::string pattern = base + "/nexus-test-XXXXXX";
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   path_ = pattern;
 }

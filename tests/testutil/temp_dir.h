@@ -4,10 +4,10 @@
 
 namespace nexus::testutil {
 
-/// A fresh directory under /tmp, removed with everything in it on destruction.
+/// A fresh directory under `base` (default /tmp), removed with everything in it on destruction.
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const std::string& base = "/tmp");
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

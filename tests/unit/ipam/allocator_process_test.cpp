@@ -61,7 +61,7 @@ const std::vector<RangeSet> kTwoSets() {
 // After any crash: no empty or partial lease file, and release or GC frees everything. (Index files and
 // last_reserved_ip.N may be torn by a kill: both are written before anything depends on them, and a torn
 // one costs only round robin's starting point or names no lease.)
-void check_recovery(const TempDir& t, bool use_gc, const std::vector<Attachment>& used) {
+void check_recovery(const StoreDir& t, bool use_gc, const std::vector<Attachment>& used) {
   for (const auto& name : lease_names(t.net())) {
     const std::string c = slurp(t.net() / name);
     const bool complete = c.size() > 6 && c.substr(c.size() - 6) == "\r\neth0" && c[0] != '\r';
@@ -77,14 +77,14 @@ void check_recovery(const TempDir& t, bool use_gc, const std::vector<Attachment>
   CHECK(fs::is_empty(t.net() / ".nexus" / "tmp"));
   CHECK(fs::is_empty(t.net() / ".nexus" / "idx"));
   // Everything is released: no file, pooled inodes included, still names an attachment.
-  for (const auto& e : fs::recursive_directory_iterator(t.path))
+  for (const auto& e : fs::recursive_directory_iterator(t.root()))
     if (e.is_regular_file()) CHECK_MESSAGE(slurp(e.path()).find("\r\neth0") == std::string::npos, e.path());
 }
 
 }  // namespace
 
 TEST_CASE("20 processes x 20 allocations into one small range: all unique, none lost") {
-  TempDir t;
+  StoreDir t;
   LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/23", "rangeEnd": "10.0.1.150"}])")};
   constexpr int kProcs = 20, kEach = 20;
@@ -126,7 +126,7 @@ TEST_CASE("20 processes x 20 allocations into one small range: all unique, none 
 }
 
 TEST_CASE("250 processes allocate at once from a /24 with 253 free addresses: all unique, then exhaustion") {
-  TempDir t;
+  StoreDir t;
   LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])")};
   std::vector<pid_t> kids;
@@ -156,7 +156,7 @@ TEST_CASE("SIGKILL at every write step of allocate, release and gc leaves a stat
   bool completed = false;
   int step = 0;
   for (; !completed && step < 200; ++step) {
-    TempDir t;
+    StoreDir t;
     LeaseStore::open(t.data(), "net1");
     const pid_t pid = spawn([&] {
       g_kill_at = step;
@@ -183,7 +183,7 @@ TEST_CASE("SIGKILL at every write step of allocate, release and gc leaves a stat
 TEST_CASE("SIGKILL at random instants during allocate/release loops: GC cleans up") {
   std::mt19937 rng(42);
   for (int round = 0; round < 25; ++round) {
-    TempDir t;
+    StoreDir t;
     LeaseStore::open(t.data(), "net1");
     const pid_t pid = spawn([&] {
       LeaseStore store = LeaseStore::open(t.data(), "net1");

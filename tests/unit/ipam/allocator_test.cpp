@@ -16,7 +16,7 @@ const Attachment kA{"ctr-a", "eth0"};
 }  // namespace
 
 TEST_CASE("allocate: round robin from after last_reserved_ip, skipping the gateway, until exhausted") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.42.0/29"}])")};  // .2 - .6 usable
   std::vector<std::string> got;
@@ -36,7 +36,7 @@ TEST_CASE("allocate: round robin from after last_reserved_ip, skipping the gatew
 }
 
 TEST_CASE("allocate: one address per range set, walking the ranges of a set in order") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{
       range_set(R"([{"subnet": "10.0.0.0/24", "rangeStart": "10.0.0.253"}, {"subnet": "172.16.5.0/24"}])"),
@@ -50,7 +50,7 @@ TEST_CASE("allocate: one address per range set, walking the ranges of a set in o
 }
 
 TEST_CASE("allocate is idempotent for an attachment that already holds its addresses") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])"), range_set(R"([{"subnet": "fd00::/64"}])")};
   const auto first = allocate(store, sets, kA);
@@ -68,7 +68,7 @@ TEST_CASE("allocate is idempotent for an attachment that already holds its addre
 }
 
 TEST_CASE("allocate honours requested addresses and rejects bad ones with code 7") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])"), range_set(R"([{"subnet": "fd00::/64"}])")};
   CHECK(strings(allocate(store, sets, kA, {ip("fd00::77"), ip("10.0.0.50")})) ==
@@ -90,7 +90,7 @@ TEST_CASE("allocate honours requested addresses and rejects bad ones with code 7
 }
 
 TEST_CASE("allocate keeps nothing when a later range set is exhausted") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])"),
                                    range_set(R"([{"subnet": "10.1.0.0/30"}])")};  // one address: .2
@@ -105,7 +105,7 @@ TEST_CASE("allocate keeps nothing when a later range set is exhausted") {
 }
 
 TEST_CASE("release: frees the attachment's leases only; nothing held, repeated or missing dirs succeed") {
-  TempDir t;
+  StoreDir t;
   {
     auto none = LeaseStore::find(t.data(), "net1");
     CHECK(!none);  // data dir missing: DEL has nothing to do
@@ -127,7 +127,7 @@ TEST_CASE("release: frees the attachment's leases only; nothing held, repeated o
 }
 
 TEST_CASE("gc frees every lease not named valid and keeps the valid ones") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])")};
   for (const char* id : {"a", "b", "c"}) allocate(store, sets, {id, "eth0"});
@@ -143,7 +143,7 @@ TEST_CASE("gc frees every lease not named valid and keeps the valid ones") {
 }
 
 TEST_CASE("leases written by host-local are honoured, found and released") {
-  TempDir t;
+  StoreDir t;
   fs::create_directories(t.net());
   write_file(t.net() / "10.0.0.2", "hl-1\r\neth0");
   write_file(t.net() / "10.0.0.3", "hl-old");  // old format: container ID only
@@ -164,7 +164,7 @@ TEST_CASE("leases written by host-local are honoured, found and released") {
 }
 
 TEST_CASE("host-local's release walk only removes our lease files, never the index") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/24"}])")};
   allocate(store, sets, kA);

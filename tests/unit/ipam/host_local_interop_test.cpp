@@ -38,7 +38,7 @@ std::string host_local(const char* command, const Attachment& who, const std::st
 
 TEST_CASE("host-local and nexus share one data dir without handing out an address twice" *
           doctest::skip(::access(kHostLocal, X_OK) != 0)) {
-  TempDir t;
+  StoreDir t;
   const std::vector<RangeSet> sets{range_set(R"([{"subnet": "10.0.0.0/28"}])")};
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   CHECK(allocate(store, sets, {"ours-1", "eth0"})[0].to_string() == "10.0.0.2");

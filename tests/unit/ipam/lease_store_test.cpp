@@ -23,11 +23,11 @@ const std::vector<RangeSet> kSets() { return {range_set(R"([{"subnet": "10.0.0.0
 }  // namespace
 
 TEST_CASE("lease store creates directories 0700 and files 0600 in host-local's layout") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data() + "/nested", "net1");
   allocate(store, kSets(), kA);
-  const fs::path net = t.path / "data" / "nested" / "net1";
-  CHECK(mode_of(t.path / "data") == 0700);
+  const fs::path net = t.root() / "data" / "nested" / "net1";
+  CHECK(mode_of(t.root() / "data") == 0700);
   CHECK(mode_of(net) == 0700);
   CHECK(mode_of(net / ".nexus") == 0700);
   CHECK(mode_of(net / ".nexus" / "idx") == 0700);
@@ -39,7 +39,7 @@ TEST_CASE("lease store creates directories 0700 and files 0600 in host-local's l
 }
 
 TEST_CASE("index files can never be taken for leases by host-local") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   allocate(store, kSets(), kA);
   const fs::path idx = t.net() / ".nexus" / "idx" / "ctr-a@65746830";
@@ -50,22 +50,24 @@ TEST_CASE("index files can never be taken for leases by host-local") {
 }
 
 TEST_CASE("unsafe network names are rejected with code 7 and never touch the file system") {
-  TempDir t;
+  StoreDir t;
   for (const char* bad : {"", ".", "..", "../escape", "a/b", "/abs", ".hidden", "-x", "a b", "net\n"}) {
     std::string msg;
     CHECK_MESSAGE(error_code([&] { LeaseStore::open(t.data(), bad); }, &msg) == int(Code::InvalidConfig), bad);
     CHECK_MESSAGE(error_code([&] { LeaseStore::find(t.data(), bad); }) == int(Code::InvalidConfig), bad);
   }
-  CHECK(!fs::exists(t.path / "escape"));
+  CHECK(!fs::exists(t.root() / "escape"));
   CHECK(error_code([&] { LeaseStore::open("", "net1"); }) == int(Code::InvalidConfig));
 }
 
 TEST_CASE("unsafe container IDs and ifnames are rejected with code 4") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   for (const Attachment& bad : std::vector<Attachment>{{"../../etc/passwd", "eth0"}, {"..", "eth0"}, {"", "eth0"},
                                                        {"a/b", "eth0"}, {"ok", ""}, {"ok", "a/b"}, {"ok", "a\r\nb"},
-                                                       {"ok", std::string(65, 'x')}}) {
+                                                       {"ok", std::string(65, 'x')}, {"ok", std::string(16, 'x')},
+                                                       {"ok", "a:b"}, {"ok", std::string("a\0b", 3)}, {"ok", "a\x7f"},
+                                                       {std::string(254, 'c'), "eth0"}}) {
     CHECK(error_code([&] { allocate(store, kSets(), bad); }) == int(Code::InvalidEnv));
     CHECK(error_code([&] { release(store, bad); }) == int(Code::InvalidEnv));
   }
@@ -73,29 +75,29 @@ TEST_CASE("unsafe container IDs and ifnames are rejected with code 4") {
 }
 
 TEST_CASE("symlinks are never followed: data dir, network dir, planted lease names") {
-  TempDir t;
-  fs::create_directories(t.path / "elsewhere");
-  fs::create_directories(t.path / "data");
-  fs::create_directory_symlink(t.path / "elsewhere", t.path / "data" / "net1");
+  StoreDir t;
+  fs::create_directories(t.root() / "elsewhere");
+  fs::create_directories(t.root() / "data");
+  fs::create_directory_symlink(t.root() / "elsewhere", t.root() / "data" / "net1");
   CHECK(error_code([&] { LeaseStore::open(t.data(), "net1"); }) != -1);
   CHECK(error_code([&] { LeaseStore::find(t.data(), "net1"); }) != -1);
-  fs::create_directory_symlink(t.path / "elsewhere", t.path / "link-data");
-  CHECK(error_code([&] { LeaseStore::open((t.path / "link-data").string(), "net2"); }) == int(Code::InvalidConfig));
-  CHECK(fs::is_empty(t.path / "elsewhere"));
+  fs::create_directory_symlink(t.root() / "elsewhere", t.root() / "link-data");
+  CHECK(error_code([&] { LeaseStore::open((t.root() / "link-data").string(), "net2"); }) == int(Code::InvalidConfig));
+  CHECK(fs::is_empty(t.root() / "elsewhere"));
 
   // A symlink planted under an address name counts as taken and is neither followed nor removed.
   LeaseStore store = LeaseStore::open(t.data(), "net2");
-  write_file(t.path / "victim", "precious");
-  fs::create_symlink(t.path / "victim", t.path / "data" / "net2" / "10.0.0.2");
+  write_file(t.root() / "victim", "precious");
+  fs::create_symlink(t.root() / "victim", t.root() / "data" / "net2" / "10.0.0.2");
   CHECK(allocate(store, kSets(), kA)[0].to_string() == "10.0.0.3");
   gc(store, {});
   release(store, kA);
-  CHECK(slurp(t.path / "victim") == "precious");
-  CHECK(fs::is_symlink(t.path / "data" / "net2" / "10.0.0.2"));
+  CHECK(slurp(t.root() / "victim") == "precious");
+  CHECK(fs::is_symlink(t.root() / "data" / "net2" / "10.0.0.2"));
 }
 
 TEST_CASE("the lock is host-local's flock on <network>/lock; waiting ends with code 11") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   store.set_lock_timeout(std::chrono::milliseconds(100));
   const int fd = ::open((t.net() / "lock").c_str(), O_RDONLY);  // what go-filemutex does
@@ -110,7 +112,7 @@ TEST_CASE("the lock is host-local's flock on <network>/lock; waiting ends with c
 }
 
 TEST_CASE("stale temps of a killed process are removed at the next lock") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   write_file(t.net() / ".nexus" / "tmp" / "t.99999.0", "dead\r\neth0");
   release(store, kA);
@@ -118,7 +120,7 @@ TEST_CASE("stale temps of a killed process are removed at the next lock") {
 }
 
 TEST_CASE("released inodes are reused for new leases, always 0600 with exactly the new content") {
-  TempDir t;
+  StoreDir t;
   fs::create_directories(t.net());
   write_file(t.net() / "10.0.0.2", "host-local-ctr-with-a-long-id\r\neth0");
   fs::permissions(t.net() / "10.0.0.2", fs::perms(0644));
@@ -160,33 +162,33 @@ std::vector<std::string> files_containing(const fs::path& dir, const std::string
 }  // namespace
 
 TEST_CASE("a released container's ID is in no file of the data dir; the pool still recycles inodes") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   const Attachment gone{"released-ctr-7f3a", "eth0"}, stays{"live-ctr-91bc", "eth0"};
   allocate(store, kSets(), gone);
   allocate(store, kSets(), stays);
-  CHECK(files_containing(t.path, gone.container_id).size() == 1);  // its lease (the index names addresses)
+  CHECK(files_containing(t.root(), gone.container_id).size() == 1);  // its lease (the index names addresses)
   release(store, gone);
-  CHECK(files_containing(t.path, gone.container_id).empty());
-  CHECK(files_containing(t.path, stays.container_id).size() == 1);
+  CHECK(files_containing(t.root(), gone.container_id).empty());
+  CHECK(files_containing(t.root(), stays.container_id).size() == 1);
   REQUIRE(!fs::is_empty(t.net() / ".nexus" / "blank"));  // the released inodes wait in the pool, blank
   for (const auto& e : fs::directory_iterator(t.net() / ".nexus" / "blank"))
     CHECK(slurp(e.path()).find_first_not_of('\n') == std::string::npos);
   // host-local's release of the live container finds its lease, and no pooled copy of anyone's.
-  CHECK(host_local_release(t.path, stays.container_id, "eth0") == 1);
+  CHECK(host_local_release(t.root(), stays.container_id, "eth0") == 1);
   gc(store, {});
-  CHECK(files_containing(t.path, "ctr").empty());
+  CHECK(files_containing(t.root(), "ctr").empty());
 }
 
 TEST_CASE("a temp left by a killed process is blanked at the next lock, and old-style spares are dropped") {
-  TempDir t;
+  StoreDir t;
   LeaseStore store = LeaseStore::open(t.data(), "net1");
   write_file(t.net() / ".nexus" / "tmp" / "t.99999.0", "killed-ctr\r\neth0");
   fs::create_directories(t.net() / ".nexus" / "spare");  // the pool of older versions kept old content
   write_file(t.net() / ".nexus" / "spare" / "s0", "old-spare-ctr\r\neth0");
   release(store, kA);
-  CHECK(files_containing(t.path, "killed-ctr").empty());
-  CHECK(files_containing(t.path, "old-spare-ctr").empty());
+  CHECK(files_containing(t.root(), "killed-ctr").empty());
+  CHECK(files_containing(t.root(), "old-spare-ctr").empty());
   CHECK_FALSE(fs::exists(t.net() / ".nexus" / "spare"));
   CHECK(fs::is_empty(t.net() / ".nexus" / "tmp"));
 }

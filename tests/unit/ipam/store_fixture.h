@@ -13,25 +13,18 @@
 #include "shared/cni/error.h"
 #include "shared/ipam/allocator.h"
 #include "shared/ipam/range.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace nexus::ipam::test {
 
 namespace fs = std::filesystem;
 
-/// A fresh directory under /tmp, removed with everything in it at scope exit.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& base = "/tmp") {
-    std::string tmpl = base + "/nexus-ipam-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string data() const { return (path / "data").string(); }
-  fs::path net(const std::string& network = "net1") const { return path / "data" / network; }
+/// A throwaway directory (testutil::TempDir) with the lease store's data dir inside it.
+struct StoreDir : testutil::TempDir {
+  using testutil::TempDir::TempDir;
+  fs::path root() const { return path(); }
+  std::string data() const { return (root() / "data").string(); }
+  fs::path net(const std::string& network = "net1") const { return root() / "data" / network; }
 };
 
 inline IpAddress ip(const char* t) { return *IpAddress::parse(t); }

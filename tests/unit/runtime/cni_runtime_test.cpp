@@ -159,36 +159,6 @@ TEST_CASE("CHECK passes the cached result to every plugin in order; disableCheck
   CHECK(calls(bin.path()).empty());
 }
 
-TEST_CASE("GC sends the valid attachments to every plugin and drops stale cache entries") {
-  nexus::testutil::TempDir bin, cache;
-  write_plugin(bin.path(), "p1", R"("1.0.0","1.1.0")");
-  write_plugin(bin.path(), "p2", R"("1.1.0")");
-  CniRuntime rt({bin.path()}, cache.path());
-  NetworkConfigList list = two_plugins();
-  RuntimeConf keep = conf(), stale = conf();
-  stale.container_id = "c2";
-  rt.add(list, keep);
-  rt.add(list, stale);
-  std::remove((bin.path() + "/log").c_str());
-  CHECK(rt.gc(list, {{"c1", "eth0"}}).empty());
-  std::vector<Call> gc = calls(bin.path());
-  REQUIRE(gc.size() == 2);
-  CHECK(gc[0].command == "GC");
-  CHECK(gc[0].input["cniVersion"] == "1.1.0");
-  CHECK(gc[0].input["cni.dev/valid-attachments"] == json::array({{{"containerID", "c1"}, {"ifname", "eth0"}}}));
-  CHECK(rt.cached("tn", keep));
-  CHECK_FALSE(rt.cached("tn", stale));
-}
-
-TEST_CASE("GC is skipped below CNI 1.1.0 and with disableGC") {
-  nexus::testutil::TempDir bin, cache;
-  write_plugin(bin.path(), "p1", R"("1.0.0")");
-  write_plugin(bin.path(), "p2", R"("1.0.0")");
-  CniRuntime rt({bin.path()}, cache.path());
-  CHECK(rt.gc(two_plugins(), {}).size() == 1);
-  CHECK(calls(bin.path()).empty());
-}
-
 TEST_CASE("no common version and missing plugins are clear errors") {
   nexus::testutil::TempDir bin, cache;
   write_plugin(bin.path(), "p1", R"("0.3.1")");

@@ -42,7 +42,7 @@ TEST_CASE("cache entries use libcni's cniCacheV1 layout") {
   CHECK_FALSE(from_cache_json(json{{"kind", "other"}}));
 }
 
-TEST_CASE("ResultCache saves under results/<network>-<id>-<ifname>, lists by exact network, removes idempotently") {
+TEST_CASE("ResultCache saves under results/<network>-<id>-<ifname>, loads by exact network, removes idempotently") {
   nexus::testutil::TempDir dir;
   ResultCache cache(dir.path());
   cache.save({"a", "c1", "eth0", "", "{}", {}, json::object(), json{{"ips", json::array()}}});
@@ -52,8 +52,9 @@ TEST_CASE("ResultCache saves under results/<network>-<id>-<ifname>, lists by exa
   auto loaded = cache.load("a", "c1", "eth0");
   REQUIRE(loaded);
   CHECK(loaded->result.contains("ips"));
-  CHECK(cache.list("a").size() == 1);
-  CHECK(cache.list("a-b").size() == 1);
+  auto other = cache.load("a-b", "c2", "eth0");
+  REQUIRE(other);
+  CHECK(other->network == "a-b");
   std::ofstream(cache.path("a", "c1", "eth0") + ".tmp") << "{";  // an interrupted save
   cache.remove("a", "c1", "eth0");
   cache.remove("a", "c1", "eth0");

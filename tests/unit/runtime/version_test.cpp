@@ -2,13 +2,17 @@
 
 #include <doctest/doctest.h>
 
+#include "shared/cni/version.h"
+
 using namespace nexus::runtime;
 
 TEST_CASE("parse_version accepts only major.minor.patch") {
-  CHECK(parse_version("1.1.0") == std::array<int, 3>{1, 1, 0});
+  using nexus::cni::parse_version;
+  CHECK(parse_version("1.1.0") == std::array<unsigned, 3>{1, 1, 0});
   CHECK_FALSE(parse_version("1.1"));
   CHECK_FALSE(parse_version("1.1.0-rc1"));
   CHECK_FALSE(parse_version(""));
+  CHECK_FALSE(parse_version("1.-1.0"));
 }
 
 TEST_CASE("version_less orders semantically, not lexically") {
