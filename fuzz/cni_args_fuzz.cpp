@@ -1,9 +1,9 @@
-// CNI_ARGS parsing: CniArgs::parse must accept or throw cni::Error, and what it accepts must be self-consistent.
+// CNI_ARGS parsing: CniArgs::parse must accept or throw nexus::Error, and what it accepts must be self-consistent.
 #include <string>
 
 #include "fuzz/finding.h"
 #include "shared/cni/args.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 using nexus::cni::CniArgs;
 
@@ -26,9 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, size_t size) {
     }
     try {
       args.reject_unknown({"IP", "MAC"});
-    } catch (const nexus::cni::Error&) {
+    } catch (const nexus::Error&) {
     }
-  } catch (const nexus::cni::Error&) {
+  } catch (const nexus::Error&) {
   }
   return 0;
 }

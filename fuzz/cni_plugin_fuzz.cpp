@@ -1,7 +1,7 @@
 // A whole plugin invocation minus its side effects: the fuzzer's bytes are stdin of nexus::cni::dispatch for
 // ADD, DEL, CHECK and GC, with handlers that only parse, with nexus-ipam's and nexus-bridge's real config
 // parsers. dispatch must answer with exit code 0 or 1 and one line of JSON; since nothing touches the system,
-// an error with code 999 (internal) means some parser threw something other than cni::Error.
+// an error with code 999 (internal) means some parser threw something other than nexus::Error.
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 #include "fuzz/finding.h"
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-ipam/ipam_conf.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/net_conf.h"
 #include "shared/cni/plugin_main.h"
 
@@ -69,8 +69,8 @@ void run(const cni::PluginHandlers& handlers, const cni::Environment& env, const
   const json answer = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (answer.is_discarded() || !answer.is_object()) finding("output is not a JSON object: " + text);
   if (rc == 1 && (!answer.contains("code") || !answer.contains("msg"))) finding("error without code/msg: " + text);
-  if (rc == 1 && answer["code"] == static_cast<unsigned>(cni::Code::Internal))
-    finding("a parser threw something other than cni::Error: " + text);
+  if (rc == 1 && answer["code"] == static_cast<unsigned>(nexus::Code::Internal))
+    finding("a parser threw something other than nexus::Error: " + text);
 }
 
 }  // namespace

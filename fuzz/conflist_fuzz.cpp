@@ -1,9 +1,9 @@
-// Network configuration lists (and single-plugin .conf files): parse_conflist accepts or throws cni::Error, and
+// Network configuration lists (and single-plugin .conf files): parse_conflist accepts or throws nexus::Error, and
 // what it accepts has a valid name, versions and plugins, and parses again from its cached bytes to the same list.
 #include <nlohmann/json.hpp>
 
 #include "fuzz/finding.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/conflist.h"
 
 using nexus::fuzz::finding;
@@ -27,14 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, size_t size) {
   NetworkConfigList list;
   try {
     list = parse_conflist(bytes, "fuzz");
-  } catch (const nexus::cni::Error&) {
+  } catch (const nexus::Error&) {
     return 0;
   }
   check(list);
   NetworkConfigList again;
   try {
     again = parse_conflist(list.bytes, "fuzz");
-  } catch (const nexus::cni::Error& e) {
+  } catch (const nexus::Error& e) {
     finding(std::string("cached bytes do not parse again: ") + e.what());
   }
   if (again.name != list.name || again.plugins != list.plugins || again.cni_versions != list.cni_versions ||

@@ -1,6 +1,6 @@
 #pragma once
 // What a fuzz target does when it sees a bug that is not a crash: report it and abort, so libFuzzer saves the
-// input as a crash artifact. Expected failures are nexus::cni::Error; any other exception escapes on purpose
+// input as a crash artifact. Expected failures are nexus::Error; any other exception escapes on purpose
 // (libFuzzer reports it as a deadly signal).
 #include <cstdio>
 #include <cstdlib>

@@ -1,9 +1,9 @@
 // IPAM ranges as JSON: an object is one range, an array one range set, an array of arrays a list of sets (as
-// ipam.ranges). Parsing either throws cni::Error or yields ranges whose invariants hold.
+// ipam.ranges). Parsing either throws nexus::Error or yields ranges whose invariants hold.
 #include <nlohmann/json.hpp>
 
 #include "fuzz/finding.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/ipam/range.h"
 
 using nexus::fuzz::finding;
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, size_t size) {
       validate_range_set(set);
       check_set(set);
     }
-  } catch (const nexus::cni::Error&) {
+  } catch (const nexus::Error&) {
   }
   return 0;
 }

@@ -3,12 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz/finding.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/result.h"
 #include "shared/cni/version.h"
 
 using nexus::fuzz::finding;
 using namespace nexus::cni;
+using nexus::Code;
+using nexus::Error;
 
 namespace {
 

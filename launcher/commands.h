@@ -1,6 +1,6 @@
 #pragma once
 // One function per command; main.cpp only parses the command line and calls these. Each returns the exit
-// status and throws cni::Error for failures (main prints them).
+// status and throws Error for failures (main prints them).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -10,7 +10,7 @@
 
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/pending_releases.h"
 
 namespace nexus::launcher {
@@ -38,7 +38,7 @@ int delete_dead_nodes(const Context& ctx) {
         std::fprintf(stderr, "nexus: warning: %s\n", w.c_str());
       std::printf("deleted node %s (%s)\n", node.name.c_str(),
                   node.state == "creating" ? "its create was interrupted" : "its process was gone");
-    } catch (const cni::Error& e) {
+    } catch (const Error& e) {
       ++failures;
       std::fprintf(stderr, "nexus: gc: %s\n  %s\n", e.what(), e.details().c_str());
     }
@@ -54,7 +54,7 @@ int release_pending_attachments(const Context& ctx) {
     try {
       release_pending(ctx, pending);
       std::printf("released %s\n", what.c_str());
-    } catch (const cni::Error& e) {
+    } catch (const Error& e) {
       ++failures;
       std::fprintf(stderr, "nexus: gc: cannot release %s: %s\n  %s\n", what.c_str(), e.what(), e.details().c_str());
     }

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "launcher/commands.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace {
 using namespace nexus::launcher;
@@ -74,7 +74,7 @@ void add_node_commands(CLI::App& node, NodeCommands& c) {
 void require_root(std::initializer_list<const CLI::App*> commands) {
   for (const CLI::App* cmd : commands)
     if (cmd->parsed() && ::geteuid() != 0)
-      throw nexus::cni::Error(nexus::cni::Code::Internal,
+      throw nexus::Error(nexus::Code::Internal,
                               "'" + cmd->get_name() + "' needs root (namespaces, cgroups, mounts and network setup)",
                               "run it with sudo");
 }
@@ -109,7 +109,7 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const nexus::cni::Error& e) {
+  } catch (const nexus::Error& e) {
     std::fprintf(stderr, "nexus: error: %s\n", e.what());
     if (!e.details().empty()) std::fprintf(stderr, "  %s\n", e.details().c_str());
   } catch (const std::exception& e) {

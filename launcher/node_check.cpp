@@ -3,7 +3,7 @@
 
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::launcher {
 
@@ -11,7 +11,7 @@ int node_check(const Context& ctx, const std::string& name) {
   runtime::FileLock lock = ctx.store().lock_exclusive();
   runtime::NodeRecord node = get_node(ctx, name);
   if (node_status(node) == "stopped")
-    throw cni::Error(cni::Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
+    throw Error(Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
                      "remove it with: nexus node delete " + name + " (or clean all such nodes: nexus gc)");
   runtime::NetworkConfigList list = node_network(ctx, node);
   if (list.disable_check) {

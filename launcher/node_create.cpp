@@ -10,7 +10,7 @@
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
 #include "launcher/signal_block.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
 #include "shared/runtime/node_files.h"
@@ -23,8 +23,8 @@ using runtime::NodeRecord;
 
 namespace {
 
-cni::Error bad_option(const std::string& msg, const std::string& hint) {
-  return cni::Error(cni::Code::InvalidConfig, msg, hint);
+Error bad_option(const std::string& msg, const std::string& hint) {
+  return Error(Code::InvalidConfig, msg, hint);
 }
 
 bool valid_ip(const std::string& text) {
@@ -132,7 +132,7 @@ void build_node(const Context& ctx, NodeRecord& node, const runtime::NetworkConf
   attach_network(ctx, node, list);
   sync.release_child();
   if (std::string error = sync.wait_child_started(); !error.empty())
-    throw cni::Error(cni::Code::Internal, "the node's process failed to start: " + error,
+    throw Error(Code::Internal, "the node's process failed to start: " + error,
                      "its log is " + ctx.store().node_dir(node.name) + "/log");
   node.state = "running";
   ctx.store().save(node);
@@ -154,8 +154,8 @@ void release_earlier_attachment(const Context& ctx, const NodeRecord& node) {
   if (!pending) return;
   try {
     release_pending(ctx, *pending);
-  } catch (const cni::Error& e) {
-    throw cni::Error(e.code(), "cannot create node '" + node.name + "': an earlier node '" + node.name +
+  } catch (const Error& e) {
+    throw Error(e.code(), "cannot create node '" + node.name + "': an earlier node '" + node.name +
                                    "' on network " + node.network + " is still attached and its DEL fails: " + e.what(),
                      e.details() + (e.details().empty() ? "" : "\n") +
                          "fix the cause and run 'nexus gc', or pick another name");
@@ -178,7 +178,7 @@ int node_create(const Context& ctx, const CreateOptions& o) {
   NodeRecord node = initial_record(ctx, o, list);
   try {
     release_earlier_attachment(ctx, node);
-  } catch (const cni::Error&) {
+  } catch (const Error&) {
     ctx.store().remove(o.name);
     throw;
   }
@@ -187,9 +187,9 @@ int node_create(const Context& ctx, const CreateOptions& o) {
     build_node(ctx, node, list);
   } catch (const std::exception& e) {
     roll_back(ctx, node);
-    const auto* error = dynamic_cast<const cni::Error*>(&e);
+    const auto* error = dynamic_cast<const Error*>(&e);
     std::string details = error && !error->details().empty() ? error->details() + "\n" : "";
-    throw cni::Error(error ? error->code() : cni::Code::Internal, "cannot create node '" + o.name + "': " + e.what(),
+    throw Error(error ? error->code() : Code::Internal, "cannot create node '" + o.name + "': " + e.what(),
                      details + "everything created so far was removed; fix the cause above and run the command again");
   }
   std::printf("node %s created: pid %d, %s on network %s\n", node.name.c_str(), node.pid,

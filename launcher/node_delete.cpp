@@ -4,13 +4,13 @@
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
 #include "launcher/signal_block.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::launcher {
 
 int node_delete(const Context& ctx, const std::string& name, bool force) {
   if (!runtime::valid_node_name(name))
-    throw cni::Error(cni::Code::InvalidConfig, "invalid node name '" + name + "'", "see: nexus node list");
+    throw Error(Code::InvalidConfig, "invalid node name '" + name + "'", "see: nexus node list");
   runtime::FileLock lock = ctx.store().lock_exclusive();
   auto node = ctx.store().find(name);
   if (!node) {

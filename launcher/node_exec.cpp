@@ -8,7 +8,7 @@
 
 #include "launcher/commands.h"
 #include "launcher/node_support.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/cgroup_fs.h"
 #include "shared/runtime/namespaces.h"
 
@@ -27,7 +27,7 @@ int wait_status(pid_t pid) {
   try {
     for (const std::string& dir : node.cgroup_paths) runtime::cgroupfs::write_file(dir, "cgroup.procs", "0");
     runtime::enter_namespaces(node.pid);
-  } catch (const cni::Error& e) {
+  } catch (const Error& e) {
     std::fprintf(stderr, "nexus: cannot enter node %s: %s\n", node.name.c_str(), e.what());
     ::_exit(126);
   }
@@ -47,14 +47,14 @@ int wait_status(pid_t pid) {
 
 int node_exec(const Context& ctx, const std::string& name, const std::vector<std::string>& command) {
   if (command.empty())
-    throw cni::Error(cni::Code::InvalidConfig, "no command given", "usage: nexus node exec " + name + " -- CMD [ARGS...]");
+    throw Error(Code::InvalidConfig, "no command given", "usage: nexus node exec " + name + " -- CMD [ARGS...]");
   runtime::NodeRecord node = get_node(ctx, name);
   if (node_status(node) == "stopped")
-    throw cni::Error(cni::Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
+    throw Error(Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
                      "remove it with: nexus node delete " + name + " (or clean all such nodes: nexus gc)");
   std::fflush(nullptr);
   pid_t pid = ::fork();
-  if (pid < 0) throw cni::sys_error("fork", errno);
+  if (pid < 0) throw sys_error("fork", errno);
   if (pid == 0) enter_and_run(node, command);
   return wait_status(pid);
 }

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
 #include "shared/runtime/node_files.h"
@@ -14,7 +14,7 @@ using runtime::NodeRecord;
 
 NodeRecord get_node(const Context& ctx, const std::string& name) {
   if (auto node = ctx.store().find(name)) return *node;
-  throw cni::Error(cni::Code::UnknownContainer, "no node named '" + name + "'",
+  throw Error(Code::UnknownContainer, "no node named '" + name + "'",
                    "see the existing nodes with: nexus node list");
 }
 
@@ -65,10 +65,10 @@ std::vector<std::string> teardown_node(const Context& ctx, const NodeRecord& nod
   runtime::stop_process(node.pid, node.start_time, ctx.options().stop_timeout_ms);
   try {
     cni_del(ctx, node);
-  } catch (const cni::Error& e) {
+  } catch (const Error& e) {
     std::string msg = std::string("CNI DEL failed: ") + e.what() + (e.details().empty() ? "" : " (" + e.details() + ")");
     if (!force)
-      throw cni::Error(e.code(), "node '" + node.name + "': " + msg,
+      throw Error(e.code(), "node '" + node.name + "': " + msg,
                        "the node's process is stopped and its state kept; fix the cause and run 'nexus node delete " +
                            node.name + "' again, or 'nexus node delete --force " + node.name +
                            "' to drop it anyway (addresses may stay allocated until 'nexus gc')");
@@ -104,7 +104,7 @@ void refresh_hosts(const Context& ctx, const std::string& network) {
   for (const NodeRecord& node : nodes) {
     try {
       runtime::write_in_place(ctx.store().node_dir(node.name) + "/hosts", runtime::render_hosts(node.name, entries));
-    } catch (const cni::Error& e) {
+    } catch (const Error& e) {
       std::fprintf(stderr, "nexus: warning: cannot update hosts of node %s: %s\n", node.name.c_str(), e.what());
     }
   }

@@ -9,7 +9,7 @@
 
 namespace nexus::launcher {
 
-/// The node's record; throws cni::Error naming `nexus node list` when there is none.
+/// The node's record; throws Error naming `nexus node list` when there is none.
 runtime::NodeRecord get_node(const Context& ctx, const std::string& name);
 
 /// "running", "creating" or "stopped" (process gone). A node stays "creating" until create succeeded.
@@ -28,7 +28,7 @@ runtime::NetworkConfigList node_network(const Context& ctx, const runtime::NodeR
 std::vector<std::string> teardown_node(const Context& ctx, const runtime::NodeRecord& node, bool force);
 
 /// Retries the CNI DEL of an attachment left pending by a forced teardown (runtime::PendingReleases) and
-/// forgets it once DEL succeeded; throws the DEL's cni::Error otherwise (the record stays for the next try).
+/// forgets it once DEL succeeded; throws the DEL's Error otherwise (the record stays for the next try).
 void release_pending(const Context& ctx, const runtime::NodeRecord& pending);
 
 /// Rewrites /etc/hosts of every node on `network` (bind mounts see the change at once).

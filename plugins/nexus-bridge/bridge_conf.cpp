@@ -2,15 +2,13 @@
 
 #include <cctype>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/json_fields.h"
 #include "shared/cni/validate.h"
 
 namespace nexus::bridge_plugin {
 namespace {
 
-using cni::Code;
-using cni::Error;
 using nlohmann::json;
 
 // Keys of the reference plugin we do not implement: refuse them rather than silently ignore what was asked.

@@ -7,7 +7,7 @@
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/kernel_helpers.h"
 #include "shared/cni/delegate.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/ip_prefix.h"
@@ -22,7 +22,7 @@ namespace {
 // with an error." Checked before IPAM may act, so a refused ADD changes nothing.
 void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
   if (net::find_link(nl.container, req.ifname))
-    throw cni::Error(cni::Code::InvalidConfig,
+    throw Error(Code::InvalidConfig,
                      "interface " + req.ifname + " already exists in netns " + req.netns,
                      "pick another CNI_IFNAME or DEL the attachment that created it");
 }

@@ -5,7 +5,7 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/masquerade.h"
 #include "shared/cni/delegate.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/net/addr.h"
 #include "shared/net/ip_prefix.h"
 #include "shared/net/link.h"
@@ -15,7 +15,7 @@
 namespace nexus::bridge_plugin {
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) { throw cni::Error(cni::Code::Internal, msg); }
+[[noreturn]] void fail(const std::string& msg) { throw Error(Code::Internal, msg); }
 
 const cni::Interface& container_interface(const cni::Result& prev, const cni::Request& req) {
   for (const auto& i : prev.interfaces)
@@ -48,7 +48,7 @@ void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::R
 void cmd_check(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
   if (!conf.net.prev_result)
-    throw cni::Error(cni::Code::InvalidConfig, "CHECK needs prevResult: the result of the ADD to check");
+    throw Error(Code::InvalidConfig, "CHECK needs prevResult: the result of the ADD to check");
   const cni::Result& prev = *conf.net.prev_result;
   if (!conf.net.ipam_type.empty()) cni::delegate_check(conf.net.ipam_type, req);
 

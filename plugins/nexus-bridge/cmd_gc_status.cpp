@@ -2,7 +2,7 @@
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/masquerade.h"
 #include "shared/cni/delegate.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/nat/libnftables.h"
 
 namespace nexus::bridge_plugin {

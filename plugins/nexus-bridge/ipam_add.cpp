@@ -1,6 +1,6 @@
 #include "plugins/nexus-bridge/ipam_add.h"
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::bridge_plugin {
 
@@ -19,7 +19,7 @@ void IpamAdd::undo() {
   if (!succeeded_) {
     try {
       result();
-    } catch (const cni::Error&) {
+    } catch (const Error&) {
       if (call_.exited()) return;  // IPAM answered with its error: it holds nothing
       // Killed (at the timeout, or by someone else) part-way through: its DEL frees whatever it took.
     }

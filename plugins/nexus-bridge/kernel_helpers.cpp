@@ -8,7 +8,7 @@
 
 #include "plugins/nexus-bridge/masquerade.h"
 #include "shared/cni/child_reply.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/nat/nft.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_socket.h"
@@ -73,7 +73,7 @@ MasqueradeAdder::MasqueradeAdder(const BridgeConf& conf, const cni::Request& req
 
 void MasqueradeAdder::add(const std::vector<cni::IpConfig>& ips) {
   if (!child_.channel().send(addresses_line(ips)))
-    throw cni::Error(cni::Code::Internal, "add masquerade: the helper process is gone");
+    throw Error(Code::Internal, "add masquerade: the helper process is gone");
 }
 
 void MasqueradeAdder::wait_added() {
@@ -85,7 +85,7 @@ void MasqueradeAdder::wait_added() {
 void MasqueradeAdder::undo(const std::vector<cni::IpConfig>& ips) {
   try {
     wait_added();
-  } catch (const cni::Error&) {
+  } catch (const Error&) {
     // the add failed part-way: remove whatever it put in
   }
   nat::Nft nft;
@@ -114,7 +114,7 @@ void Teardown::wait_veth_gone() {
     // The helper's own answer arrives only after the kernel's cleanup, unless the delete failed.
     if (child_->channel().ready()) return cni::await_reply(child_->channel(), what);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) throw cni::Error(cni::Code::Internal, what + ": timed out waiting for the kernel");
+    if (left.count() <= 0) throw Error(Code::Internal, what + ": timed out waiting for the kernel");
     pollfd fds[2] = {{.fd = watch_->poll_fd(), .events = POLLIN, .revents = 0},
                      {.fd = child_->channel().poll_fd(), .events = POLLIN, .revents = 0}};
     ::poll(fds, 2, static_cast<int>(left.count()));

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/net/ip_prefix.h"
@@ -61,7 +61,7 @@ void check_masquerade(const BridgeConf& conf, const cni::Request& req, const std
   const auto missing = nat::not_masqueraded(nft, conf.net.name, conf.bridge, owner_tag(req.container_id, req.ifname),
                                             addresses_of(ips).hosts);
   if (!missing.empty())
-    throw cni::Error(cni::Code::Internal, "address " + missing.front().ip_string() + " is not masqueraded for " +
+    throw Error(Code::Internal, "address " + missing.front().ip_string() + " is not masqueraded for " +
                                               req.container_id + "/" + req.ifname + " on " + conf.bridge);
 }
 

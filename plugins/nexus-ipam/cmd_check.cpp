@@ -2,7 +2,7 @@
 
 #include "plugins/nexus-ipam/commands.h"
 #include "plugins/nexus-ipam/ipam_conf.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/ipam/allocator.h"
 
 namespace nexus::ipam_plugin {
@@ -16,26 +16,26 @@ std::string attachment_text(const cni::Request& req) { return "(" + req.containe
 void cmd_check(const cni::Request& req) {
   const IpamConf conf = IpamConf::parse(req);
   if (!conf.net.prev_result)
-    throw cni::Error(cni::Code::InvalidConfig, "CHECK needs prevResult: the result of the ADD to check");
+    throw Error(Code::InvalidConfig, "CHECK needs prevResult: the result of the ADD to check");
   auto store = ipam::LeaseStore::find(conf.data_dir, conf.net.name);
   if (!store)
-    throw cni::Error(cni::Code::Internal, "no address is reserved for " + attachment_text(req),
+    throw Error(Code::Internal, "no address is reserved for " + attachment_text(req),
                      "the data directory " + conf.data_dir + "/" + conf.net.name + " does not exist");
   const auto held = ipam::held_by(*store, {req.container_id, req.ifname});
   size_t ours = 0;
   for (const auto& ip : conf.net.prev_result->ips) {
     const auto prefix = ipam::IpPrefix::parse(ip.address);
-    if (!prefix) throw cni::Error(cni::Code::DecodeFailure, "prevResult address \"" + ip.address + "\" is not a CIDR");
+    if (!prefix) throw Error(Code::DecodeFailure, "prevResult address \"" + ip.address + "\" is not a CIDR");
     const bool in_our_ranges = std::any_of(conf.range_sets.begin(), conf.range_sets.end(),
                                            [&](const auto& set) { return ipam::find_range(set, prefix->address()); });
     if (!in_our_ranges) continue;
     ++ours;
     if (std::find(held.begin(), held.end(), prefix->address()) == held.end())
-      throw cni::Error(cni::Code::Internal,
+      throw Error(Code::Internal,
                        "address " + prefix->address().to_string() + " is not reserved for " + attachment_text(req));
   }
   if (ours == 0 && held.empty())
-    throw cni::Error(cni::Code::Internal, "no address is reserved for " + attachment_text(req));
+    throw Error(Code::Internal, "no address is reserved for " + attachment_text(req));
 }
 
 }  // namespace nexus::ipam_plugin

@@ -1,6 +1,6 @@
 #include "plugins/nexus-ipam/commands.h"
 #include "plugins/nexus-ipam/ipam_conf.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/ipam/allocator.h"
 
 namespace nexus::ipam_plugin {
@@ -23,7 +23,7 @@ void cmd_status(const cni::Request& req) {
   for (size_t i = 0; i < free.size(); ++i)
     if (!free[i]) exhausted += (exhausted.empty() ? "" : "; ") + ipam::to_string(conf.range_sets[i]);
   if (!exhausted.empty())
-    throw cni::Error(cni::Code::NotAvailable, "no free addresses in range set " + exhausted,
+    throw Error(Code::NotAvailable, "no free addresses in range set " + exhausted,
                      "an ADD needs one address from every range set");
 }
 

@@ -4,14 +4,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/json_fields.h"
 
 namespace nexus::ipam_plugin {
 namespace {
 
-using cni::Code;
-using cni::Error;
 using nlohmann::json;
 
 constexpr const char* kPluginType = "nexus-ipam";

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::cni {
 namespace {

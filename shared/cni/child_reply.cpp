@@ -1,7 +1,7 @@
 #include "shared/cni/child_reply.h"
 
 #include "shared/cni/delegate.h"
-#include "shared/cni/error.h"
+#include "shared/cni/error_json.h"
 
 namespace nexus::cni {
 namespace {

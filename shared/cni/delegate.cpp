@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/exec.h"
 
 namespace nexus::cni {

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/spawn.h"
 #include "shared/util/pipe.h"
 

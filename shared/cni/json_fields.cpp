@@ -1,6 +1,6 @@
 #include "shared/cni/json_fields.h"
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::cni {
 namespace {

@@ -1,6 +1,6 @@
 #include "shared/cni/net_conf.h"
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/json_fields.h"
 #include "shared/cni/validate.h"
 

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "shared/cni/error.h"
+#include "shared/cni/error_json.h"
 #include "shared/cni/validate.h"
 #include "shared/cni/version.h"
 #include "shared/net/netns.h"

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <memory>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::cni {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::cni {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::cni {
 std::optional<std::array<unsigned, 3>> parse_version(std::string_view text) {

@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <set>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/undo.h"
 
 namespace nexus::ipam {
 namespace {
 
-using cni::Code;
-using cni::Error;
 
 // A position in a range set: which range, which address.
 struct Cursor {

@@ -11,13 +11,13 @@ namespace nexus::ipam {
 
 /// ADD: one address per range set, in set order; `sets` must have passed validate_range_sets.
 /// - Idempotent: a set in which `who` already holds an address yields that address.
-/// - `requested` (CNI_ARGS IP / args "ips"): each goes to the set containing it; cni::Error(InvalidConfig)
+/// - `requested` (CNI_ARGS IP / args "ips"): each goes to the set containing it; Error(InvalidConfig)
 ///   when it is in no set, two requests hit one set, it is not allocatable (gateway, network,
 ///   IPv4 broadcast), leased to another attachment, or `who` holds a different address in that set.
 /// - Otherwise round robin from after last_reserved_ip.<set> (host-local's order), skipping gateways,
 ///   network and broadcast addresses and every existing lease file.
-/// - Exhaustion: cni::Error(TryAgainLater) "no free addresses in range set N (start-end,...)".
-/// Nothing is kept when any set fails. Throws cni::Error(InvalidEnv) for an unsafe container ID/ifname.
+/// - Exhaustion: Error(TryAgainLater) "no free addresses in range set N (start-end,...)".
+/// Nothing is kept when any set fails. Throws Error(InvalidEnv) for an unsafe container ID/ifname.
 std::vector<IpAddress> allocate(LeaseStore& store, const std::vector<RangeSet>& sets, const Attachment& who,
                                 const std::vector<IpAddress>& requested = {});
 

@@ -8,13 +8,13 @@
 #include <cerrno>
 #include <thread>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::ipam {
 
 UniqueFd FileLock::open_lock_file(int dir, const char* name) {
   UniqueFd fd(::openat(dir, name, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) throw cni::sys_error(std::string("open lock file '") + name + "'", errno);
+  if (!fd) throw sys_error(std::string("open lock file '") + name + "'", errno);
   return fd;
 }
 
@@ -26,9 +26,9 @@ FileLock::FileLock(int fd, std::chrono::milliseconds timeout) : fd_(fd) {
   const auto deadline = Clock::now() + timeout;
   auto pause = std::chrono::microseconds(50);
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK && errno != EINTR) throw cni::sys_error("lock the network's lease directory", errno);
+    if (errno != EWOULDBLOCK && errno != EINTR) throw sys_error("lock the network's lease directory", errno);
     if (Clock::now() >= deadline)
-      throw cni::Error(cni::Code::TryAgainLater, "timed out waiting for the lease directory lock",
+      throw Error(Code::TryAgainLater, "timed out waiting for the lease directory lock",
                        "another IPAM process held the lock for " + std::to_string(timeout.count()) + " ms");
     std::this_thread::sleep_for(pause);
     pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));

@@ -12,7 +12,7 @@ class FileLock {
  public:
   /// Opens or creates `name` (0600) under `dir` without following symlinks; does not lock yet.
   static UniqueFd open_lock_file(int dir, const char* name);
-  /// Waits up to `timeout` for LOCK_EX on `fd`; throws cni::Error(TryAgainLater) when it expires.
+  /// Waits up to `timeout` for LOCK_EX on `fd`; throws Error(TryAgainLater) when it expires.
   FileLock(int fd, std::chrono::milliseconds timeout);
   FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   FileLock(const FileLock&) = delete;

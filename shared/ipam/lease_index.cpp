@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/ipam/lease_store.h"
 #include "shared/ipam/safe_fs.h"
 
@@ -79,7 +79,7 @@ void LeaseStore::write_index_file(const std::string& name, const std::string& co
   if (::renameat(tmp_.get(), temp.c_str(), idx_.get(), name.c_str()) != 0) {
     const int err = errno;
     remove_at(tmp_.get(), temp);
-    throw cni::sys_error("write index '" + name + "'", err);
+    throw sys_error("write index '" + name + "'", err);
   }
 }
 
@@ -106,7 +106,7 @@ void LeaseStore::rebuild_index(const std::map<IpAddress, Attachment>& leases) {
 
 bool LeaseStore::index_is_current() const {
   struct stat st {};
-  if (::fstat(dir_.get(), &st) != 0) throw cni::sys_error("stat the lease directory", errno);
+  if (::fstat(dir_.get(), &st) != 0) throw sys_error("stat the lease directory", errno);
   return st.st_mtim.tv_nsec == kIndexMarkerNsec;
 }
 
@@ -114,7 +114,7 @@ void LeaseStore::mark_index_current() {
   timespec now {};
   ::clock_gettime(CLOCK_REALTIME, &now);
   const timespec times[2] = {{0, UTIME_OMIT}, {now.tv_sec, kIndexMarkerNsec}};
-  if (::futimens(dir_.get(), times) != 0) throw cni::sys_error("mark the lease index current", errno);
+  if (::futimens(dir_.get(), times) != 0) throw sys_error("mark the lease index current", errno);
 }
 
 }  // namespace nexus::ipam

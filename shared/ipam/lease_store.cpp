@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/validate.h"
 #include "shared/ipam/safe_fs.h"
 
@@ -58,9 +58,9 @@ void validate_attachment(const Attachment& a) {
   cni::validate_container_id(a.container_id);
   cni::validate_ifname(a.ifname);
   if (!is_safe_name(a.container_id))
-    throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_CONTAINERID \"" + a.container_id + "\": too long for a file name");
+    throw Error(Code::InvalidEnv, "invalid CNI_CONTAINERID \"" + a.container_id + "\": too long for a file name");
   for (unsigned char c : a.ifname)
-    if (is_control_byte(c)) throw cni::Error(cni::Code::InvalidEnv, "invalid CNI_IFNAME: control character");
+    if (is_control_byte(c)) throw Error(Code::InvalidEnv, "invalid CNI_IFNAME: control character");
 }
 
 LeaseStore::LeaseStore(UniqueFd dir, UniqueFd nexus, UniqueFd idx, UniqueFd tmp, UniqueFd spare, UniqueFd lock)
@@ -80,7 +80,7 @@ std::optional<LeaseStore> LeaseStore::find(const std::string& data_dir, const st
 std::optional<LeaseStore> LeaseStore::open_impl(const std::string& data_dir, const std::string& network,
                                                 bool create) {
   if (!is_safe_name(network))
-    throw cni::Error(cni::Code::InvalidConfig,
+    throw Error(Code::InvalidConfig,
                      "invalid name \"" + network + "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
   UniqueFd data = open_data_dir(data_dir, create);
   if (!data) return std::nullopt;
@@ -142,7 +142,7 @@ std::optional<bool> LeaseStore::link_spare(std::string_view content, const std::
     const int err = errno;
     retire(tmp_.get(), temp);
     if (err == EEXIST) return false;
-    throw cni::sys_error("create lease '" + name + "'", err);
+    throw sys_error("create lease '" + name + "'", err);
   }
   detail::fault_point("lease linked");
   remove_at(tmp_.get(), temp);  // the inode lives on under the lease name
@@ -157,7 +157,7 @@ bool LeaseStore::link_named_temp(std::string_view content, const std::string& na
     const int err = errno;
     remove_at(tmp_.get(), temp);
     if (err == EEXIST) return false;
-    throw cni::sys_error("create lease '" + name + "'", err);
+    throw sys_error("create lease '" + name + "'", err);
   }
   detail::fault_point("lease linked");
   remove_at(tmp_.get(), temp);
@@ -170,7 +170,7 @@ std::optional<bool> LeaseStore::link_anonymous(std::string_view content, const s
   if (!anonymous_temps_ || detail::named_temps_forced()) return std::nullopt;
   UniqueFd fd(::openat(tmp_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
   if (!fd) {
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) throw cni::sys_error("create lease temp", errno);
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) throw sys_error("create lease temp", errno);
     anonymous_temps_ = false;
     return std::nullopt;
   }
@@ -182,7 +182,7 @@ std::optional<bool> LeaseStore::link_anonymous(std::string_view content, const s
     return true;
   }
   if (errno == EEXIST) return false;
-  if (errno != ENOENT) throw cni::sys_error("create lease '" + name + "'", errno);
+  if (errno != ENOENT) throw sys_error("create lease '" + name + "'", errno);
   anonymous_temps_ = false;  // no /proc mounted
   return std::nullopt;
 }
@@ -200,7 +200,7 @@ std::optional<IpAddress> LeaseStore::last_reserved(std::size_t set) const {
 void LeaseStore::set_last_reserved(std::size_t set, const IpAddress& a) {
   const std::string name = kLastReservedPrefix + std::to_string(set);
   UniqueFd fd(::openat(dir_.get(), name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) throw cni::sys_error("write '" + name + "'", errno);
+  if (!fd) throw sys_error("write '" + name + "'", errno);
   overwrite(fd.get(), a.to_string(), name);
 }
 

@@ -50,7 +50,7 @@ namespace nexus::ipam {
 /// host-local's old format (content "<containerID>" only).
 using Attachment = cni::Attachment;
 
-/// Throws cni::Error(InvalidEnv, 4) naming CNI_CONTAINERID or CNI_IFNAME unless both pass the CNI rules
+/// Throws Error(InvalidEnv, 4) naming CNI_CONTAINERID or CNI_IFNAME unless both pass the CNI rules
 /// (cni::validate_container_id, cni::validate_ifname) and the store's own: an ID of at most 253 bytes, an
 /// ifname without control characters.
 void validate_attachment(const Attachment& a);
@@ -59,12 +59,12 @@ void validate_attachment(const Attachment& a);
 class LeaseStore {
  public:
   /// Opens <data_dir>/<network>, creating it (0700) and the lock file (0600) when missing.
-  /// Throws cni::Error(InvalidConfig) for an unsafe network name, other errors for I/O failures.
+  /// Throws Error(InvalidConfig) for an unsafe network name, other errors for I/O failures.
   static LeaseStore open(const std::string& data_dir, const std::string& network);
   /// As open() but creates nothing: nullopt when the data dir or the network dir does not exist (DEL, GC).
   static std::optional<LeaseStore> find(const std::string& data_dir, const std::string& network);
 
-  /// Lock wait limit before cni::Error(TryAgainLater); default 10 s.
+  /// Lock wait limit before Error(TryAgainLater); default 10 s.
   void set_lock_timeout(std::chrono::milliseconds t) { lock_timeout_ = t; }
   /// Takes the network's lock (shared with host-local), removes temps left by killed processes (and the
   /// unblanked spares of older versions) and rebuilds the index when another program changed the directory.

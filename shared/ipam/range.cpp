@@ -2,13 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::ipam {
 namespace {
 
-using cni::Code;
-using cni::Error;
 
 [[noreturn]] void invalid(const std::string& key, const nlohmann::json& value, const std::string& why) {
   throw Error(Code::InvalidConfig, "invalid " + key + " " + value.dump() + ": " + why);

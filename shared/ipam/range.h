@@ -31,14 +31,14 @@ using RangeSet = std::vector<Range>;
 
 /// Parses one range object. Defaults (host-local's): gateway = network+1; rangeStart = network+1
 /// (the gateway is skipped when allocating); rangeEnd = broadcast-1 for IPv4, the last address for IPv6.
-/// Throws cni::Error(InvalidConfig) naming the key and value: missing/bad subnet, subnet too small
+/// Throws Error(InvalidConfig) naming the key and value: missing/bad subnet, subnet too small
 /// (IPv4 /31 and /32, IPv6 /127 and /128), host bits set in subnet, bad text, another family, outside the
 /// subnet, start > end.
 Range parse_range(const nlohmann::json& object);
 /// Parses a JSON array of range objects and validates it as a set (see validate_range_set).
 RangeSet parse_range_set(const nlohmann::json& array);
 
-/// Throws cni::Error(InvalidConfig) unless the set is non-empty, of one family and free of overlaps.
+/// Throws Error(InvalidConfig) unless the set is non-empty, of one family and free of overlaps.
 void validate_range_set(const RangeSet& set);
 /// Validates each set and that no two sets overlap; `sets` must be non-empty.
 void validate_range_sets(const std::vector<RangeSet>& sets);

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <memory>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/validate.h"
 
 namespace nexus::ipam {
@@ -22,7 +22,7 @@ void make_dirs(const std::string& path) {
     if (pos != path.size() && path[pos] != '/') continue;
     const std::string prefix = path.substr(0, pos);
     if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
-      throw cni::sys_error("create data directory '" + prefix + "'", errno);
+      throw sys_error("create data directory '" + prefix + "'", errno);
   }
 }
 
@@ -34,22 +34,22 @@ bool is_safe_name(std::string_view name) noexcept {
 }
 
 UniqueFd open_data_dir(const std::string& path, bool create) {
-  if (path.empty()) throw cni::Error(cni::Code::InvalidConfig, "invalid dataDir \"\": must not be empty");
+  if (path.empty()) throw Error(Code::InvalidConfig, "invalid dataDir \"\": must not be empty");
   if (create) make_dirs(path);
   UniqueFd fd(::open(path.c_str(), kDirFlags));
   if (!fd && errno == ENOENT && !create) return fd;
   if (!fd && (errno == ELOOP || errno == ENOTDIR))
-    throw cni::Error(cni::Code::InvalidConfig, "invalid dataDir \"" + path + "\": not a directory (symlinks are refused)");
-  if (!fd) throw cni::sys_error("open data directory '" + path + "'", errno);
+    throw Error(Code::InvalidConfig, "invalid dataDir \"" + path + "\": not a directory (symlinks are refused)");
+  if (!fd) throw sys_error("open data directory '" + path + "'", errno);
   return fd;
 }
 
 UniqueFd open_subdir(int dir, const std::string& name, bool create) {
   if (create && ::mkdirat(dir, name.c_str(), 0700) != 0 && errno != EEXIST)
-    throw cni::sys_error("create directory '" + name + "'", errno);
+    throw sys_error("create directory '" + name + "'", errno);
   UniqueFd fd(::openat(dir, name.c_str(), kDirFlags));
   if (!fd && errno == ENOENT && !create) return fd;
-  if (!fd) throw cni::sys_error("open directory '" + name + "' (symlinks refused)", errno);
+  if (!fd) throw sys_error("open directory '" + name + "' (symlinks refused)", errno);
   return fd;
 }
 
@@ -75,12 +75,12 @@ bool exists_at(int dir, const std::string& name) {
   struct stat st {};
   if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
   if (errno == ENOENT) return false;
-  throw cni::sys_error("stat '" + name + "'", errno);
+  throw sys_error("stat '" + name + "'", errno);
 }
 
 void write_new_file_at(int dir, const std::string& name, std::string_view content) {
   UniqueFd fd(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) throw cni::sys_error("create '" + name + "'", errno);
+  if (!fd) throw sys_error("create '" + name + "'", errno);
   write_all(fd.get(), content, name);
 }
 
@@ -89,22 +89,22 @@ void write_all(int fd, std::string_view content, const std::string& what) {
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw cni::sys_error("write '" + what + "'", errno);
+    if (n < 0) throw sys_error("write '" + what + "'", errno);
     done += static_cast<std::size_t>(n);
   }
 }
 
 void remove_at(int dir, const std::string& name) {
-  if (::unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) throw cni::sys_error("remove '" + name + "'", errno);
+  if (::unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) throw sys_error("remove '" + name + "'", errno);
 }
 
 std::vector<std::string> list_dir(int dir) {
   const int copy = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (copy < 0) throw cni::sys_error("open directory for listing", errno);
+  if (copy < 0) throw sys_error("open directory for listing", errno);
   std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(copy), ::closedir);
   if (!d) {
     ::close(copy);
-    throw cni::sys_error("list directory", errno);
+    throw sys_error("list directory", errno);
   }
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(d.get())) {

@@ -14,7 +14,7 @@ namespace nexus::ipam {
 bool is_safe_name(std::string_view name) noexcept;
 
 /// Opens the data dir (creating missing components 0700 when `create`); the last component must not be a
-/// symlink. Returns an empty fd when it is missing and !create. Throws cni::Error on other failures.
+/// symlink. Returns an empty fd when it is missing and !create. Throws Error on other failures.
 UniqueFd open_data_dir(const std::string& path, bool create);
 /// Opens (creating 0700 when `create`) the directory `name` under `dir` without following symlinks.
 /// Returns an empty fd when missing and !create.

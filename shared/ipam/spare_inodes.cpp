@@ -17,7 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/ipam/lease_store.h"
 #include "shared/ipam/safe_fs.h"
 
@@ -91,7 +91,7 @@ void LeaseStore::remove_legacy_spares() {
   if (legacy)
     for (const std::string& name : list_dir(legacy.get())) remove_at(legacy.get(), name);
   if (::unlinkat(nexus_.get(), "spare", AT_REMOVEDIR) != 0 && errno != ENOENT)
-    throw cni::sys_error("remove '.nexus/spare'", errno);
+    throw sys_error("remove '.nexus/spare'", errno);
 }
 
 // Content replaced in place: the inode is no lease while it sits under a temp name, so a torn write
@@ -99,7 +99,7 @@ void LeaseStore::remove_legacy_spares() {
 // truncating to zero first would free and reallocate.
 void LeaseStore::overwrite(int fd, std::string_view content, const std::string& what) {
   write_all(fd, content, what);
-  if (::ftruncate(fd, static_cast<off_t>(content.size())) != 0) throw cni::sys_error("truncate '" + what + "'", errno);
+  if (::ftruncate(fd, static_cast<off_t>(content.size())) != 0) throw sys_error("truncate '" + what + "'", errno);
 }
 
 }  // namespace nexus::ipam

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::nat {
 namespace {
@@ -15,7 +15,7 @@ constexpr const char* kSoname = "libnftables.so.1";
 
 [[noreturn]] void fail(const std::string& what) {
   const char* why = dlerror();
-  throw cni::Error(cni::Code::Internal, what + ": " + (why ? why : "unknown error"),
+  throw Error(Code::Internal, what + ": " + (why ? why : "unknown error"),
                    "ipMasq needs libnftables (Debian package libnftables1)");
 }
 
@@ -59,7 +59,7 @@ bool libnftables_available() {
   try {
     libnftables();
     return true;
-  } catch (const cni::Error&) {
+  } catch (const Error&) {
     return false;
   }
 }

@@ -19,7 +19,7 @@ struct LibNftables {
   decltype(&::nft_run_cmd_from_buffer) run_cmd_from_buffer;
 };
 
-/// Loads libnftables once per process (thread-safe) and returns its entry points; cni::Error code 999 when
+/// Loads libnftables once per process (thread-safe) and returns its entry points; Error code 999 when
 /// the library or a symbol is missing.
 const LibNftables& libnftables();
 /// Whether libnftables can be loaded here (loads it if so).

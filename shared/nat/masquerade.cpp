@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/fnv1a.h"
 
 namespace nexus::nat {
@@ -22,7 +22,7 @@ bool is_exists_error(const std::string& error) { return error.find("File exists"
 bool is_missing_error(const std::string& error) { return error.find("No such file") != std::string::npos; }
 
 [[noreturn]] void fail(const std::string& what, const std::string& error) {
-  throw cni::Error(cni::Code::Internal, what + ": nftables transaction failed: " + error.substr(0, error.find('\n')),
+  throw Error(Code::Internal, what + ": nftables transaction failed: " + error.substr(0, error.find('\n')),
                    error);
 }
 
@@ -90,7 +90,7 @@ bool is_nft_safe(const std::string& text) {
 }
 void require_nft_safe(const std::string& text, const char* what) {
   if (!is_nft_safe(text))
-    throw cni::Error(cni::Code::InvalidConfig, std::string("masquerade: ") + what + " \"" + text +
+    throw Error(Code::InvalidConfig, std::string("masquerade: ") + what + " \"" + text +
                                                    "\" cannot be written in nftables (use letters, digits, _ . -)");
 }
 
@@ -225,7 +225,7 @@ TableState read_table(Nft& nft) {
   try {
     collect(nlohmann::json::parse(output), state);
   } catch (const nlohmann::json::exception& e) {
-    throw cni::Error(cni::Code::Internal, std::string("parse nft output for the masquerade maps: ") + e.what());
+    throw Error(Code::Internal, std::string("parse nft output for the masquerade maps: ") + e.what());
   }
   return state;
 }

@@ -1,6 +1,6 @@
 #include "shared/nat/nft.h"
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::nat {
 namespace {
@@ -10,7 +10,7 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 Nft::Nft() : lib_(libnftables()), ctx_(lib_.ctx_new(NFT_CTX_DEFAULT), Free{&lib_}) {
-  if (!ctx_) throw cni::Error(cni::Code::Internal, "create nftables context: out of memory");
+  if (!ctx_) throw Error(Code::Internal, "create nftables context: out of memory");
   // Buffered streams: nothing in shared/ may print, and the error text belongs in the CNI error.
   lib_.buffer_output(ctx_.get());
   lib_.buffer_error(ctx_.get());
@@ -30,7 +30,7 @@ bool Nft::try_run(const std::string& commands, std::string* error, std::string* 
 std::string Nft::run(const std::string& commands) {
   std::string error, output;
   if (!try_run(commands, &error, &output)) {
-    throw cni::Error(cni::Code::Internal, "nftables transaction failed: " + first_line(error), error);
+    throw Error(Code::Internal, "nftables transaction failed: " + first_line(error), error);
   }
   return output;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // A libnftables context that runs nft command text as one atomic transaction and reports errors as
-// cni::Error instead of printing them.
+// Error instead of printing them.
 #include <nftables/libnftables.h>
 
 #include <memory>
@@ -18,7 +18,7 @@ class Nft {
   Nft();
 
   /// Runs `commands` (nft syntax, several lines = one transaction: all or nothing). Returns what nft printed
-  /// (e.g. for list commands). Throws cni::Error code 999 with nft's error text in details on failure.
+  /// (e.g. for list commands). Throws Error code 999 with nft's error text in details on failure.
   std::string run(const std::string& commands);
   /// Like run() but returns false instead of throwing; nft's error text and output go where asked.
   bool try_run(const std::string& commands, std::string* error = nullptr, std::string* output = nullptr);

@@ -12,7 +12,7 @@ namespace {
 
 AddrPtr make_rtnl_addr(int ifindex, const IpPrefix& prefix) {
   AddrPtr addr(rtnl_addr_alloc());
-  if (!addr) throw cni::Error(cni::Code::Internal, "allocate address: out of memory");
+  if (!addr) throw Error(Code::Internal, "allocate address: out of memory");
   rtnl_addr_set_ifindex(addr.get(), ifindex);
   rtnl_addr_set_family(addr.get(), prefix.family);
   const NlAddrPtr local = prefix.to_nl_addr();
@@ -29,7 +29,7 @@ std::string on_link(const IpPrefix& prefix, int ifindex) {
 
 NlMsgPtr addr_dump_request(int ifindex, int family) {
   NlMsgPtr msg(nlmsg_alloc_simple(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP));
-  if (!msg) throw cni::Error(cni::Code::Internal, "allocate netlink message: out of memory");
+  if (!msg) throw Error(Code::Internal, "allocate netlink message: out of memory");
   ifaddrmsg header{};
   header.ifa_family = static_cast<unsigned char>(family);
   header.ifa_index = static_cast<unsigned>(ifindex);  // filtered by the kernel under NETLINK_GET_STRICT_CHK
@@ -98,7 +98,7 @@ void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const IpPr
   const std::vector<Address> present = list_addresses(sock, bridge.index, gateway.family);
   const std::vector<Address> conflicts = conflicting(present, gateway);
   if (!conflicts.empty() && !force) {
-    throw cni::Error(cni::Code::InvalidConfig, "bridge '" + bridge.name + "' already has address " +
+    throw Error(Code::InvalidConfig, "bridge '" + bridge.name + "' already has address " +
                                                    conflicts.front().prefix.to_string() + ", different from gateway " +
                                                    gateway.to_string() + " (set forceAddress to replace it)");
   }

@@ -41,7 +41,7 @@ NlMsgPtr bridge_create_message(const std::string& name, const BridgeOptions& opt
 
 Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOptions& options) {
   if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of("/ \t\n:") != std::string::npos) {
-    throw cni::Error(cni::Code::InvalidConfig, "invalid bridge name '" + name + "'");
+    throw Error(Code::InvalidConfig, "invalid bridge name '" + name + "'");
   }
   if (std::optional<Link> existing = find_link(sock, name)) return adopt_bridge(sock, *existing, options);
   // NLM_F_EXCL makes creation the arbiter between racing processes: one wins, the others get EEXIST and use
@@ -54,7 +54,7 @@ Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOp
 
 Link adopt_bridge(const NlSocket& sock, const Link& link, const BridgeOptions& options) {
   if (link.kind != "bridge") {
-    throw cni::Error(cni::Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
+    throw Error(Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
                                                    (link.kind.empty() ? "not a bridge" : "a " + link.kind + ", not a bridge"));
   }
   const bool needs_promisc = options.promisc && (link.flags & IFF_PROMISC) == 0;

@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <cstring>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::net {
 namespace {
 
-cni::Error invalid(const std::string& key, const std::string& text) {
-  return cni::Error(cni::Code::InvalidConfig, "invalid " + key + " '" + text + "'");
+Error invalid(const std::string& key, const std::string& text) {
+  return Error(Code::InvalidConfig, "invalid " + key + " '" + text + "'");
 }
 
 int parse_prefix_len(const std::string& digits, int max, const std::string& key, const std::string& text) {
@@ -84,7 +84,7 @@ bool IpPrefix::overlaps(const IpPrefix& other) const {
 
 NlAddrPtr IpPrefix::to_nl_addr() const {
   NlAddrPtr addr(nl_addr_build(family, bytes.data(), size()));
-  if (!addr) throw cni::Error(cni::Code::Internal, "allocate netlink address: out of memory");
+  if (!addr) throw Error(Code::Internal, "allocate netlink address: out of memory");
   nl_addr_set_prefixlen(addr.get(), prefix_len);
   return addr;
 }

@@ -14,7 +14,7 @@ struct IpPrefix {
   std::array<uint8_t, 16> bytes{};    ///< network byte order; IPv4 uses the first 4
   int prefix_len = 0;
 
-  /// Parses text; throws cni::Error code 7 naming `key` and the value if malformed.
+  /// Parses text; throws Error code 7 naming `key` and the value if malformed.
   static IpPrefix parse(const std::string& text, const std::string& key = "address");
   /// Builds from raw bytes (4 or 16 of them).
   static IpPrefix from_bytes(int family, const void* data, int prefix_len);

@@ -131,7 +131,7 @@ std::array<unsigned char, 6> parse_mac(const std::string& text, const std::strin
   char tail = 0;
   const int n = std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail);
   if (n != 6 || text.size() != 17) {
-    throw cni::Error(cni::Code::InvalidConfig, "invalid " + key + " '" + text + "': expected aa:bb:cc:dd:ee:ff");
+    throw Error(Code::InvalidConfig, "invalid " + key + " '" + text + "': expected aa:bb:cc:dd:ee:ff");
   }
   for (int i = 0; i < 6; ++i) mac[i] = static_cast<unsigned char>(b[i]);
   return mac;

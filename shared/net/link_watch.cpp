@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstddef>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::net {
 namespace {
@@ -31,20 +31,20 @@ void attach_dellink_filter(int sock, int index) {
   };
   sock_fprog program{.len = sizeof code / sizeof code[0], .filter = code};
   if (::setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) != 0)
-    throw cni::sys_error("filter link events", errno);
+    throw sys_error("filter link events", errno);
 }
 
 }  // namespace
 
 LinkGoneWatch::LinkGoneWatch(int index)
     : index_(index), sock_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE)) {
-  if (!sock_) throw cni::sys_error("open a netlink socket for link events", errno);
+  if (!sock_) throw sys_error("open a netlink socket for link events", errno);
   attach_dellink_filter(sock_.get(), index);  // before subscribing: no unfiltered event can slip in
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;
   addr.nl_groups = RTMGRP_LINK;
   if (::bind(sock_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw cni::sys_error("subscribe to link events", errno);
+    throw sys_error("subscribe to link events", errno);
 }
 
 bool LinkGoneWatch::gone() {

@@ -10,7 +10,7 @@ namespace nexus::net {
 /// Owns an fd of a network namespace.
 class Netns {
  public:
-  /// Opens the netns at `path` (e.g. CNI_NETNS, /run/netns/x, /proc/<pid>/ns/net). Throws cni::Error code 8
+  /// Opens the netns at `path` (e.g. CNI_NETNS, /run/netns/x, /proc/<pid>/ns/net). Throws Error code 8
   /// (InvalidNetns) if the path does not exist or is not a network namespace.
   static Netns open(const std::string& path);
   /// The netns the calling thread is in now.

@@ -6,10 +6,10 @@
 
 namespace nexus::net {
 
-cni::Error nl_error(const std::string& verb, const std::string& object, const std::string& name, int nl_err) {
+Error nl_error(const std::string& verb, const std::string& object, const std::string& name, int nl_err) {
   const int code = std::abs(nl_err);
   const bool transient = code == NLE_BUSY || code == NLE_AGAIN || code == NLE_DUMP_INTR || code == NLE_INTR;
-  return cni::Error(transient ? cni::Code::TryAgainLater : cni::Code::Internal,
+  return Error(transient ? Code::TryAgainLater : Code::Internal,
                     verb + " " + object + " '" + name + "': " + nl_geterror(code));
 }
 

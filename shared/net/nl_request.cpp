@@ -44,7 +44,7 @@ int dump_once(const NlSocket& sock, NlMsgPtr request, DumpState& state) {
 
 NlMsgPtr link_message(int type, int flags, const ifinfomsg& header) {
   NlMsgPtr msg(nlmsg_alloc_simple(type, flags));
-  if (!msg) throw cni::Error(cni::Code::Internal, "allocate netlink message: out of memory");
+  if (!msg) throw Error(Code::Internal, "allocate netlink message: out of memory");
   ifinfomsg copy = header;
   check_put(nlmsg_append(msg.get(), &copy, sizeof copy, NLMSG_ALIGNTO), "ifinfomsg");
   return msg;
@@ -77,7 +77,7 @@ void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
 }
 
 void check_put(int err, const char* what) {
-  if (err < 0) throw cni::Error(cni::Code::Internal, std::string("build netlink message: ") + what + ": " +
+  if (err < 0) throw Error(Code::Internal, std::string("build netlink message: ") + what + ": " +
                                                       nl_geterror(err));
 }
 

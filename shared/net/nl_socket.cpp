@@ -4,14 +4,14 @@
 #include <netlink/netlink.h>
 #include <sys/socket.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/net/nl_error.h"
 
 namespace nexus::net {
 
 NlSocket NlSocket::open() {
   NlSockPtr sock(nl_socket_alloc());
-  if (!sock) throw cni::Error(cni::Code::Internal, "allocate netlink socket: out of memory");
+  if (!sock) throw Error(Code::Internal, "allocate netlink socket: out of memory");
   if (const int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) {
     throw nl_error("connect", "netlink socket", "NETLINK_ROUTE", err);
   }

@@ -19,7 +19,7 @@ void set_metric(rtnl_route* r, int metric, const std::optional<unsigned>& value)
 RoutePtr make_route(const RouteSpec& spec) {
   RoutePtr route(rtnl_route_alloc());
   NextHopPtr hop(rtnl_route_nh_alloc());
-  if (!route || !hop) throw cni::Error(cni::Code::Internal, "allocate route: out of memory");
+  if (!route || !hop) throw Error(Code::Internal, "allocate route: out of memory");
   rtnl_route_set_family(route.get(), static_cast<uint8_t>(spec.dst.family));
   rtnl_route_set_table(route.get(), spec.table);
   rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
@@ -76,7 +76,7 @@ std::optional<Route> to_route(rtnl_route* r, int ifindex) {
 
 NlMsgPtr route_dump_request(int ifindex, int family, unsigned table) {
   NlMsgPtr msg(nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP));
-  if (!msg) throw cni::Error(cni::Code::Internal, "allocate netlink message: out of memory");
+  if (!msg) throw Error(Code::Internal, "allocate netlink message: out of memory");
   rtmsg header{};
   header.rtm_family = static_cast<unsigned char>(family);
   header.rtm_table = static_cast<unsigned char>(table < 256 ? table : RT_TABLE_UNSPEC);

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::net {
@@ -13,7 +13,7 @@ namespace {
 
 std::string full_path(const std::string& path) {
   if (path.empty() || path.find("..") != std::string::npos || path.front() == '/') {
-    throw cni::Error(cni::Code::Internal, "invalid sysctl path '" + path + "'");
+    throw Error(Code::Internal, "invalid sysctl path '" + path + "'");
   }
   return "/proc/sys/" + path;
 }
@@ -23,9 +23,9 @@ std::string full_path(const std::string& path) {
 void write_sysctl(const std::string& path, const std::string& value) {
   const std::string file = full_path(path);
   UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) throw cni::sys_error("open " + file, errno);
+  if (!fd) throw sys_error("open " + file, errno);
   if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    throw cni::sys_error("write '" + value + "' to " + file, errno);
+    throw sys_error("write '" + value + "' to " + file, errno);
   }
 }
 
@@ -34,11 +34,11 @@ std::optional<std::string> read_sysctl(const std::string& path) {
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return std::nullopt;
-    throw cni::sys_error("open " + file, errno);
+    throw sys_error("open " + file, errno);
   }
   char buf[256];
   const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-  if (n < 0) throw cni::sys_error("read " + file, errno);
+  if (n < 0) throw sys_error("read " + file, errno);
   std::string value(buf, static_cast<size_t>(n));
   while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
   return value;

@@ -52,18 +52,18 @@ NlMsgPtr veth_create_message(const VethSpec& spec, int netns_fd) {
 void validate(const VethSpec& spec) {
   for (const std::string* name : {&spec.host_name, &spec.peer_name}) {
     if (name->empty() || name->size() >= IFNAMSIZ || name->find_first_of("/ \t\n:") != std::string::npos) {
-      throw cni::Error(cni::Code::InvalidConfig, "invalid interface name '" + *name + "'");
+      throw Error(Code::InvalidConfig, "invalid interface name '" + *name + "'");
     }
   }
 }
 
 // EEXIST does not say which side clashed; look, so the message names the interface the user must fix.
-cni::Error explain_exists(const NlSocket& host, const NlSocket& container, const VethSpec& spec) {
+Error explain_exists(const NlSocket& host, const NlSocket& container, const VethSpec& spec) {
   if (find_link(container, spec.peer_name)) {
-    return cni::Error(cni::Code::Internal, "container interface '" + spec.peer_name + "' already exists");
+    return Error(Code::Internal, "container interface '" + spec.peer_name + "' already exists");
   }
   if (find_link(host, spec.host_name)) {
-    return cni::Error(cni::Code::Internal, "host interface '" + spec.host_name + "' already exists");
+    return Error(Code::Internal, "host interface '" + spec.host_name + "' already exists");
   }
   return nl_error("create", "veth", spec.host_name, -NLE_EXIST);
 }

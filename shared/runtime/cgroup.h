@@ -22,7 +22,7 @@ enum class CgroupVersion { V1, V2 };
 class Cgroup {
  public:
   virtual ~Cgroup() = default;
-  /// Creates the cgroup (and the parent group) and writes the limits; throws cni::Error if it exists.
+  /// Creates the cgroup (and the parent group) and writes the limits; throws Error if it exists.
   virtual void create(const CgroupLimits& limits) = 0;
   /// Moves `pid` into the cgroup (0: the calling process).
   virtual void add_process(pid_t pid) const = 0;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/cgroup_fs.h"
 #include "shared/util/undo.h"
@@ -54,7 +54,7 @@ class CgroupV2 final : public Cgroup {
     std::string controller;
     while (words >> controller) {
       if (!has_controller(dir, controller))
-        throw cni::Error(cni::Code::Internal, "cgroup controller '" + controller + "' is not available in " + dir,
+        throw Error(Code::Internal, "cgroup controller '" + controller + "' is not available in " + dir,
                          "enable it in the parent's cgroup.subtree_control, or drop the matching limit");
       cgroupfs::write_file(dir, "cgroup.subtree_control", "+" + controller);
     }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/exec.h"
 #include "shared/runtime/version.h"
 
@@ -34,16 +34,16 @@ cni::Environment plugin_env(const std::string& command, const std::string& cni_p
 }
 
 // A failing plugin prints {"code", "msg", "details"} (SPEC section 5 "Error"); keep its code and words.
-cni::Error plugin_error(const std::string& type, const std::string& command, const cni::ExecResult& r) {
+Error plugin_error(const std::string& type, const std::string& command, const cni::ExecResult& r) {
   json doc = json::parse(r.out, nullptr, false);
   std::string prefix = "plugin " + type + " " + command + " failed: ";
   if (doc.is_object() && doc.contains("msg")) {
     unsigned code = doc.value("code", 999u);
-    return cni::Error(static_cast<cni::Code>(code), prefix + doc.value("msg", ""), doc.value("details", ""));
+    return Error(static_cast<Code>(code), prefix + doc.value("msg", ""), doc.value("details", ""));
   }
   std::string text = !r.err.empty() ? r.err : r.out;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return cni::Error(cni::Code::Internal, prefix + "exit status " + std::to_string(r.exit_code), text);
+  return Error(Code::Internal, prefix + "exit status " + std::to_string(r.exit_code), text);
 }
 
 }  // namespace
@@ -98,7 +98,7 @@ std::string CniRuntime::negotiate(const NetworkConfigList& list) {
                        join(runtime_versions(), ", ");
   for (size_t i = 0; i < list.plugins.size(); ++i)
     detail += "; " + list.plugins[i]["type"].get<std::string>() + " speaks " + join(per_plugin[i], ", ");
-  throw cni::Error(cni::Code::IncompatibleVersion, "network '" + list.name + "': no CNI version in common", detail);
+  throw Error(Code::IncompatibleVersion, "network '" + list.name + "': no CNI version in common", detail);
 }
 
 json CniRuntime::invoke(const json& plugin, const std::string& command, const json& request, const RuntimeConf* rt) {
@@ -109,7 +109,7 @@ json CniRuntime::invoke(const json& plugin, const std::string& command, const js
   if (command != "ADD") return nullptr;
   json result = json::parse(r.out, nullptr, false);
   if (result.is_discarded() || !result.is_object())
-    throw cni::Error(cni::Code::DecodeFailure, "plugin " + type + " ADD printed no JSON result", r.out);
+    throw Error(Code::DecodeFailure, "plugin " + type + " ADD printed no JSON result", r.out);
   return result;
 }
 
@@ -136,11 +136,11 @@ void CniRuntime::check(const NetworkConfigList& list, const RuntimeConf& rt) {
   if (list.disable_check) return;
   const std::string version = negotiate(list);
   if (version_less(version, "0.4.0"))
-    throw cni::Error(cni::Code::IncompatibleVersion, "CHECK needs CNI 0.4.0 or later; network '" + list.name +
+    throw Error(Code::IncompatibleVersion, "CHECK needs CNI 0.4.0 or later; network '" + list.name +
                                                          "' negotiated " + version);
   auto entry = cached(list.name, rt);
   if (!entry || entry->result.is_null())
-    throw cni::Error(cni::Code::UnknownContainer, "no cached result for " + rt.container_id + " on network '" +
+    throw Error(Code::UnknownContainer, "no cached result for " + rt.container_id + " on network '" +
                                                       list.name + "'",
                      "the attachment was never added by a CNI runtime using cache " + cache_.path(list.name, rt.container_id, rt.ifname));
   for (const json& plugin : list.plugins)

@@ -35,7 +35,7 @@ class CniRuntime {
   /// Without a cache entry it still runs (no prevResult). Stops at the first failing plugin and throws.
   void del(const NetworkConfigList& list, const RuntimeConf& rt);
   /// CHECK against the cached result; no-op when the list sets disableCheck. Throws the first failure, or
-  /// cni::Error when there is no cached result or the version is below 0.4.0.
+  /// Error when there is no cached result or the version is below 0.4.0.
   void check(const NetworkConfigList& list, const RuntimeConf& rt);
 
   /// The version all plugins of `list` and the runtime speak (plugins asked once with VERSION).

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::runtime {
 namespace fs = std::filesystem;
@@ -14,8 +14,8 @@ using nlohmann::json;
 
 namespace {
 
-cni::Error invalid(const std::string& source, const std::string& msg) {
-  return cni::Error(cni::Code::InvalidConfig, source + ": " + msg);
+Error invalid(const std::string& source, const std::string& msg) {
+  return Error(Code::InvalidConfig, source + ": " + msg);
 }
 
 std::string string_key(const json& obj, const char* key, const std::string& source, bool required) {
@@ -104,7 +104,7 @@ bool valid_network_name(const std::string& name) {
 NetworkConfigList parse_conflist(const std::string& bytes, const std::string& source) {
   json doc = json::parse(bytes, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
-    throw cni::Error(cni::Code::DecodeFailure, source + ": not a JSON object");
+    throw Error(Code::DecodeFailure, source + ": not a JSON object");
   const bool converted = !doc.contains("plugins") && doc.contains("type");
   doc = as_list(doc);
   NetworkConfigList list;
@@ -125,7 +125,7 @@ std::optional<NetworkConfigList> find_network(const std::string& name, const std
       try {
         NetworkConfigList list = parse_conflist(read_file(file), file.string());
         if (list.name == name) return list;
-      } catch (const cni::Error&) {
+      } catch (const Error&) {
         // A broken file that names another network must not hide ours; libcni skips it the same way.
       }
     }
@@ -138,7 +138,7 @@ NetworkConfigList load_network(const std::string& name, const std::vector<std::s
   if (name == kDefaultNetwork) return builtin_network();
   std::string searched;
   for (const std::string& dir : dirs) searched += (searched.empty() ? "" : ", ") + dir;
-  throw cni::Error(cni::Code::InvalidConfig, "no network configuration named '" + name + "'",
+  throw Error(Code::InvalidConfig, "no network configuration named '" + name + "'",
                    "searched " + searched + " for *.conflist, *.conf and *.json files; create one there or pass "
                    "--conf-dir DIR");
 }

@@ -20,14 +20,14 @@ struct NetworkConfigList {
 };
 
 /// Parses a conflist (or, when it has `type` and no `plugins`, a single-plugin .conf, as libcni converts
-/// them). Throws cni::Error code 6 for bad JSON, 7 for a missing or invalid key (named in the message).
+/// them). Throws Error code 6 for bad JSON, 7 for a missing or invalid key (named in the message).
 NetworkConfigList parse_conflist(const std::string& bytes, const std::string& source);
 
 /// The first network called `name` in `dirs` (each dir's *.conflist, *.conf, *.json in name order, as libcni);
 /// files that do not parse are skipped. nullopt when none defines it.
 std::optional<NetworkConfigList> find_network(const std::string& name, const std::vector<std::string>& dirs);
 
-/// find_network(), else the built-in network when `name` is its name; otherwise throws cni::Error code 7
+/// find_network(), else the built-in network when `name` is its name; otherwise throws Error code 7
 /// saying which directories were searched.
 NetworkConfigList load_network(const std::string& name, const std::vector<std::string>& dirs);
 

@@ -10,7 +10,7 @@ namespace nexus::runtime {
 int node_namespace_flags();
 
 /// clone(2) used like fork(): the child starts in new namespaces `flags`. Returns the child's pid in the
-/// parent and 0 in the child (which is pid 1 of its PID namespace). Throws cni::Error on failure.
+/// parent and 0 in the child (which is pid 1 of its PID namespace). Throws Error on failure.
 pid_t clone_into_namespaces(int flags);
 
 /// Makes `dir` exist and be a shared mount point, as `ip netns` does, so that pins made later show up in (and

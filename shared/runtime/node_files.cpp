@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <sstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::runtime {
@@ -87,12 +87,12 @@ std::string strip_prefix(const std::string& cidr) { return cidr.substr(0, cidr.f
 
 void write_in_place(const std::string& path, const std::string& content) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) throw cni::sys_error("open " + path, errno);
+  if (!fd) throw sys_error("open " + path, errno);
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw cni::sys_error("write " + path, errno);
+    if (n < 0) throw sys_error("write " + path, errno);
     done += static_cast<size_t>(n);
   }
 }

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <exception>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/runtime/init.h"
 #include "shared/runtime/mounts.h"
 #include "shared/runtime/namespaces.h"
@@ -33,7 +33,7 @@ void isolate_fds(SyncPipe& sync, const std::string& log_file) {
   ::syscall(SYS_close_range, kReportFd + 1, ~0U, 0);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (null_fd < 0 || log_fd < 0) throw cni::sys_error("open node stdio", errno);
+  if (null_fd < 0 || log_fd < 0) throw sys_error("open node stdio", errno);
   ::dup2(null_fd, 0);
   ::dup2(log_fd, 1);
   ::dup2(log_fd, 2);
@@ -46,17 +46,17 @@ void isolate_fds(SyncPipe& sync, const std::string& log_file) {
 // a node whose 127.0.0.1 does not answer surprises everyone.
 void bring_up_loopback() {
   UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!sock) throw cni::sys_error("open socket for loopback", errno);
+  if (!sock) throw sys_error("open socket for loopback", errno);
   ifreq req{};
   std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
-  if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) throw cni::sys_error("read flags of lo", errno);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) throw sys_error("read flags of lo", errno);
   if (req.ifr_flags & IFF_UP) return;
   req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
-  if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw cni::sys_error("bring lo up", errno);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw sys_error("bring lo up", errno);
 }
 
 void set_up_node(const NodeProcessSpec& spec) {
-  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) throw cni::sys_error("set hostname", errno);
+  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) throw sys_error("set hostname", errno);
   bring_up_loopback();
   make_mounts_private_to_node();
   detach_mount(spec.netns_dir);
@@ -67,7 +67,7 @@ void set_up_node(const NodeProcessSpec& spec) {
   bind_file(spec.resolv_file, etc + "/resolv.conf");
   if (!spec.rootfs.empty()) pivot_into(spec.rootfs);
   mount_proc();
-  if (::chdir("/") != 0) throw cni::sys_error("chdir /", errno);
+  if (::chdir("/") != 0) throw sys_error("chdir /", errno);
   ::prctl(PR_SET_NAME, "nexus-init", 0, 0, 0);
 }
 
@@ -77,7 +77,7 @@ void set_up_node(const NodeProcessSpec& spec) {
     if (!sync.wait_for_parent()) ::_exit(1);  // the parent failed and rolls back; nothing to report
     set_up_node(spec);
     ::_exit(run_node_init(spec.command, sync.report_fd()));
-  } catch (const cni::Error& e) {
+  } catch (const Error& e) {
     sync.report_error(std::string(e.what()) + (e.details().empty() ? "" : " (" + e.details() + ")"));
   } catch (const std::exception& e) {
     sync.report_error(e.what());

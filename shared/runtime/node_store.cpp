@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::runtime {
 namespace fs = std::filesystem;
@@ -33,7 +33,7 @@ json to_json(const NodeRecord& r) {
 }
 
 NodeRecord node_from_json(const json& doc) {
-  if (!doc.is_object()) throw cni::Error(cni::Code::DecodeFailure, "node record is not a JSON object");
+  if (!doc.is_object()) throw Error(Code::DecodeFailure, "node record is not a JSON object");
   NodeRecord r;
   r.name = doc.value("name", "");
   r.state = doc.value("state", "creating");
@@ -69,14 +69,14 @@ bool valid_node_name(const std::string& name) {
 FileLock NodeStore::lock(int op) const {
   std::error_code ec;
   fs::create_directories(dir_ + "/nodes", ec);
-  if (ec) throw cni::sys_error("create state dir " + dir_, ec.value());
+  if (ec) throw sys_error("create state dir " + dir_, ec.value());
   const std::string path = dir_ + "/lock";
   // Deliberately inherited by the plugins we exec: if nexus is killed mid-ADD, the lock stays held until the
   // orphaned plugins finish, so a `nexus gc` cannot run DEL under a still-running ADD. (Node processes close it.)
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT, 0600));
-  if (!fd) throw cni::sys_error("open " + path, errno);
+  if (!fd) throw sys_error("open " + path, errno);
   while (::flock(fd.get(), op) != 0) {
-    if (errno != EINTR) throw cni::sys_error("lock " + path, errno);
+    if (errno != EINTR) throw sys_error("lock " + path, errno);
   }
   return FileLock(std::move(fd));
 }
@@ -89,9 +89,9 @@ void NodeStore::create_node_dir(const std::string& name) const {
   fs::create_directories(dir_ + "/nodes", ec);
   if (::mkdir(node_dir(name).c_str(), 0700) == 0) return;
   if (errno == EEXIST)
-    throw cni::Error(cni::Code::InvalidConfig, "node '" + name + "' already exists",
+    throw Error(Code::InvalidConfig, "node '" + name + "' already exists",
                      "pick another name, or remove it first: nexus node delete " + name);
-  throw cni::sys_error("create " + node_dir(name), errno);
+  throw sys_error("create " + node_dir(name), errno);
 }
 
 bool NodeStore::exists(const std::string& name) const { return fs::exists(node_dir(name)); }
@@ -102,9 +102,9 @@ void NodeStore::save(const NodeRecord& record) const {
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << to_json(record).dump(2) << '\n';
-    if (!out.flush()) throw cni::sys_error("write " + tmp, errno);
+    if (!out.flush()) throw sys_error("write " + tmp, errno);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw cni::sys_error("rename " + tmp, errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) throw sys_error("rename " + tmp, errno);
 }
 
 std::optional<NodeRecord> NodeStore::find(const std::string& name) const {
@@ -130,7 +130,7 @@ void NodeStore::remove(const std::string& name) const {
   if (!valid_node_name(name)) return;
   std::error_code ec;
   fs::remove_all(node_dir(name), ec);
-  if (ec) throw cni::sys_error("remove " + node_dir(name), ec.value());
+  if (ec) throw sys_error("remove " + node_dir(name), ec.value());
 }
 
 }  // namespace nexus::runtime

@@ -40,7 +40,7 @@ struct NodeRecord {
 };
 
 nlohmann::json to_json(const NodeRecord& record);
-/// Throws cni::Error code 6 for a record that is not an object.
+/// Throws Error code 6 for a record that is not an object.
 NodeRecord node_from_json(const nlohmann::json& doc);
 
 /// A held flock(2); released when destroyed.
@@ -65,7 +65,7 @@ class NodeStore {
   /// Shared lock for readers.
   FileLock lock_shared() const;
 
-  /// Creates nodes/<name>/; throws cni::Error when a node of that name exists.
+  /// Creates nodes/<name>/; throws Error when a node of that name exists.
   void create_node_dir(const std::string& name) const;
   bool exists(const std::string& name) const;
   void save(const NodeRecord& record) const;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 namespace nexus::runtime {
 namespace fs = std::filesystem;
@@ -32,15 +32,15 @@ std::string PendingReleases::path(const std::string& network, const std::string&
 void PendingReleases::add(const NodeRecord& node) const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec) throw cni::sys_error("create " + dir_, ec.value());
+  if (ec) throw sys_error("create " + dir_, ec.value());
   const std::string file = path(node.network, node.container_id, node.ifname);
   const std::string tmp = file + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << to_json(node).dump(2) << '\n';
-    if (!out.flush()) throw cni::sys_error("write " + tmp, errno);
+    if (!out.flush()) throw sys_error("write " + tmp, errno);
   }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) throw cni::sys_error("rename " + tmp, errno);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) throw sys_error("rename " + tmp, errno);
 }
 
 std::optional<NodeRecord> PendingReleases::find(const std::string& network, const std::string& container_id,
@@ -60,7 +60,7 @@ std::vector<NodeRecord> PendingReleases::list() const {
 
 void PendingReleases::remove(const NodeRecord& node) const {
   const std::string file = path(node.network, node.container_id, node.ifname);
-  if (::unlink(file.c_str()) != 0 && errno != ENOENT) throw cni::sys_error("remove " + file, errno);
+  if (::unlink(file.c_str()) != 0 && errno != ENOENT) throw sys_error("remove " + file, errno);
 }
 
 }  // namespace nexus::runtime

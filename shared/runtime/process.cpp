@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::runtime {
@@ -75,7 +75,7 @@ void stop_process(pid_t pid, uint64_t start_time, int grace_ms) {
   if (!wait_exit(pidfd.get(), grace_ms)) {
     ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
     if (!wait_exit(pidfd.get(), 10'000))
-      throw cni::Error(cni::Code::Internal, "process " + std::to_string(pid) + " did not exit after SIGKILL");
+      throw Error(Code::Internal, "process " + std::to_string(pid) + " did not exit after SIGKILL");
   }
   ::waitpid(pid, nullptr, WNOHANG);  // reaps it when we are its parent (rollback within create)
 }

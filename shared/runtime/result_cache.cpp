@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::runtime {
@@ -25,7 +25,7 @@ void write_all(int fd, const std::string& data, const std::string& what) {
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw cni::sys_error("write " + what, errno);
+    if (n < 0) throw sys_error("write " + what, errno);
     done += static_cast<size_t>(n);
   }
 }
@@ -121,13 +121,13 @@ void ResultCache::save(const CachedAttachment& entry) const {
   const std::string target = path(entry.network, entry.container_id, entry.ifname);
   std::error_code ec;
   fs::create_directories(dir_ + "/results", ec);
-  if (ec) throw cni::sys_error("create " + dir_ + "/results", ec.value());
+  if (ec) throw sys_error("create " + dir_ + "/results", ec.value());
   const std::string tmp = target + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) throw cni::sys_error("create " + tmp, errno);
+  if (!fd) throw sys_error("create " + tmp, errno);
   write_all(fd.get(), to_cache_json(entry).dump(), tmp);
-  if (::fsync(fd.get()) != 0) throw cni::sys_error("sync " + tmp, errno);
-  if (::rename(tmp.c_str(), target.c_str()) != 0) throw cni::sys_error("rename " + tmp, errno);
+  if (::fsync(fd.get()) != 0) throw sys_error("sync " + tmp, errno);
+  if (::rename(tmp.c_str(), target.c_str()) != 0) throw sys_error("rename " + tmp, errno);
 }
 
 std::optional<CachedAttachment> ResultCache::load(const std::string& network, const std::string& container_id,
@@ -142,7 +142,7 @@ std::optional<CachedAttachment> ResultCache::load(const std::string& network, co
 void ResultCache::remove(const std::string& network, const std::string& container_id,
                          const std::string& ifname) const {
   const std::string file = path(network, container_id, ifname);
-  if (::unlink(file.c_str()) != 0 && errno != ENOENT) throw cni::sys_error("remove " + file, errno);
+  if (::unlink(file.c_str()) != 0 && errno != ENOENT) throw sys_error("remove " + file, errno);
   // A runtime killed inside save() leaves its temp file behind.
   ::unlink((file + ".tmp").c_str());
 }

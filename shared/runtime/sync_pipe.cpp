@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/pipe.h"
 
 namespace nexus::runtime {
@@ -14,7 +14,7 @@ namespace {
 // dup3 keeps the target close-on-exec, so an exec in the child still reads as "started" to the parent.
 void renumber(UniqueFd& fd, int target) {
   if (fd.get() == target) return;
-  if (::dup3(fd.get(), target, O_CLOEXEC) < 0) throw cni::sys_error("dup sync pipe", errno);
+  if (::dup3(fd.get(), target, O_CLOEXEC) < 0) throw sys_error("dup sync pipe", errno);
   fd.reset(target);
 }
 
@@ -35,7 +35,7 @@ void SyncPipe::release_child() {
   ssize_t n;
   do n = ::write(go_write_.get(), &go, 1);
   while (n < 0 && errno == EINTR);
-  if (n != 1) throw cni::sys_error("release node process", errno);
+  if (n != 1) throw sys_error("release node process", errno);
   go_write_.reset();
 }
 
@@ -83,7 +83,7 @@ void SyncPipe::move_child_ends(int go, int report) {
   // Move both out of the way first so that renumbering one cannot clobber the other.
   int high_go = ::fcntl(go_read_.get(), F_DUPFD_CLOEXEC, 100);
   int high_report = ::fcntl(report_write_.get(), F_DUPFD_CLOEXEC, 100);
-  if (high_go < 0 || high_report < 0) throw cni::sys_error("dup sync pipe", errno);
+  if (high_go < 0 || high_report < 0) throw sys_error("dup sync pipe", errno);
   go_read_.reset(high_go);
   report_write_.reset(high_report);
   renumber(go_read_, go);

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <utility>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/util/pipe.h"
 
 namespace nexus {
@@ -35,7 +35,7 @@ DetachedChild DetachedChild::start(const std::function<int(LineChannel&)>& body)
   Pipe from_child = make_pipe("a pipe for a helper process");
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) throw cni::sys_error("fork a helper process", errno);
+  if (pid < 0) throw sys_error("fork a helper process", errno);
   if (pid == 0) {
     // Dies with the plugin (see the header); a plugin that died before the prctl would signal nobody.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(123);

@@ -29,7 +29,7 @@ class DetachedChild {
   /// thread exits. Call it only while the process has a single thread (the child is a full copy of the
   /// process and may allocate, use libnl, etc.). The child's
   /// stdin, stdout and stderr are /dev/null and it closes every other inherited descriptor: holding the
-  /// runtime's stdout pipe, say, would make the runtime wait for the child. Throws cni::Error (999) on failure.
+  /// runtime's stdout pipe, say, would make the runtime wait for the child. Throws Error (999) on failure.
   static DetachedChild start(const std::function<int(LineChannel&)>& body);
 
   DetachedChild(DetachedChild&& other) noexcept

@@ -10,7 +10,7 @@ struct Pipe {
   UniqueFd read, write;
 };
 
-/// pipe2(O_CLOEXEC); throws cni::Error ("create <what>: <reason>") on failure.
+/// pipe2(O_CLOEXEC); throws Error ("create <what>: <reason>") on failure.
 Pipe make_pipe(const std::string& what);
 
 }  // namespace nexus

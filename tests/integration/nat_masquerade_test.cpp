@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/nat/masquerade.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
@@ -160,10 +160,10 @@ TEST_CASE("names with any characters get a safe chain name; unsafe bridge names 
   nat::add_masquerade(nft, weird, "nxbr0", ips({"10.3.0.2"}), ips({"10.3.0.0/24"}), "c/eth0");
   CHECK(nat::list_masquerade(nft, weird).size() == 1);
   CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "br\"0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c/eth0"),
-                  cni::Error);
+                  nexus::Error);
   CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c\"/eth0"),
-                  cni::Error);
-  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), ""), cni::Error);
+                  nexus::Error);
+  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), ""), nexus::Error);
 }
 
 TEST_CASE("a table of an older Nexus (maps keyed by address) is left be and does not stop the new one" *

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/netns.h"
@@ -51,8 +51,8 @@ TEST_CASE("Netns::open rejects missing paths and non-netns files with code 8" * 
     try {
       net::Netns::open(path);
       FAIL("expected an error for " << path);
-    } catch (const cni::Error& e) {
-      CHECK(e.code() == cni::Code::InvalidNetns);
+    } catch (const nexus::Error& e) {
+      CHECK(e.code() == nexus::Code::InvalidNetns);
       CHECK(std::string(e.what()).find(path) != std::string::npos);
     }
   }
@@ -116,8 +116,8 @@ TEST_CASE("ensure_gateway_address: idempotent, conflicts need force, other subne
   try {
     net::ensure_gateway_address(sock, br, IpPrefix::parse("10.66.0.254/24"), false);
     FAIL("expected a conflict");
-  } catch (const cni::Error& e) {
-    CHECK(e.code() == cni::Code::InvalidConfig);
+  } catch (const nexus::Error& e) {
+    CHECK(e.code() == nexus::Code::InvalidConfig);
     CHECK(std::string(e.what()).find("10.66.0.1/24") != std::string::npos);
   }
   net::ensure_gateway_address(sock, br, IpPrefix::parse("10.66.0.254/24"), true);
@@ -173,8 +173,8 @@ TEST_CASE("sysctl writes land in the netns the thread is in" * doctest::skip(ski
   CHECK(net::read_sysctl("net/ipv4/ip_forward") == before);
   CHECK(run_in_netns(container, "cat /proc/sys/net/ipv4/ip_forward").out == "1\n");
   CHECK_FALSE(net::read_sysctl("net/ipv4/conf/nope0/forwarding").has_value());
-  CHECK_THROWS_AS(net::write_sysctl("net/ipv4/conf/nope0/forwarding", "1"), cni::Error);
-  CHECK_THROWS_AS(net::write_sysctl("../etc/passwd", "x"), cni::Error);
+  CHECK_THROWS_AS(net::write_sysctl("net/ipv4/conf/nope0/forwarding", "1"), nexus::Error);
+  CHECK_THROWS_AS(net::write_sysctl("../etc/passwd", "x"), nexus::Error);
 }
 
 TEST_CASE("a container wired through the bridge answers pings over IPv4 and IPv6" * doctest::skip(skip_root_tests())) {

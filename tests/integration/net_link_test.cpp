@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/link.h"
@@ -34,7 +34,7 @@ TEST_CASE("find_link returns nullopt for a missing link, get_link throws" * doct
   const net::NlSocket sock = net::NlSocket::open();
   CHECK_FALSE(net::find_link(sock, "nope0").has_value());
   CHECK_FALSE(net::find_link(sock, "a-name-far-too-long-for-linux").has_value());
-  CHECK_THROWS_AS(net::get_link(sock, "nope0"), cni::Error);
+  CHECK_THROWS_AS(net::get_link(sock, "nope0"), nexus::Error);
   const net::Link lo = net::get_link(sock, "lo");
   CHECK(lo.index == 1);
   CHECK(lo.is_up());
@@ -68,11 +68,11 @@ TEST_CASE("ensure_bridge brings an existing bridge up and rejects a non-bridge" 
   try {
     net::ensure_bridge(sock, "nxv1");
     FAIL("expected an error");
-  } catch (const cni::Error& e) {
-    CHECK(e.code() == cni::Code::InvalidConfig);
+  } catch (const nexus::Error& e) {
+    CHECK(e.code() == nexus::Code::InvalidConfig);
     CHECK(std::string(e.what()).find("not a bridge") != std::string::npos);
   }
-  CHECK_THROWS_AS(net::ensure_bridge(sock, "bad/name"), cni::Error);
+  CHECK_THROWS_AS(net::ensure_bridge(sock, "bad/name"), nexus::Error);
 }
 
 TEST_CASE("20 processes racing to create one bridge: all succeed, one bridge" * doctest::skip(skip_root_tests())) {
@@ -118,14 +118,14 @@ TEST_CASE("create_veth names the side that already exists" * doctest::skip(skip_
   try {
     net::create_veth(nl, {.host_name = "nxh2", .peer_name = "eth0"});
     FAIL("expected an error");
-  } catch (const cni::Error& e) {
+  } catch (const nexus::Error& e) {
     CHECK(std::string(e.what()) == "container interface 'eth0' already exists");
   }
   CHECK_FALSE(net::find_link(nl.host, "nxh2").has_value());  // nothing left behind
   try {
     net::create_veth(nl, {.host_name = "nxh1", .peer_name = "eth1"});
     FAIL("expected an error");
-  } catch (const cni::Error& e) {
+  } catch (const nexus::Error& e) {
     CHECK(std::string(e.what()) == "host interface 'nxh1' already exists");
   }
 }

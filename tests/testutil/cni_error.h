@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/plugin_runner.h"
 
 namespace nexus::testutil {
@@ -14,12 +14,12 @@ namespace nexus::testutil {
 /// object (cniVersion, `code`, a non-empty msg). Otherwise, what is wrong, with what the plugin printed.
 std::string cni_error_mismatch(const PluginRun& run, unsigned code);
 
-/// The code of the cni::Error `fn` throws; -1 when it returns, -2 when it throws something else.
+/// The code of the Error `fn` throws; -1 when it returns, -2 when it throws something else.
 template <class Fn>
 int thrown_cni_code(Fn&& fn) {
   try {
     fn();
-  } catch (const cni::Error& e) {
+  } catch (const Error& e) {
     return static_cast<int>(e.code());
   } catch (...) {
     return -2;

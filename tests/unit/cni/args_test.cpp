@@ -2,10 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 using nexus::cni::CniArgs;
-using nexus::cni::Code;
+using nexus::Code;
 
 TEST_CASE("CNI_ARGS: pairs, empty segments, values with '='") {
   const auto a = CniArgs::parse("IP=10.0.42.7;;MAC=aa:bb:cc:dd:ee:ff;X=a=b;");
@@ -21,7 +21,7 @@ TEST_CASE("CNI_ARGS: malformed pairs are code 4") {
     try {
       CniArgs::parse(bad);
       FAIL("accepted " << bad);
-    } catch (const nexus::cni::Error& e) {
+    } catch (const nexus::Error& e) {
       CHECK(e.code() == Code::InvalidEnv);
       CHECK(std::string(e.what()).find("CNI_ARGS") != std::string::npos);
     }
@@ -29,7 +29,7 @@ TEST_CASE("CNI_ARGS: malformed pairs are code 4") {
 }
 
 TEST_CASE("CNI_ARGS: unknown keys are refused unless IgnoreUnknown") {
-  CHECK_THROWS_AS(CniArgs::parse("FOO=1").reject_unknown({"IP"}), nexus::cni::Error);
+  CHECK_THROWS_AS(CniArgs::parse("FOO=1").reject_unknown({"IP"}), nexus::Error);
   CHECK_NOTHROW(CniArgs::parse("IP=1;K8S_POD_NAME=p;K8S_POD_NAMESPACE=d").reject_unknown({"IP"}));
   CHECK_NOTHROW(CniArgs::parse("FOO=1;IgnoreUnknown=1").reject_unknown({"IP"}));
   CHECK_NOTHROW(CniArgs::parse("FOO=1;IgnoreUnknown=true").reject_unknown({"IP"}));

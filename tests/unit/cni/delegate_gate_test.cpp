@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "shared/cni/delegate.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/background_plugin.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
@@ -181,8 +181,8 @@ TEST_CASE("delegate: a hung plugin is killed at the timeout, with an error namin
     try {
       call();
       FAIL("no error for a plugin that never finished");
-    } catch (const cni::Error& e) {
-      CHECK(e.code() == cni::Code::TryAgainLater);
+    } catch (const nexus::Error& e) {
+      CHECK(e.code() == nexus::Code::TryAgainLater);
       CHECK_MESSAGE(std::string(e.what()).find("plugin hung ") != std::string::npos, e.what());
       CHECK_MESSAGE(std::string(e.what()).find("200 ms") != std::string::npos, e.what());
     }

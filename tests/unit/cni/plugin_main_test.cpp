@@ -4,9 +4,9 @@
 
 #include <sstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
-using nexus::cni::Code;
+using nexus::Code;
 using nexus::cni::Environment;
 using nexus::cni::PluginHandlers;
 using nexus::cni::Request;
@@ -142,7 +142,7 @@ TEST_CASE("dispatch: version errors are code 1") {
 
 TEST_CASE("dispatch: a handler's error becomes the error JSON in the config's version") {
   PluginHandlers h{.add = [](const Request&) -> json {
-    throw nexus::cni::Error(Code::TryAgainLater, "busy", "lock held");
+    throw nexus::Error(Code::TryAgainLater, "busy", "lock held");
   }};
   const auto o = run(h, add_env(), R"({"cniVersion":"0.4.0","name":"n"})");
   CHECK(o.rc == 1);

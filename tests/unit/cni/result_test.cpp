@@ -2,10 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/cni/version.h"
 
 using namespace nexus::cni;
+using nexus::Code;
+using nexus::Error;
 using nlohmann::json;
 
 namespace {

@@ -2,10 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/cni_error.h"
 
 using namespace nexus::cni;
+using nexus::Code;
+using nexus::Error;
 using nexus::testutil::thrown_cni_code;
 
 TEST_CASE("identifiers: libcni's pattern") {

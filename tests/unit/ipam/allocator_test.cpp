@@ -3,8 +3,10 @@
 #include "tests/unit/ipam/store_fixture.h"
 
 using namespace nexus::ipam;
+using nexus::Code;
+using nexus::Error;
 using namespace nexus::ipam::test;
-using nexus::cni::Code;
+using nexus::Code;
 
 namespace {
 std::vector<std::string> strings(const std::vector<IpAddress>& v) {

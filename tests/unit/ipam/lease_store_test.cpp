@@ -9,8 +9,10 @@
 #include "tests/unit/ipam/store_fixture.h"
 
 using namespace nexus::ipam;
+using nexus::Code;
+using nexus::Error;
 using namespace nexus::ipam::test;
-using nexus::cni::Code;
+using nexus::Code;
 
 namespace {
 unsigned mode_of(const fs::path& p) {

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
-using nexus::cni::Code;
-using nexus::cni::Error;
+using nexus::Code;
+using nexus::Error;
 using nexus::ipam::IpAddress;
 using nexus::ipam::parse_range;
 using nexus::ipam::Range;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "shared/ipam/allocator.h"
 #include "shared/ipam/range.h"
 #include "tests/testutil/temp_dir.h"
@@ -69,12 +69,12 @@ inline int host_local_release(const fs::path& dir, const std::string& id, const 
   return removed;
 }
 
-/// The code of the cni::Error `fn` throws, or -1.
+/// The code of the Error `fn` throws, or -1.
 template <class Fn>
 int error_code(Fn fn, std::string* message = nullptr) {
   try {
     fn();
-  } catch (const cni::Error& e) {
+  } catch (const Error& e) {
     if (message) *message = e.what();
     return static_cast<int>(e.code());
   }

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/socket.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 using nexus::net::IpPrefix;
 
@@ -30,8 +30,8 @@ TEST_CASE("IpPrefix rejects malformed text with code 7 naming key and value") {
     try {
       IpPrefix::parse(bad, "gateway");
       FAIL("accepted " << bad);
-    } catch (const nexus::cni::Error& e) {
-      CHECK(e.code() == nexus::cni::Code::InvalidConfig);
+    } catch (const nexus::Error& e) {
+      CHECK(e.code() == nexus::Code::InvalidConfig);
       CHECK(std::string(e.what()) == std::string("invalid gateway '") + bad + "'");
     }
   }

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 
 TEST_CASE("format_mac and parse_mac round-trip") {
   const std::array<unsigned char, 6> mac = {0x02, 0xab, 0x00, 0x10, 0xff, 0x7e};
@@ -17,8 +17,8 @@ TEST_CASE("parse_mac rejects malformed text with code 7 naming the key") {
     try {
       nexus::net::parse_mac(bad, "args.cni.mac");
       FAIL("accepted " << bad);
-    } catch (const nexus::cni::Error& e) {
-      CHECK(e.code() == nexus::cni::Code::InvalidConfig);
+    } catch (const nexus::Error& e) {
+      CHECK(e.code() == nexus::Code::InvalidConfig);
       CHECK(std::string(e.what()).find("args.cni.mac") != std::string::npos);
     }
   }

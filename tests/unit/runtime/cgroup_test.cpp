@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/temp_dir.h"
 
 using namespace nexus::runtime;
@@ -40,7 +40,7 @@ TEST_CASE("cgroup v1 writes memory.limit_in_bytes and cpu.shares in their hierar
   CHECK(cg->paths() == std::vector<std::string>{root.path() + "/memory/nexus/n1", root.path() + "/cpu/nexus/n1"});
   cg->add_process(42);
   CHECK(read_file(root.path() + "/cpu/nexus/n1/cgroup.procs") == "42");
-  CHECK_THROWS_AS(open_cgroup(CgroupVersion::V1, root.path(), "nexus", "n1")->create({}), nexus::cni::Error);
+  CHECK_THROWS_AS(open_cgroup(CgroupVersion::V1, root.path(), "nexus", "n1")->create({}), nexus::Error);
 }
 
 TEST_CASE("cgroup v2 enables controllers down the tree and writes memory.max and cpu.weight") {
@@ -63,7 +63,7 @@ TEST_CASE("cgroup v2 says which controller is missing") {
   try {
     open_cgroup(CgroupVersion::V2, root.path(), "nexus", "n1")->create({1 << 20, 0});
     FAIL("no error");
-  } catch (const nexus::cni::Error& e) {
+  } catch (const nexus::Error& e) {
     CHECK(std::string(e.what()).find("'memory'") != std::string::npos);
   }
 }

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/temp_dir.h"
 
 using namespace nexus::runtime;
@@ -128,8 +128,8 @@ TEST_CASE("a failing plugin stops ADD with its own code and message, and caches 
   try {
     rt.add(two_plugins(), conf());
     FAIL("no error");
-  } catch (const nexus::cni::Error& e) {
-    CHECK(e.code() == nexus::cni::Code::TryAgainLater);
+  } catch (const nexus::Error& e) {
+    CHECK(e.code() == nexus::Code::TryAgainLater);
     CHECK(std::string(e.what()).find("p1") != std::string::npos);
     CHECK(std::string(e.what()).find("boom") != std::string::npos);
     CHECK(e.details() == "injected");
@@ -143,7 +143,7 @@ TEST_CASE("CHECK passes the cached result to every plugin in order; disableCheck
   write_plugin(bin.path(), "p1", R"("1.0.0")");
   write_plugin(bin.path(), "p2", R"("1.0.0")");
   CniRuntime rt({bin.path()}, cache.path());
-  CHECK_THROWS_AS(rt.check(two_plugins(), conf()), nexus::cni::Error);  // nothing cached yet
+  CHECK_THROWS_AS(rt.check(two_plugins(), conf()), nexus::Error);  // nothing cached yet
   rt.add(two_plugins(), conf());
   std::remove((bin.path() + "/log").c_str());
   rt.check(two_plugins(), conf());
@@ -167,10 +167,10 @@ TEST_CASE("no common version and missing plugins are clear errors") {
   try {
     rt.add(two_plugins(), conf());
     FAIL("no error");
-  } catch (const nexus::cni::Error& e) {
-    CHECK(e.code() == nexus::cni::Code::IncompatibleVersion);
+  } catch (const nexus::Error& e) {
+    CHECK(e.code() == nexus::Code::IncompatibleVersion);
     CHECK(e.details().find("p1 speaks 0.3.1") != std::string::npos);
   }
   CniRuntime empty({cache.path()}, cache.path());
-  CHECK_THROWS_AS(empty.add(two_plugins(), conf()), nexus::cni::Error);
+  CHECK_THROWS_AS(empty.add(two_plugins(), conf()), nexus::Error);
 }

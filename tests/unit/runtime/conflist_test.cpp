@@ -4,12 +4,14 @@
 
 #include <fstream>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/temp_dir.h"
 
 using namespace nexus::runtime;
-using nexus::cni::Code;
-using nexus::cni::Error;
+using nexus::Code;
+using nexus::Error;
+using nexus::Code;
+using nexus::Error;
 
 namespace {
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }

@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/temp_dir.h"
 
 using namespace nexus::runtime;
@@ -51,7 +51,7 @@ TEST_CASE("NodeStore creates, saves, lists and removes nodes; a taken name is an
   FileLock lock = store.lock_exclusive();
   store.create_node_dir("b");
   store.create_node_dir("a");
-  CHECK_THROWS_AS(store.create_node_dir("a"), nexus::cni::Error);
+  CHECK_THROWS_AS(store.create_node_dir("a"), nexus::Error);
   NodeRecord a, b;
   a.name = "a";
   b.name = "b";

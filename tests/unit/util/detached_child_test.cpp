@@ -13,7 +13,7 @@
 #include <string>
 
 #include "shared/cni/child_reply.h"
-#include "shared/cni/error.h"
+#include "shared/base/error.h"
 #include "tests/testutil/background_plugin.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
@@ -71,15 +71,15 @@ TEST_CASE("detached child: stdio is /dev/null and no other inherited descriptor 
 TEST_CASE("detached child: a reply carries the step's CNI error, code and all") {
   DetachedChild child = DetachedChild::start([](LineChannel& channel) {
     cni::reply_to_parent(channel, [] {});
-    cni::reply_to_parent(channel, [] { throw cni::Error(cni::Code::InvalidConfig, "bad thing", "why it is bad"); });
+    cni::reply_to_parent(channel, [] { throw nexus::Error(nexus::Code::InvalidConfig, "bad thing", "why it is bad"); });
     return 0;
   });
   CHECK_NOTHROW(cni::await_reply(child.channel(), "first step"));
   try {
     cni::await_reply(child.channel(), "second step");
     FAIL("the second step's error was not re-thrown");
-  } catch (const cni::Error& e) {
-    CHECK(e.code() == cni::Code::InvalidConfig);
+  } catch (const nexus::Error& e) {
+    CHECK(e.code() == nexus::Code::InvalidConfig);
     CHECK(std::string(e.what()) == "bad thing");
     CHECK(e.details() == "why it is bad");
   }
@@ -90,8 +90,8 @@ TEST_CASE("detached child: exiting without a reply is an error, not a hang") {
   try {
     cni::await_reply(child.channel(), "the step");
     FAIL("no error for a helper that died");
-  } catch (const cni::Error& e) {
-    CHECK(e.code() == cni::Code::Internal);
+  } catch (const nexus::Error& e) {
+    CHECK(e.code() == nexus::Code::Internal);
     CHECK(std::string(e.what()).find("the step") != std::string::npos);
   }
 }

@@ -1,11 +1,11 @@
 #pragma once
-// The one error type of Nexus. Every failure that reaches a runtime is a cni::Error whose code is one of the
-// spec's (SPEC.md "Error") so the runtime can tell bad input from a transient condition.
-#include <nlohmann/json.hpp>
+// The one error type of Nexus, on the ground floor so every module may throw it. Every failure that reaches a
+// runtime is an Error whose code is one of the spec's (SPEC.md "Error") or Nexus's own (100 and up), so the
+// runtime can tell bad input from a transient condition. Its JSON form is the protocol's: shared/cni/error_json.h.
 #include <stdexcept>
 #include <string>
 
-namespace nexus::cni {
+namespace nexus {
 
 enum class Code : unsigned {
   Unknown = 0,
@@ -36,10 +36,7 @@ class Error : public std::runtime_error {
   std::string details_;
 };
 
-/// The spec's error object without cniVersion: {"code", "msg", "details" when not empty}.
-nlohmann::json error_json(Code code, const std::string& msg, const std::string& details);
-
 /// A failed system call or netlink request: code 999 (or 11 when retrying may help), message "<what>: <reason>".
 Error sys_error(const std::string& what, int err);
 
-}  // namespace nexus::cni
+}  // namespace nexus
