@@ -4,26 +4,30 @@
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 
+#include "shared/net/nl_address.h"
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
 
 namespace nexus::net {
 namespace {
 
-AddrPtr make_rtnl_addr(int ifindex, const IpPrefix& prefix) {
+// nexus::IpPrefix, spelled out while shared/net/ip_prefix.h (the old net::IpPrefix) still exists.
+using Prefix = nexus::IpPrefix;
+
+AddrPtr make_rtnl_addr(int ifindex, const Prefix& prefix) {
   AddrPtr addr(rtnl_addr_alloc());
   if (!addr) throw Error(Code::Internal, "allocate address: out of memory");
   rtnl_addr_set_ifindex(addr.get(), ifindex);
-  rtnl_addr_set_family(addr.get(), prefix.family);
-  const NlAddrPtr local = prefix.to_nl_addr();
+  rtnl_addr_set_family(addr.get(), family_of(prefix));
+  const NlAddrPtr local = to_nl_addr(prefix);
   if (const int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0) {
     throw nl_error("set", "address", prefix.to_string(), err);
   }
-  rtnl_addr_set_prefixlen(addr.get(), prefix.prefix_len);
+  rtnl_addr_set_prefixlen(addr.get(), prefix.length());
   return addr;
 }
 
-std::string on_link(const IpPrefix& prefix, int ifindex) {
+std::string on_link(const Prefix& prefix, int ifindex) {
   return prefix.to_string() + "' on link '#" + std::to_string(ifindex);
 }
 
@@ -44,8 +48,7 @@ std::optional<Address> to_address(nl_object* obj, int ifindex, int family) {
   nl_addr* local = rtnl_addr_get_local(a);
   if (local == nullptr) return std::nullopt;
   Address out;
-  out.prefix = IpPrefix::from_bytes(rtnl_addr_get_family(a), nl_addr_get_binary_addr(local),
-                                    rtnl_addr_get_prefixlen(a));
+  out.prefix = Prefix(prefix_from_nl(local, rtnl_addr_get_family(a)).address(), rtnl_addr_get_prefixlen(a));
   out.ifindex = ifindex;
   out.flags = rtnl_addr_get_flags(a);
   out.scope = rtnl_addr_get_scope(a);
@@ -53,7 +56,7 @@ std::optional<Address> to_address(nl_object* obj, int ifindex, int family) {
 }
 
 // Overlapping but different: the bridge would route the subnet by two addresses.
-std::vector<Address> conflicting(const std::vector<Address>& present, const IpPrefix& gateway) {
+std::vector<Address> conflicting(const std::vector<Address>& present, const Prefix& gateway) {
   std::vector<Address> out;
   for (const Address& a : present) {
     if (!(a.prefix == gateway) && a.prefix.overlaps(gateway)) out.push_back(a);
@@ -63,20 +66,20 @@ std::vector<Address> conflicting(const std::vector<Address>& present, const IpPr
 
 }  // namespace
 
-bool ensure_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix, const AddressOptions& options) {
+bool ensure_address(const NlSocket& sock, int ifindex, const Prefix& prefix, const AddressOptions& options) {
   AddrPtr addr = make_rtnl_addr(ifindex, prefix);
-  if (prefix.family == AF_INET && prefix.prefix_len <= 30) {
-    const NlAddrPtr brd = prefix.broadcast().to_nl_addr();
+  if (prefix.is_v4() && prefix.length() <= 30) {
+    const NlAddrPtr brd = to_nl_addr(prefix.last());
     rtnl_addr_set_broadcast(addr.get(), brd.get());
   }
-  if (prefix.family == AF_INET6 && options.nodad) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  if (!prefix.is_v4() && options.nodad) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   const int err = rtnl_addr_add(sock.get(), addr.get(), NLM_F_EXCL);
   if (err == -NLE_EXIST) return false;
   if (err < 0) throw nl_error("add", "address", on_link(prefix, ifindex), err);
   return true;
 }
 
-bool delete_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix) {
+bool delete_address(const NlSocket& sock, int ifindex, const Prefix& prefix) {
   AddrPtr addr = make_rtnl_addr(ifindex, prefix);
   const int err = rtnl_addr_delete(sock.get(), addr.get(), 0);
   if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return false;
@@ -94,8 +97,8 @@ std::vector<Address> list_addresses(const NlSocket& sock, int ifindex, int famil
   return out;
 }
 
-void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const IpPrefix& gateway, bool force) {
-  const std::vector<Address> present = list_addresses(sock, bridge.index, gateway.family);
+void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const Prefix& gateway, bool force) {
+  const std::vector<Address> present = list_addresses(sock, bridge.index, family_of(gateway));
   const std::vector<Address> conflicts = conflicting(present, gateway);
   if (!conflicts.empty() && !force) {
     throw Error(Code::InvalidConfig, "bridge '" + bridge.name + "' already has address " +

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "shared/base/ip_address.h"
 #include "shared/net/nl_ptr.h"
 
 namespace nexus::net {
@@ -16,6 +17,10 @@ struct IpPrefix {
 
   /// Parses text; throws Error code 7 naming `key` and the value if malformed.
   static IpPrefix parse(const std::string& text, const std::string& key = "address");
+  /// TEMPORARY adapter (issue 10): the masquerade code still takes this type until it moves to nexus::IpPrefix.
+  static IpPrefix parse(const nexus::IpPrefix& prefix, const std::string& key = "address") {
+    return parse(prefix.to_string(), key);
+  }
   /// Builds from raw bytes (4 or 16 of them).
   static IpPrefix from_bytes(int family, const void* data, int prefix_len);
 

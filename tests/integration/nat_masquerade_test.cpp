@@ -20,13 +20,12 @@
 
 using namespace nexus;
 using namespace nexus::testutil;
-using net::IpPrefix;
 
 namespace {
 
-std::vector<IpPrefix> ips(std::initializer_list<const char*> texts) {
-  std::vector<IpPrefix> out;
-  for (const char* t : texts) out.push_back(IpPrefix::parse(t));
+std::vector<net::IpPrefix> ips(std::initializer_list<const char*> texts) {
+  std::vector<net::IpPrefix> out;
+  for (const char* t : texts) out.push_back(net::IpPrefix::parse(t));
   return out;
 }
 
@@ -137,7 +136,7 @@ TEST_CASE("gc_masquerade keeps listed owners and removes the rest of its network
   nat::Nft nft;
   for (const char* owner : {"x/eth0", "y/eth0", "z/eth0"})
     nat::add_masquerade(nft, "a", "nxbra",
-                        {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2))},
+                        {net::IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2))},
                         ips({"10.1.0.0/24"}), owner);
   nat::add_masquerade(nft, "b", "nxbrb", ips({"10.1.0.2"}), ips({"10.1.0.0/24"}), "x/eth0");
   const std::vector<nat::Masqueraded> removed = nat::gc_masquerade(nft, "a", {"y/eth0"});
@@ -187,7 +186,7 @@ TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rul
   HostNetns host;
   const int failures = race_children(20, [](int i) {
     nat::Nft nft;
-    nat::add_masquerade(nft, "racenet", "nxbr0", {IpPrefix::parse("10.9.0." + std::to_string(i + 2))},
+    nat::add_masquerade(nft, "racenet", "nxbr0", {net::IpPrefix::parse("10.9.0." + std::to_string(i + 2))},
                         ips({"10.9.0.0/24"}), "c" + std::to_string(i) + "/eth0");
     return 0;
   });
@@ -211,14 +210,14 @@ struct NatTopology {
 
   NatTopology() {
     const net::Link br = net::ensure_bridge(to_container.host, "nxbr0");
-    net::ensure_gateway_address(to_container.host, br, IpPrefix::parse("10.88.0.1/24"), false);
+    net::ensure_gateway_address(to_container.host, br, *IpPrefix::parse("10.88.0.1/24"), false);
     const net::VethPair c = net::create_veth(to_container, {.host_name = "nxh0", .peer_name = "eth0", .master_index = br.index});
-    net::ensure_address(to_container.container, c.peer.index, IpPrefix::parse("10.88.0.2/24"));
-    net::ensure_route(to_container.container, {.dst = IpPrefix::parse("0.0.0.0/0"), .gateway = IpPrefix::parse("10.88.0.1"),
+    net::ensure_address(to_container.container, c.peer.index, *IpPrefix::parse("10.88.0.2/24"));
+    net::ensure_route(to_container.container, {.dst = *IpPrefix::parse("0.0.0.0/0"), .gateway = *IpAddress::parse("10.88.0.1"),
                                                .ifindex = c.peer.index});
     const net::VethPair up = net::create_veth(to_outside, {.host_name = "nxup0", .peer_name = "eth0"});
-    net::ensure_address(to_outside.host, up.host.index, IpPrefix::parse("198.51.100.254/24"));
-    net::ensure_address(to_outside.container, up.peer.index, IpPrefix::parse("198.51.100.1/24"));
+    net::ensure_address(to_outside.host, up.host.index, *IpPrefix::parse("198.51.100.254/24"));
+    net::ensure_address(to_outside.container, up.peer.index, *IpPrefix::parse("198.51.100.1/24"));
     net::enable_forwarding(true, false);
     const CommandResult counters = run_in_netns(outside,
         "nft add table ip seen && nft add chain ip seen input '{ type filter hook input priority 0; }' && "

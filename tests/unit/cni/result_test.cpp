@@ -11,12 +11,15 @@ using nexus::Error;
 using nlohmann::json;
 
 namespace {
+nexus::IpPrefix prefix(const char* text) { return *nexus::IpPrefix::parse(text); }
+nexus::IpAddress address(const char* text) { return *nexus::IpAddress::parse(text); }
+
 Result sample() {
   Result r;
   r.interfaces = {{"nexus0", "02:00:00:00:00:01", std::nullopt, "", "", ""},
                   {"eth0", "0a:58:0a:00:2a:02", 1500u, "/run/netns/c1", "", ""}};
-  r.ips = {{"10.0.42.2/24", "10.0.42.1", 1u}, {"fd00::2/64", "fd00::1", 1u}};
-  r.routes = {{"0.0.0.0/0", "10.0.42.1", 1400u, std::nullopt, 10u, std::nullopt, std::nullopt}};
+  r.ips = {{prefix("10.0.42.2/24"), address("10.0.42.1"), 1u}, {prefix("fd00::2/64"), address("fd00::1"), 1u}};
+  r.routes = {{prefix("0.0.0.0/0"), address("10.0.42.1"), 1400u, std::nullopt, 10u, std::nullopt, std::nullopt}};
   r.dns.nameservers = {"10.0.42.1"};
   return r;
 }

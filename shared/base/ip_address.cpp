@@ -1,17 +1,23 @@
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <cstdio>
 
-namespace nexus::ipam {
+#include "shared/base/error.h"
+
+namespace nexus {
 namespace {
 
 constexpr IpAddress::Value kV4Max = 0xffffffffu;
 constexpr IpAddress::Value kV6Max = ~IpAddress::Value{0};
 
 IpAddress::Value max_value(bool v4) { return v4 ? kV4Max : kV6Max; }
+
+Error invalid(const std::string& key, std::string_view text) {
+  return Error(Code::InvalidConfig, "invalid " + key + " '" + std::string(text) + "'");
+}
 
 std::string format_v4(std::uint32_t v) {
   char buf[16];
@@ -51,10 +57,7 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;
   const std::string s(text);
   std::uint8_t bytes[16];
-  if (s.find(':') == std::string::npos) {
-    if (inet_pton(AF_INET, s.c_str(), bytes) != 1) return std::nullopt;
-    return from_bytes(bytes, true);
-  }
+  if (inet_pton(AF_INET, s.c_str(), bytes) == 1) return from_bytes(bytes, true);
   if (inet_pton(AF_INET6, s.c_str(), bytes) != 1) return std::nullopt;
   IpAddress a = from_bytes(bytes, false);
   if ((a.value_ >> 32) == 0xffff) return from_value(true, a.value_);  // Go's To4(): mapped -> IPv4
@@ -134,6 +137,25 @@ bool IpPrefix::contains(const IpAddress& a) const noexcept {
   return a.is_v4() == address_.is_v4() && (a.value() & ~host_mask()) == network().value();
 }
 
+bool IpPrefix::overlaps(const IpPrefix& other) const noexcept {
+  if (is_v4() != other.is_v4()) return false;
+  const IpPrefix& wider = length_ <= other.length_ ? *this : other;
+  const IpPrefix& narrower = length_ <= other.length_ ? other : *this;
+  return wider.contains(narrower.address_);
+}
+
 std::string IpPrefix::to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
 
-}  // namespace nexus::ipam
+IpAddress parse_address(std::string_view text, const std::string& key) {
+  const auto a = IpAddress::parse(text);
+  if (!a) throw invalid(key, text);
+  return *a;
+}
+
+IpPrefix parse_prefix(std::string_view text, const std::string& key) {
+  const auto p = IpPrefix::parse(text);
+  if (!p) throw invalid(key, text);
+  return *p;
+}
+
+}  // namespace nexus
