@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <utility>
 #include <cstdio>
 
 #include "shared/base/error.h"
@@ -51,17 +52,25 @@ std::string format_v6(IpAddress::Value v) {
   return out;
 }
 
-}  // namespace
-
-std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+// The address `text` spells and whether it is written in IPv6 form (which an IPv4-mapped address is, though it
+// parses as IPv4).
+std::optional<std::pair<IpAddress, bool>> parse_text(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;
   const std::string s(text);
   std::uint8_t bytes[16];
-  if (inet_pton(AF_INET, s.c_str(), bytes) == 1) return from_bytes(bytes, true);
+  if (inet_pton(AF_INET, s.c_str(), bytes) == 1) return std::pair{IpAddress::from_bytes(bytes, true), false};
   if (inet_pton(AF_INET6, s.c_str(), bytes) != 1) return std::nullopt;
-  IpAddress a = from_bytes(bytes, false);
-  if ((a.value_ >> 32) == 0xffff) return from_value(true, a.value_);  // Go's To4(): mapped -> IPv4
-  return a;
+  const IpAddress a = IpAddress::from_bytes(bytes, false);
+  if ((a.value() >> 32) == 0xffff) return std::pair{IpAddress::from_value(true, a.value()), true};  // Go's To4()
+  return std::pair{a, true};
+}
+
+}  // namespace
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  const auto parsed = parse_text(text);
+  if (!parsed) return std::nullopt;
+  return parsed->first;
 }
 
 IpAddress IpAddress::from_value(bool v4, Value value) noexcept {
@@ -105,18 +114,19 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   const std::string_view addr_text = text.substr(0, slash), len_text = text.substr(slash + 1);
-  const auto addr = IpAddress::parse(addr_text);
-  if (!addr) return std::nullopt;
+  const auto parsed = parse_text(addr_text);
+  if (!parsed) return std::nullopt;
+  const auto [address, ipv6_form] = *parsed;
   // "::ffff:10.0.0.0/104" would mix an IPv4 address with an IPv6 mask; Go's host-local rejects it too.
-  if (addr->is_v4() && addr_text.find(':') != std::string_view::npos) return std::nullopt;
+  if (address.is_v4() && ipv6_form) return std::nullopt;
   int len = -1;
   // Digits only: from_chars would take "-0" as a length of 0.
   if (len_text.empty() || len_text.size() > 3 || len_text.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;
   const auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
   if (ec != std::errc() || end != len_text.data() + len_text.size()) return std::nullopt;
-  if (len < 0 || len > addr->bits()) return std::nullopt;
-  return IpPrefix(*addr, len);
+  if (len < 0 || len > address.bits()) return std::nullopt;
+  return IpPrefix(address, len);
 }
 
 IpAddress::Value IpPrefix::host_mask() const noexcept {
