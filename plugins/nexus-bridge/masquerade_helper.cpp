@@ -26,7 +26,7 @@ std::vector<cni::IpConfig> parse_addresses(const std::string& line) {
 
 // The helper's side. Loading libnftables and creating the context overlap the plugin's IPAM call; a failure
 // there is reported when the addresses arrive, as the add's own error.
-int run_helper(LineChannel& channel, const nat::MasqueradeTarget& target) {
+int add_in_helper(LineChannel& channel, const nat::MasqueradeTarget& target) {
   std::optional<nat::Nft> nft;
   std::exception_ptr setup_failure;
   try {
@@ -47,7 +47,7 @@ int run_helper(LineChannel& channel, const nat::MasqueradeTarget& target) {
 
 MasqueradeAdder::MasqueradeAdder(const nat::MasqueradeTarget& target)
     : target_(target),
-      child_(DetachedChild::start([this](LineChannel& channel) { return run_helper(channel, target_); })) {}
+      child_(DetachedChild::start([this](LineChannel& channel) { return add_in_helper(channel, target_); })) {}
 
 void MasqueradeAdder::add(const std::vector<cni::IpConfig>& ips) {
   if (!child_.channel().send(addresses_line(ips)))

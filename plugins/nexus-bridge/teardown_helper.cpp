@@ -20,7 +20,7 @@ constexpr auto kVethDeleteTimeout = std::chrono::seconds(30);
 // The helper's side: one reply per step, in order. The veth goes even when the masquerade removal failed (DEL
 // is best effort). The nft context closes and the veth's deletion returns, both after RCU grace periods, when
 // the plugin no longer waits.
-int run_helper(LineChannel& channel, const std::optional<nat::MasqueradeTarget>& masquerade,
+int tear_down_in_helper(LineChannel& channel, const std::optional<nat::MasqueradeTarget>& masquerade,
                const std::vector<net::IpPrefix>& masquerade_addresses, int veth_index) {
   std::optional<nat::Nft> nft;
   if (masquerade) cni::reply_to_parent(channel, [&] {
@@ -40,7 +40,7 @@ Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
       watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {
   if (ip_masq_ || veth_index_ > 0)
     child_.emplace(DetachedChild::start([&](LineChannel& channel) {
-      return run_helper(channel, masquerade, masquerade_addresses, veth_index);
+      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index);
     }));
 }
 
