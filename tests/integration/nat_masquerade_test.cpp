@@ -71,7 +71,8 @@ TEST_CASE("masquerade builds table, chains and one owned element per address; id
   CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c1/eth0"}, ips({"10.88.0.3"})).size() == 1);
   CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c2/eth0"}, ips({"10.88.0.2"})).size() == 1);  // not c2's
   CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr1", "c1/eth0"}, ips({"10.88.0.2"})).size() == 1);  // not nxbr1
-  CHECK(nat::find_unmasqueraded(nft, {"othernet", "nxbr0", "c1/eth0"}, ips({"10.88.0.2"})).size() == 1);  // nor othernet
+  // nor in othernet
+  CHECK(nat::find_unmasqueraded(nft, {"othernet", "nxbr0", "c1/eth0"}, ips({"10.88.0.2"})).size() == 1);
 }
 
 TEST_CASE("masquerade turns on forwarding for the families of its addresses" * doctest::skip(skip_root_tests())) {
@@ -152,7 +153,8 @@ TEST_CASE("collect_garbage keeps listed owners and removes the rest of its netwo
   nat::masquerade(nft, {"b", "nxbrb", "x/eth0"}, ips({"10.1.0.2/24"}));
   nat::collect_garbage(nft, "a", {"y/eth0"});
   // y's in a stays; b's x, same owner name and address in another network, is untouched.
-  CHECK(sorted_elements() == std::vector<MasqElement>{{"nxbra", "10.1.0.3", "y/eth0"}, {"nxbrb", "10.1.0.2", "x/eth0"}});
+  CHECK(sorted_elements() ==
+        std::vector<MasqElement>{{"nxbra", "10.1.0.3", "y/eth0"}, {"nxbrb", "10.1.0.2", "x/eth0"}});
   CHECK(owner_tokens_v4().size() == 2);
 }
 
