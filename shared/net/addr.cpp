@@ -11,10 +11,7 @@
 namespace nexus::net {
 namespace {
 
-// nexus::IpPrefix, spelled out while shared/net/ip_prefix.h (the old net::IpPrefix) still exists.
-using Prefix = nexus::IpPrefix;
-
-AddrPtr make_rtnl_addr(int ifindex, const Prefix& prefix) {
+AddrPtr make_rtnl_addr(int ifindex, const IpPrefix& prefix) {
   AddrPtr addr(rtnl_addr_alloc());
   if (!addr) throw Error(Code::Internal, "allocate address: out of memory");
   rtnl_addr_set_ifindex(addr.get(), ifindex);
@@ -27,7 +24,7 @@ AddrPtr make_rtnl_addr(int ifindex, const Prefix& prefix) {
   return addr;
 }
 
-std::string on_link(const Prefix& prefix, int ifindex) {
+std::string on_link(const IpPrefix& prefix, int ifindex) {
   return prefix.to_string() + "' on link '#" + std::to_string(ifindex);
 }
 
@@ -48,7 +45,7 @@ std::optional<Address> to_address(nl_object* obj, int ifindex, int family) {
   nl_addr* local = rtnl_addr_get_local(a);
   if (local == nullptr) return std::nullopt;
   Address out;
-  out.prefix = Prefix(prefix_from_nl(local, rtnl_addr_get_family(a)).address(), rtnl_addr_get_prefixlen(a));
+  out.prefix = IpPrefix(prefix_from_nl(local, rtnl_addr_get_family(a)).address(), rtnl_addr_get_prefixlen(a));
   out.ifindex = ifindex;
   out.flags = rtnl_addr_get_flags(a);
   out.scope = rtnl_addr_get_scope(a);
@@ -56,7 +53,7 @@ std::optional<Address> to_address(nl_object* obj, int ifindex, int family) {
 }
 
 // Overlapping but different: the bridge would route the subnet by two addresses.
-std::vector<Address> conflicting(const std::vector<Address>& present, const Prefix& gateway) {
+std::vector<Address> conflicting(const std::vector<Address>& present, const IpPrefix& gateway) {
   std::vector<Address> out;
   for (const Address& a : present) {
     if (!(a.prefix == gateway) && a.prefix.overlaps(gateway)) out.push_back(a);
@@ -66,7 +63,7 @@ std::vector<Address> conflicting(const std::vector<Address>& present, const Pref
 
 }  // namespace
 
-bool ensure_address(const NlSocket& sock, int ifindex, const Prefix& prefix, const AddressOptions& options) {
+bool ensure_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix, const AddressOptions& options) {
   AddrPtr addr = make_rtnl_addr(ifindex, prefix);
   if (prefix.is_v4() && prefix.length() <= 30) {
     const NlAddrPtr brd = to_nl_addr(prefix.last());
@@ -79,7 +76,7 @@ bool ensure_address(const NlSocket& sock, int ifindex, const Prefix& prefix, con
   return true;
 }
 
-bool delete_address(const NlSocket& sock, int ifindex, const Prefix& prefix) {
+bool delete_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix) {
   AddrPtr addr = make_rtnl_addr(ifindex, prefix);
   const int err = rtnl_addr_delete(sock.get(), addr.get(), 0);
   if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return false;
@@ -97,7 +94,7 @@ std::vector<Address> list_addresses(const NlSocket& sock, int ifindex, int famil
   return out;
 }
 
-void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const Prefix& gateway, bool force) {
+void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const IpPrefix& gateway, bool force) {
   const std::vector<Address> present = list_addresses(sock, bridge.index, family_of(gateway));
   const std::vector<Address> conflicts = conflicting(present, gateway);
   if (!conflicts.empty() && !force) {

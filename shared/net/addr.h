@@ -11,7 +11,7 @@ namespace nexus::net {
 
 /// An address on a link as the kernel reports it.
 struct Address {
-  nexus::IpPrefix prefix;  ///< local address + prefix length
+  IpPrefix prefix;  ///< local address + prefix length
   int ifindex = 0;
   unsigned flags = 0;  ///< IFA_F_* (IFA_F_TENTATIVE, IFA_F_NODAD, IFA_F_PERMANENT, ...)
   int scope = 0;       ///< RT_SCOPE_*
@@ -24,9 +24,9 @@ struct AddressOptions {
 
 /// Adds `prefix` to link `ifindex` (IPv4 gets the subnet's broadcast address). Returns false if the address was
 /// already there.
-bool ensure_address(const NlSocket& sock, int ifindex, const nexus::IpPrefix& prefix, const AddressOptions& options = {});
+bool ensure_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix, const AddressOptions& options = {});
 /// Removes `prefix` from link `ifindex`; false if it was not there.
-bool delete_address(const NlSocket& sock, int ifindex, const nexus::IpPrefix& prefix);
+bool delete_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix);
 /// Addresses of link `ifindex` of `family` (AF_UNSPEC: both), read with one filtered dump.
 std::vector<Address> list_addresses(const NlSocket& sock, int ifindex, int family = 0);
 
@@ -34,6 +34,6 @@ std::vector<Address> list_addresses(const NlSocket& sock, int ifindex, int famil
 /// address of the same family whose subnet overlaps it (e.g. 10.1.0.254/24): error (code 7) unless `force`, which
 /// replaces it, like the reference's forceAddress. Non-overlapping subnets coexist (several ranges, one bridge).
 /// Racing processes adding the same gateway all succeed.
-void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const nexus::IpPrefix& gateway, bool force);
+void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const IpPrefix& gateway, bool force);
 
 }  // namespace nexus::net

@@ -18,20 +18,20 @@ NlAddrPtr to_nl_addr(const IpAddress& address) {
   return addr;
 }
 
-NlAddrPtr to_nl_addr(const nexus::IpPrefix& prefix) {
+NlAddrPtr to_nl_addr(const IpPrefix& prefix) {
   NlAddrPtr addr = to_nl_addr(prefix.address());
   nl_addr_set_prefixlen(addr.get(), prefix.length());
   return addr;
 }
 
-nexus::IpPrefix prefix_from_nl(const nl_addr* addr, int family) {
+IpPrefix prefix_from_nl(const nl_addr* addr, int family) {
   const bool v4 = family == AF_INET;
   const IpAddress zero = IpAddress::from_value(v4, 0);
-  if (addr == nullptr) return nexus::IpPrefix(zero, 0);
+  if (addr == nullptr) return IpPrefix(zero, 0);
   const int length = static_cast<int>(nl_addr_get_prefixlen(addr));
-  if (nl_addr_get_len(addr) != (v4 ? 4u : 16u)) return nexus::IpPrefix(zero, length);
+  if (nl_addr_get_len(addr) != (v4 ? 4u : 16u)) return IpPrefix(zero, length);
   const auto* bytes = static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(addr));
-  return nexus::IpPrefix(IpAddress::from_bytes(bytes, v4), length);
+  return IpPrefix(IpAddress::from_bytes(bytes, v4), length);
 }
 
 }  // namespace nexus::net

@@ -12,7 +12,7 @@ namespace nexus::net {
 
 /// A route to add. Scope defaults to universe with a gateway, link without one.
 struct RouteSpec {
-  nexus::IpPrefix dst;                 ///< 0.0.0.0/0 or ::/0 for a default route; host bits are cleared
+  IpPrefix dst;                 ///< 0.0.0.0/0 or ::/0 for a default route; host bits are cleared
   std::optional<IpAddress> gateway{};  ///< next hop; none for an on-link route
   int ifindex = 0;                   ///< output device
   std::optional<unsigned> mtu{};       ///< RTAX_MTU
@@ -24,7 +24,7 @@ struct RouteSpec {
 
 /// A route read back from the kernel.
 struct Route {
-  nexus::IpPrefix dst;
+  IpPrefix dst;
   std::optional<IpAddress> gateway{};  ///< of the first next hop
   int ifindex = 0;                  ///< of the first next hop
   unsigned table = 0;
