@@ -27,7 +27,8 @@ const cni::Interface& container_interface(const cni::Result& prev, const cni::Re
 void check_addresses(const net::NlSocket& sock, const net::Link& link, const cni::Result& prev) {
   const auto present = net::list_addresses(sock, link.index);
   for (const auto& ip : prev.ips) {
-    const bool found = std::any_of(present.begin(), present.end(), [&](const auto& a) { return a.prefix == ip.address; });
+    const bool found =
+        std::any_of(present.begin(), present.end(), [&](const auto& a) { return a.prefix == ip.address; });
     if (!found) fail("address " + ip.address.to_string() + " is missing on " + link.name);
   }
 }
@@ -47,8 +48,8 @@ void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cn
   nat::Nft nft;
   const auto missing = nat::find_unmasqueraded(nft, masquerade_target(conf, req), masquerade_addresses(prev.ips));
   if (!missing.empty())
-    fail("address " + missing.front().address().to_string() + " is not masqueraded for " + req.container_id + "/" + req.ifname +
-         " on " + conf.bridge);
+    fail("address " + missing.front().address().to_string() + " is not masqueraded for " + req.container_id + "/" +
+         req.ifname + " on " + conf.bridge);
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ std::string addresses_line(const std::vector<cni::IpConfig>& ips) {
 
 std::vector<cni::IpConfig> parse_addresses(const std::string& line) {
   std::vector<cni::IpConfig> ips;
-  for (const auto& address : nlohmann::json::parse(line)) ips.push_back({.address = parse_prefix(address.get<std::string>(), "address")});
+  for (const auto& address : nlohmann::json::parse(line))
+    ips.push_back({.address = parse_prefix(address.get<std::string>(), "address")});
   return ips;
 }
 

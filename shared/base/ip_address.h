@@ -66,8 +66,6 @@ class IpPrefix {
   const IpAddress& address() const noexcept { return address_; }
   int length() const noexcept { return length_; }
   bool is_v4() const noexcept { return address_.is_v4(); }
-  /// The family's full length: 32 or 128.
-  int max_length() const noexcept { return address_.bits(); }
   /// First address of the prefix (host bits cleared).
   IpAddress network() const noexcept;
   /// Last address of the prefix (host bits set): the IPv4 broadcast address.

@@ -30,7 +30,8 @@ Interface parse_interface(const json& j, bool v110) {
 IpPrefix prefix_field(const json& j, const char* key) {
   const std::string text = required_string(j, key);
   const auto prefix = IpPrefix::parse(text);
-  if (!prefix) throw Error(Code::DecodeFailure, std::string("field \"") + key + "\" must be a CIDR, got \"" + text + "\"");
+  if (!prefix)
+    throw Error(Code::DecodeFailure, std::string("field \"") + key + "\" must be a CIDR, got \"" + text + "\"");
   return *prefix;
 }
 

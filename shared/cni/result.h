@@ -52,7 +52,8 @@ struct Result {
 };
 
 /// Parses a result (or prevResult) written in any supported version; code 1 for an unsupported version,
-/// code 6 for a malformed one (a malformed address included). `version` is the result's own cniVersion (or the config's, for prevResult).
+/// code 6 for a malformed one (a malformed address included). `version` is the result's own cniVersion (or the
+/// config's, for prevResult).
 Result parse_result(const nlohmann::json& j, const std::string& version);
 /// Encodes `r` in `version`'s format (0.3.x/0.4.0 add ips[].version; 1.1.0 adds route and interface fields).
 nlohmann::json encode_result(const Result& r, const std::string& version);
