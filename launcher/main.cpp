@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // The launcher's own LauncherError, or a plugin's or the runtime's nexus::Error: message, then its hint.
     std::fprintf(stderr, "nexus: error: %s\n", e.what());
-    if (const std::string hint = nexus::launcher::hint_of(e); !hint.empty()) std::fprintf(stderr, "  %s\n", hint.c_str());
+    if (const std::string hint = nexus::launcher::hint_of(e); !hint.empty())
+      std::fprintf(stderr, "  %s\n", hint.c_str());
   }
   return 1;
 }

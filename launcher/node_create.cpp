@@ -26,8 +26,6 @@ using runtime::NodeRecord;
 
 namespace {
 
-LauncherError bad_option(const std::string& msg, const std::string& hint) { return LauncherError(msg, hint); }
-
 bool valid_ip(const std::string& text) {
   const std::string addr = runtime::strip_prefix(text);
   unsigned char buf[16];
@@ -36,20 +34,21 @@ bool valid_ip(const std::string& text) {
 
 void validate(const CreateOptions& o) {
   if (!runtime::valid_node_name(o.name))
-    throw bad_option("invalid node name '" + o.name + "'",
-                     "use 1 to 63 lowercase letters, digits and '-', not starting or ending with '-' (e.g. node-001)");
+    throw LauncherError(
+        "invalid node name '" + o.name + "'",
+        "use 1 to 63 lowercase letters, digits and '-', not starting or ending with '-' (e.g. node-001)");
   if (o.memory_mib == 0 || o.memory_mib < -1)
-    throw bad_option("invalid --mem " + std::to_string(o.memory_mib), "give the memory limit in MiB, at least 1");
+    throw LauncherError("invalid --mem " + std::to_string(o.memory_mib), "give the memory limit in MiB, at least 1");
   if (o.cpu_shares != -1 && (o.cpu_shares < 2 || o.cpu_shares > 262144))
-    throw bad_option("invalid --cpu " + std::to_string(o.cpu_shares),
-                     "give CPU shares between 2 and 262144 (1024 is the default weight of a process)");
+    throw LauncherError("invalid --cpu " + std::to_string(o.cpu_shares),
+                        "give CPU shares between 2 and 262144 (1024 is the default weight of a process)");
   if (!o.ip.empty() && !valid_ip(o.ip))
-    throw bad_option("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
+    throw LauncherError("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
   if (!runtime::valid_network_name(o.network))
-    throw bad_option("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
+    throw LauncherError("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
   struct stat st {};
   if (!o.rootfs.empty() && (o.rootfs.front() != '/' || ::stat(o.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
-    throw bad_option("invalid --rootfs '" + o.rootfs + "'", "give the absolute path of an existing directory");
+    throw LauncherError("invalid --rootfs '" + o.rootfs + "'", "give the absolute path of an existing directory");
 }
 
 std::string now_utc() {

@@ -40,8 +40,8 @@ std::vector<std::string> teardown_node(const Context& ctx, const NodeRecord& nod
     std::string msg = std::string("CNI DEL failed: ") + e.what() + (e.details().empty() ? "" : " (" + e.details() + ")");
     if (!force)
       throw LauncherError("node '" + node.name + "': " + msg,
-                          "the node's process is stopped and its state kept; fix the cause and run 'nexus node delete " +
-                              node.name + "' again, or 'nexus node delete --force " + node.name +
+                          "the node's process is stopped and its state kept; fix the cause and run "
+                          "'nexus node delete " + node.name + "' again, or 'nexus node delete --force " + node.name +
                               "' to drop it anyway (addresses may stay allocated until 'nexus gc')");
     // The record goes away below; what DEL could not release must stay known as ours for `nexus gc`.
     // Without its netns path: the pin is removed below, and a later node of the same name pins a new netns there.

@@ -125,7 +125,9 @@ TEST_CASE("ipam_conf: dns from resolvConf, overridden field by field by ipam.dns
   CHECK(from_file.dns.search == std::vector<std::string>{"a.example", "b.example"});
   CHECK(from_file.dns.options == std::vector<std::string>{"ndots:2", "rotate"});
   const IpamConf both =
-      parse({{"type", "nexus-ipam"}, {"resolvConf", path}, {"dns", {{"nameservers", {"10.0.0.9"}}, {"domain", "x.test"}}}});
+      parse({{"type", "nexus-ipam"},
+             {"resolvConf", path},
+             {"dns", {{"nameservers", {"10.0.0.9"}}, {"domain", "x.test"}}}});
   CHECK(both.dns.nameservers == std::vector<std::string>{"10.0.0.9"});
   CHECK(both.dns.domain == "x.test");
   CHECK(both.dns.search == std::vector<std::string>{"a.example", "b.example"});
@@ -185,7 +187,8 @@ TEST_CASE("ipam_conf: refusals of routes") {
     return ipam;
   };
   check_refused(with_routes({"0.0.0.0/0"}), Code::DecodeFailure, "ipam.routes entries must be objects");
-  check_refused(with_routes({{{"dst", "10.0.0.0"}}}), Code::InvalidConfig, "invalid route dst \"10.0.0.0\": not a CIDR");
+  check_refused(with_routes({{{"dst", "10.0.0.0"}}}), Code::InvalidConfig,
+                "invalid route dst \"10.0.0.0\": not a CIDR");
   check_refused(with_routes({{{"gw", "10.9.0.1"}}}), Code::InvalidConfig, "missing required field \"dst\"");
   check_refused(with_routes({{{"dst", "fd00::/64"}, {"gw", "10.9.0.1"}}}), Code::InvalidConfig,
                 "invalid route gw \"10.9.0.1\" for dst fd00::/64");

@@ -107,7 +107,8 @@ TEST_CASE("layering: every #include in shared/, plugins/ and launcher/ goes to i
   // Not vacuous: the tree has well over a hundred files and several hundred includes.
   REQUIRE(scan.files > 100);
   REQUIRE(scan.edges > 300);
-  CHECK_MESSAGE(scan.problems.empty(), scan.problems.size() << " include(s) break the layering:" << joined(scan.problems));
+  CHECK_MESSAGE(scan.problems.empty(),
+                scan.problems.size() << " include(s) break the layering:" << joined(scan.problems));
 }
 
 TEST_CASE("layering: README's Layout table gives every folder of the table its floor") {
