@@ -92,4 +92,14 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   return c;
 }
 
+nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req) {
+  return {.network = conf.net.name, .bridge = conf.bridge, .owner = nat::owner_of(req.container_id, req.ifname)};
+}
+
+std::vector<net::IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips) {
+  std::vector<net::IpPrefix> out;
+  for (const auto& ip : ips) out.push_back(net::IpPrefix::parse(ip.address, "ips address"));
+  return out;
+}
+
 }  // namespace nexus::bridge_plugin

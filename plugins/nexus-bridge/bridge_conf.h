@@ -4,8 +4,13 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
 #include "shared/cni/net_conf.h"
 #include "shared/cni/request.h"
+#include "shared/cni/result.h"
+#include "shared/nat/masquerade.h"
+#include "shared/net/ip_prefix.h"
 
 namespace nexus::bridge_plugin {
 
@@ -29,6 +34,12 @@ struct BridgeConf {
   /// the reference plugin this one does not implement (message names key and value), 4 for bad CNI_ARGS.
   static BridgeConf parse(const cni::Request& req);
 };
+
+/// ipMasq's target for this attachment (shared/nat/masquerade.h): the network, its bridge, and the owner
+/// "<containerID>/<ifname>".
+nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req);
+/// The container's addresses (with prefix lengths) as the masquerade functions take them.
+std::vector<net::IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips);
 
 /// Normalises a unicast Ethernet MAC ("AA-bb-..."/"aa:bb:..") to lower-case colon form; nullopt when invalid.
 std::optional<std::string> normalize_mac(const std::string& text);

@@ -5,7 +5,7 @@
 #include "plugins/nexus-bridge/container_setup.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
-#include "plugins/nexus-bridge/kernel_helpers.h"
+#include "plugins/nexus-bridge/masquerade_helper.h"
 #include "shared/cni/delegate.h"
 #include "shared/base/error.h"
 #include "shared/net/addr.h"
@@ -82,7 +82,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   // The helpers start first, as their start-up is the longest: ipMasq's loads libnftables and opens its
   // context, IPAM execs. Neither changes anything before we have checked the request.
   std::optional<MasqueradeAdder> masquerade;
-  if (conf.ip_masq) masquerade.emplace(conf, req);
+  if (conf.ip_masq) masquerade.emplace(masquerade_target(conf, req));
   std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change

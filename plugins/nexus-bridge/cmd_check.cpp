@@ -3,9 +3,10 @@
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
-#include "plugins/nexus-bridge/masquerade.h"
 #include "shared/cni/delegate.h"
 #include "shared/base/error.h"
+#include "shared/nat/masquerade.h"
+#include "shared/nat/nft.h"
 #include "shared/net/addr.h"
 #include "shared/net/ip_prefix.h"
 #include "shared/net/link.h"
@@ -43,6 +44,15 @@ void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::R
   }
 }
 
+// ipMasq: every address of prevResult is masqueraded for this attachment.
+void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cni::Result& prev) {
+  nat::Nft nft;
+  const auto missing = nat::find_unmasqueraded(nft, masquerade_target(conf, req), masquerade_addresses(prev.ips));
+  if (!missing.empty())
+    fail("address " + missing.front().ip_string() + " is not masqueraded for " + req.container_id + "/" + req.ifname +
+         " on " + conf.bridge);
+}
+
 }  // namespace
 
 void cmd_check(const cni::Request& req) {
@@ -67,7 +77,7 @@ void cmd_check(const cni::Request& req) {
     fail("interface " + req.ifname + " has MAC " + peer->mac + ", expected " + want.mac);
   check_addresses(nl.container, *peer, prev);
   check_routes(nl.container, *peer, prev);
-  if (conf.ip_masq) check_masquerade(conf, req, prev.ips);
+  if (conf.ip_masq) check_masqueraded(conf, req, prev);
 }
 
 }  // namespace nexus::bridge_plugin

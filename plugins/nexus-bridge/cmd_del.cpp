@@ -5,7 +5,7 @@
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
-#include "plugins/nexus-bridge/kernel_helpers.h"
+#include "plugins/nexus-bridge/teardown_helper.h"
 #include "shared/cni/delegate.h"
 
 namespace nexus::bridge_plugin {
@@ -35,8 +35,13 @@ void cmd_del(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
   // A helper removes the attachment's masquerade elements (by owner; prevResult's addresses only speed that
   // up), then deletes the veth; the kernel's RCU cleanup of both finishes in the helper after we have answered.
-  Teardown teardown(conf, req, conf.net.prev_result ? ips_of(*conf.net.prev_result, req) : std::vector<cni::IpConfig>{},
-                    host_veth_index(req));
+  std::optional<nat::MasqueradeTarget> masquerade;
+  std::vector<net::IpPrefix> masquerade_hint;
+  if (conf.ip_masq) {
+    masquerade = masquerade_target(conf, req);
+    if (conf.net.prev_result) masquerade_hint = masquerade_addresses(ips_of(*conf.net.prev_result, req));
+  }
+  Teardown teardown(masquerade, masquerade_hint, host_veth_index(req));
   // IPAM frees the addresses only once their masquerade elements are gone: a concurrent ADD may take a freed
   // address at once, and would otherwise find our element still there. So with ipMasq, IPAM starts now but is
   // held until then (and killed if the removal fails).

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/base/error.h"
+#include "shared/net/sysctl.h"
 #include "shared/util/fnv1a.h"
 
 namespace nexus::nat {
@@ -231,7 +232,7 @@ TableState read_table(Nft& nft) {
 }
 
 std::vector<Element> elements_of(const TableState& state, const std::string& network) {
-  const std::string prefix = network_chain(network) + "_";
+  const std::string prefix = network_chain_prefix(network) + "_";
   std::vector<Element> out;
   for (const Element& e : state.elements)
     if (e.chain.rfind(prefix, 0) == 0) out.push_back(e);
@@ -252,24 +253,40 @@ void remove_owned(Nft& nft, const std::string& network, const std::vector<Elemen
   }
 }
 
-Masqueraded public_view(const Element& e) { return {e.bridge, e.address, e.owner}; }
-
 }  // namespace
 
-std::string network_chain(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
-
-std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets) {
-  return network_chain(network) + "_" + hex(fnv1a(subnets_key(subnets)), 8);
+std::string owner_of(const std::string& container_id, const std::string& ifname) {
+  bool plain = true;
+  for (const char c : ifname)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (plain) return container_id + "/" + ifname;
+  std::string hex = "0x";
+  char buf[3];
+  for (const unsigned char c : ifname) std::snprintf(buf, sizeof buf, "%02x", c), hex += buf;
+  return container_id + "/" + hex;
 }
 
-void add_masquerade(Nft& nft, const std::string& network, const std::string& bridge,
-                    const std::vector<IpPrefix>& addresses, const std::vector<IpPrefix>& subnets,
-                    const std::string& owner) {
+std::string network_chain_prefix(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
+
+std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets) {
+  return network_chain_prefix(network) + "_" + hex(fnv1a(subnets_key(subnets)), 8);
+}
+
+void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
   if (addresses.empty()) return;
+  std::vector<IpPrefix> subnets;  // traffic to these stays unmasqueraded
+  bool any_v4 = false, any_v6 = false;
+  for (const IpPrefix& a : addresses) {
+    subnets.push_back(a.network());
+    (v6(a) ? any_v6 : any_v4) = true;
+  }
+  net::enable_forwarding(any_v4, any_v6);
+  const std::string& bridge = target.bridge;
+  const std::string& owner = target.owner;
   require_nft_safe(owner, "owner");
   require_nft_safe(bridge, "bridge");
-  const std::string chain = network_chain(network, subnets);
-  const Token token = token_of(network, owner);
+  const std::string chain = network_chain(target.network, subnets);
+  const Token token = token_of(target.network, owner);
   std::string creates;
   for (const IpPrefix& a : addresses) creates += create_lines(bridge, a, chain, owner, token);
   // Fast path, every ADD after the network's first: one transaction creating the elements, nothing else.
@@ -301,8 +318,10 @@ void add_masquerade(Nft& nft, const std::string& network, const std::string& bri
   }
 }
 
-void remove_masquerade(Nft& nft, const std::string& network, const std::string& bridge, const std::string& owner,
-                       const std::vector<IpPrefix>& addresses) {
+void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  const std::string& network = target.network;
+  const std::string& bridge = target.bridge;
+  const std::string& owner = target.owner;
   if (owner.empty()) return;
   // Common case, DEL with prevResult: the elements are there, still the owner's, and go in one transaction.
   if (!addresses.empty() && is_nft_safe(bridge) && is_nft_safe(owner)) {
@@ -317,29 +336,21 @@ void remove_masquerade(Nft& nft, const std::string& network, const std::string& 
   remove_owned(nft, network, owned);
 }
 
-std::vector<Masqueraded> list_masquerade(Nft& nft, const std::string& network) {
-  std::vector<Masqueraded> out;
-  for (const Element& e : elements_of(read_table(nft), network)) out.push_back(public_view(e));
-  return out;
-}
-
-std::vector<Masqueraded> gc_masquerade(Nft& nft, const std::string& network, const std::vector<std::string>& keep) {
+void collect_garbage(Nft& nft, const std::string& network, const std::vector<std::string>& keep_owners) {
   std::vector<Element> stale;
   for (const Element& e : elements_of(read_table(nft), network))
-    if (!e.owner.empty() && std::find(keep.begin(), keep.end(), e.owner) == keep.end()) stale.push_back(e);
+    if (!e.owner.empty() && std::find(keep_owners.begin(), keep_owners.end(), e.owner) == keep_owners.end())
+      stale.push_back(e);
   remove_owned(nft, network, stale);
-  std::vector<Masqueraded> out;
-  for (const Element& e : stale) out.push_back(public_view(e));
-  return out;
 }
 
-std::vector<IpPrefix> not_masqueraded(Nft& nft, const std::string& network, const std::string& bridge,
-                                      const std::string& owner, const std::vector<IpPrefix>& addresses) {
-  const std::vector<Element> present = elements_of(read_table(nft), network);
+std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& target,
+                                         const std::vector<IpPrefix>& addresses) {
+  const std::vector<Element> present = elements_of(read_table(nft), target.network);
   std::vector<IpPrefix> missing;
   for (const IpPrefix& a : addresses) {
     const bool ok = std::any_of(present.begin(), present.end(), [&](const Element& e) {
-      return e.owner == owner && TableState::same(bridge, a, e.bridge, e.address);
+      return e.owner == target.owner && TableState::same(target.bridge, a, e.bridge, e.address);
     });
     if (!ok) missing.push_back(a);
   }

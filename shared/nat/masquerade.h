@@ -26,42 +26,45 @@
 
 namespace nexus::nat {
 
-/// Masquerades traffic that `bridge` forwards from `addresses` (the container's) to anything outside `subnets`
-/// (the network's), for `owner` ("<containerID>/<ifname>": letters, digits and _ . - / : only). Idempotent and
-/// safe to run concurrently. An element another owner left for the same bridge and address is stale (IPAM has
-/// just handed the address to `owner`) and is replaced, atomically, so the element always names its real owner.
-void add_masquerade(Nft& nft, const std::string& network, const std::string& bridge,
-                    const std::vector<net::IpPrefix>& addresses, const std::vector<net::IpPrefix>& subnets,
-                    const std::string& owner);
-
-/// Removes `owner`'s elements in `network`, and only those. `addresses` (from prevResult) makes it a single
-/// transaction when they are all there; otherwise (empty, stale, partly gone) the owner's elements are looked
-/// up. Succeeds when there are none, and never creates anything.
-void remove_masquerade(Nft& nft, const std::string& network, const std::string& bridge, const std::string& owner,
-                       const std::vector<net::IpPrefix>& addresses = {});
-
-/// An element of a network: what it masquerades and for whom ("" when it has no owner comment).
-struct Masqueraded {
-  std::string bridge;
-  net::IpPrefix address;
-  std::string owner;
+/// One attachment's masquerade target: whose elements, in which network, for traffic from which bridge.
+/// Every removal, CHECK and GC goes by `owner`, never by address alone.
+struct MasqueradeTarget {
+  std::string network;  // the network's name: names its chains and scopes GC
+  std::string bridge;   // the input interface of the container's forwarded traffic
+  std::string owner;    // owner_of(containerID, ifname)
 };
-/// Every element of `network` (prefix length = full address length).
-std::vector<Masqueraded> list_masquerade(Nft& nft, const std::string& network);
 
-/// CNI GC: removes the elements of `network` whose owner is not in `keep` (elements without owner stay, other
-/// networks' are never touched). Returns those removed.
-std::vector<Masqueraded> gc_masquerade(Nft& nft, const std::string& network, const std::vector<std::string>& keep);
+/// The owner of an attachment's elements: "<containerID>/<ifname>", the ifname in hex ("0x...") when it has
+/// characters an nft comment cannot hold.
+std::string owner_of(const std::string& container_id, const std::string& ifname);
 
-/// For CHECK: the addresses among `addresses` that `bridge` does not masquerade for `owner` in `network`
-/// (missing, or owned by someone else). Empty = all fine.
-std::vector<net::IpPrefix> not_masqueraded(Nft& nft, const std::string& network, const std::string& bridge,
-                                           const std::string& owner, const std::vector<net::IpPrefix>& addresses);
+/// Masquerades traffic that `target.bridge` forwards from `addresses` (the container's, with their prefix
+/// lengths) to anything outside their subnets; turns on forwarding for their families. The owner may use
+/// letters, digits and _ . - / : only. Idempotent and safe to run concurrently. An element another owner left
+/// for the same bridge and address is stale (IPAM has just handed the address to this owner) and is replaced,
+/// atomically, so the element always names its real owner.
+void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<net::IpPrefix>& addresses);
+
+/// Removes the target's elements in its network, and only those. `addresses` (from prevResult) makes it a
+/// single transaction when they are all there; otherwise (empty, stale, partly gone) the owner's elements are
+/// looked up. Succeeds when there are none, and never creates anything. The elements are gone when it returns;
+/// closing `nft` afterwards waits for their RCU-deferred destruction.
+void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<net::IpPrefix>& addresses = {});
+
+/// For CHECK: the addresses among `addresses` that the target's bridge does not masquerade for its owner in its
+/// network (missing, or owned by someone else). Empty = all fine.
+std::vector<net::IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& target,
+                                              const std::vector<net::IpPrefix>& addresses);
+
+/// CNI GC: removes the elements of `network` whose owner is not in `keep_owners` (elements without owner stay,
+/// other networks' are never touched).
+void collect_garbage(Nft& nft, const std::string& network, const std::vector<std::string>& keep_owners);
 
 /// The prefix of `network`'s chains: "n_" + 16 hex digits of a stable hash, valid whatever characters the name
 /// has.
-std::string network_chain(const std::string& network);
-/// The chain of `network` with these subnets: network_chain(network) + "_" + 8 hex digits of the sorted subnets.
+std::string network_chain_prefix(const std::string& network);
+/// The chain of `network` with these subnets: network_chain_prefix(network) + "_" + 8 hex digits of the sorted
+/// subnets.
 std::string network_chain(const std::string& network, const std::vector<net::IpPrefix>& subnets);
 
 }  // namespace nexus::nat

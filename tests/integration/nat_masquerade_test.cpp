@@ -38,16 +38,21 @@ size_t count(const std::string& haystack, const std::string& needle) {
 
 std::string nft_list(const std::string& what) { return inspect("nft list " + what); }
 
+// Elements in the order nft lists them may vary: compare sorted.
+std::vector<MasqElement> sorted_elements() {
+  std::vector<MasqElement> out = masquerade_elements();
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
-TEST_CASE("add_masquerade builds table, chains and one owned element per address; idempotent" *
+TEST_CASE("masquerade builds table, chains and one owned element per address; idempotent" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
   nat::Nft nft;
   const std::string chain = nat::network_chain("testnet", ips({"fd88::/64", "10.88.0.0/24"}));
-  for (int i = 0; i < 2; ++i)
-    nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2/24", "fd88::2/64"}),
-                        ips({"10.88.0.0/24", "fd88::/64"}), "c1/eth0");
+  for (int i = 0; i < 2; ++i) nat::masquerade(nft, {"testnet", "nxbr0", "c1/eth0"}, ips({"10.88.0.2/24", "fd88::2/64"}));
   CHECK(nft_list("map inet nexus bridge_masq_v4").find("\"nxbr0\" . 10.88.0.2 comment \"c1/eth0\" : jump " + chain) !=
         std::string::npos);
   CHECK(nft_list("map inet nexus bridge_masq_v6").find("\"nxbr0\" . fd88::2 comment \"c1/eth0\" : jump " + chain) !=
@@ -61,55 +66,65 @@ TEST_CASE("add_masquerade builds table, chains and one owned element per address
   CHECK(count(rules, "masquerade") == 1);
   CHECK(rules.find("ip daddr { 10.88.0.0/24, 224.0.0.0/4 } return") != std::string::npos);
   CHECK(rules.find("ip6 daddr { fd88::/64, ff00::/8 } return") != std::string::npos);
-  CHECK(nat::list_masquerade(nft, "testnet").size() == 2);
-  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr0", "c1/eth0", ips({"10.88.0.2", "fd88::2"})).empty());
-  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr0", "c1/eth0", ips({"10.88.0.3"})).size() == 1);
-  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr0", "c2/eth0", ips({"10.88.0.2"})).size() == 1);  // not c2's
-  CHECK(nat::not_masqueraded(nft, "testnet", "nxbr1", "c1/eth0", ips({"10.88.0.2"})).size() == 1);  // not on nxbr1
-  CHECK(nat::list_masquerade(nft, "othernet").empty());
+  CHECK(masquerade_elements().size() == 2);
+  CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c1/eth0"}, ips({"10.88.0.2", "fd88::2"})).empty());
+  CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c1/eth0"}, ips({"10.88.0.3"})).size() == 1);
+  CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c2/eth0"}, ips({"10.88.0.2"})).size() == 1);  // not c2's
+  CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr1", "c1/eth0"}, ips({"10.88.0.2"})).size() == 1);  // not nxbr1
+  // nor in othernet
+  CHECK(nat::find_unmasqueraded(nft, {"othernet", "nxbr0", "c1/eth0"}, ips({"10.88.0.2"})).size() == 1);
 }
 
-TEST_CASE("remove_masquerade removes only the owner's elements, creates nothing on a clean host" *
+TEST_CASE("masquerade turns on forwarding for the families of its addresses" * doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  REQUIRE(run_shell("sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0").exit_code == 0);
+  nat::Nft nft;
+  nat::masquerade(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"fd88::2/64"}));
+  CHECK(inspect("sysctl -n net.ipv6.conf.all.forwarding") == "1\n");
+  CHECK(inspect("sysctl -n net.ipv4.ip_forward") == "0\n");
+  nat::masquerade(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2/24"}));
+  CHECK(inspect("sysctl -n net.ipv4.ip_forward") == "1\n");
+}
+
+TEST_CASE("unmasquerade removes only the owner's elements, creates nothing on a clean host" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
   nat::Nft nft;
-  nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2"}));
+  const nat::MasqueradeTarget a{"testnet", "nxbr0", "a/eth0"}, b{"testnet", "nxbr0", "b/eth0"};
+  nat::unmasquerade(nft, a, ips({"10.88.0.2"}));
   CHECK(inspect("nft list tables").empty());
-  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2"}), ips({"10.88.0.0/24"}), "a/eth0");
-  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.3"}), ips({"10.88.0.0/24"}), "b/eth0");
-  SUBCASE("by the owner's addresses") { nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2"})); }
-  SUBCASE("by owner alone") { nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0"); }
+  nat::masquerade(nft, a, ips({"10.88.0.2/24"}));
+  nat::masquerade(nft, b, ips({"10.88.0.3/24"}));
+  SUBCASE("by the owner's addresses") { nat::unmasquerade(nft, a, ips({"10.88.0.2"})); }
+  SUBCASE("by owner alone") { nat::unmasquerade(nft, a); }
   SUBCASE("with addresses partly another owner's (a stale prevResult)") {
-    nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.2", "10.88.0.3", "fd88::9"}));
+    nat::unmasquerade(nft, a, ips({"10.88.0.2", "10.88.0.3", "fd88::9"}));
   }
-  const std::vector<nat::Masqueraded> left = nat::list_masquerade(nft, "testnet");
-  REQUIRE(left.size() == 1);
-  CHECK(left[0].address.ip_string() == "10.88.0.3");
-  CHECK(left[0].owner == "b/eth0");
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.3", "b/eth0"}});
   CHECK(owner_tokens_v4() == std::multiset<std::string>{"10.88.0.3"});
-  nat::remove_masquerade(nft, "testnet", "nxbr0", "b/eth0", ips({"10.88.0.2"}));  // b's, found by owner
-  CHECK(nat::list_masquerade(nft, "testnet").empty());
+  nat::unmasquerade(nft, b, ips({"10.88.0.2"}));  // b's, found by owner
+  CHECK(masquerade_elements().empty());
   CHECK(owner_tokens_v4().empty());
-  nat::remove_masquerade(nft, "never-added", "nxbr0", "b/eth0", ips({"10.88.0.3"}));
+  nat::unmasquerade(nft, {"never-added", "nxbr0", "b/eth0"}, ips({"10.88.0.3"}));
 }
 
 TEST_CASE("a new owner of an address takes over the stale element; the old owner's removal leaves it" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
   nat::Nft nft;
-  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "a/eth0");
+  const nat::MasqueradeTarget a{"testnet", "nxbr0", "a/eth0"}, b{"testnet", "nxbr0", "b/eth0"};
+  nat::masquerade(nft, a, ips({"10.88.0.50/24"}));
   // `add element` of the same key and verdict would succeed and keep a's comment: the take-over must not.
-  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "b/eth0");
+  nat::masquerade(nft, b, ips({"10.88.0.50/24"}));
   CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "b/eth0"}});
   CHECK(owner_tokens_v4().size() == 1);
-  nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0", ips({"10.88.0.50"}));
-  nat::remove_masquerade(nft, "testnet", "nxbr0", "a/eth0");
-  CHECK(nat::gc_masquerade(nft, "testnet", {"b/eth0"}).empty());
+  nat::unmasquerade(nft, a, ips({"10.88.0.50"}));
+  nat::unmasquerade(nft, a);
+  nat::collect_garbage(nft, "testnet", {"b/eth0"});
   CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "b/eth0"}});
   // Also when the stale element is another network's (same bridge) and the new one's chain does not exist yet.
-  nat::add_masquerade(nft, "othernet", "nxbr0", ips({"10.88.0.50"}), ips({"10.88.0.0/24"}), "c/eth0");
+  nat::masquerade(nft, {"othernet", "nxbr0", "c/eth0"}, ips({"10.88.0.50/24"}));
   CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.88.0.50", "c/eth0"}});
-  CHECK(nat::list_masquerade(nft, "testnet").empty());
   CHECK(owner_tokens_v4().size() == 1);
 }
 
@@ -117,35 +132,29 @@ TEST_CASE("overlapping networks on different bridges: same addresses side by sid
           doctest::skip(skip_root_tests())) {
   HostNetns host;
   nat::Nft nft;
-  nat::add_masquerade(nft, "net-a", "nxbra", ips({"10.0.77.50"}), ips({"10.0.77.0/24"}), "c/eth0");
-  nat::add_masquerade(nft, "net-b", "nxbrb", ips({"10.0.77.50"}), ips({"10.0.77.0/24"}), "c/eth0");  // same owner name
+  nat::masquerade(nft, {"net-a", "nxbra", "c/eth0"}, ips({"10.0.77.50/24"}));
+  nat::masquerade(nft, {"net-b", "nxbrb", "c/eth0"}, ips({"10.0.77.50/24"}));  // same owner name
   CHECK(masquerade_elements().size() == 2);
   CHECK(owner_tokens_v4().size() == 2);
-  nat::remove_masquerade(nft, "net-a", "nxbra", "c/eth0", ips({"10.0.77.50"}));
-  const std::vector<nat::Masqueraded> b = nat::list_masquerade(nft, "net-b");
-  REQUIRE(b.size() == 1);
-  CHECK(b[0].bridge == "nxbrb");
-  CHECK(nat::list_masquerade(nft, "net-a").empty());
+  nat::unmasquerade(nft, {"net-a", "nxbra", "c/eth0"}, ips({"10.0.77.50"}));
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbrb", "10.0.77.50", "c/eth0"}});
   // net-b's token is not net-a's, though the owner's name is the same: a removal for net-a cannot take it.
-  nat::remove_masquerade(nft, "net-a", "nxbrb", "c/eth0", ips({"10.0.77.50"}));
-  CHECK(nat::list_masquerade(nft, "net-b").size() == 1);
+  nat::unmasquerade(nft, {"net-a", "nxbrb", "c/eth0"}, ips({"10.0.77.50"}));
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbrb", "10.0.77.50", "c/eth0"}});
 }
 
-TEST_CASE("gc_masquerade keeps listed owners and removes the rest of its network only" *
+TEST_CASE("collect_garbage keeps listed owners and removes the rest of its network only" *
           doctest::skip(skip_root_tests())) {
   HostNetns host;
   nat::Nft nft;
   for (const char* owner : {"x/eth0", "y/eth0", "z/eth0"})
-    nat::add_masquerade(nft, "a", "nxbra",
-                        {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2))},
-                        ips({"10.1.0.0/24"}), owner);
-  nat::add_masquerade(nft, "b", "nxbrb", ips({"10.1.0.2"}), ips({"10.1.0.0/24"}), "x/eth0");
-  const std::vector<nat::Masqueraded> removed = nat::gc_masquerade(nft, "a", {"y/eth0"});
-  CHECK(removed.size() == 2);
-  const std::vector<nat::Masqueraded> left = nat::list_masquerade(nft, "a");
-  REQUIRE(left.size() == 1);
-  CHECK(left[0].owner == "y/eth0");
-  CHECK(nat::list_masquerade(nft, "b").size() == 1);  // same owner name and address, other network: untouched
+    nat::masquerade(nft, {"a", "nxbra", owner},
+                    {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2) + "/24")});
+  nat::masquerade(nft, {"b", "nxbrb", "x/eth0"}, ips({"10.1.0.2/24"}));
+  nat::collect_garbage(nft, "a", {"y/eth0"});
+  // y's in a stays; b's x, same owner name and address in another network, is untouched.
+  CHECK(sorted_elements() ==
+        std::vector<MasqElement>{{"nxbra", "10.1.0.3", "y/eth0"}, {"nxbrb", "10.1.0.2", "x/eth0"}});
   CHECK(owner_tokens_v4().size() == 2);
 }
 
@@ -153,17 +162,16 @@ TEST_CASE("names with any characters get a safe chain name; unsafe bridge names 
           doctest::skip(skip_root_tests())) {
   HostNetns host;
   const std::string weird = "we ird\"; flush ruleset; {x}";
-  CHECK(nat::network_chain(weird).size() == 18);
+  CHECK(nat::network_chain_prefix(weird).size() == 18);
   CHECK(nat::network_chain(weird, ips({"10.3.0.0/24"})).size() == 27);
-  CHECK(nat::network_chain(weird) != nat::network_chain("weird"));
+  CHECK(nat::network_chain_prefix(weird) != nat::network_chain_prefix("weird"));
   nat::Nft nft;
-  nat::add_masquerade(nft, weird, "nxbr0", ips({"10.3.0.2"}), ips({"10.3.0.0/24"}), "c/eth0");
-  CHECK(nat::list_masquerade(nft, weird).size() == 1);
-  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "br\"0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c/eth0"),
-                  nexus::Error);
-  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), "c\"/eth0"),
-                  nexus::Error);
-  CHECK_THROWS_AS(nat::add_masquerade(nft, "n", "nxbr0", ips({"10.3.0.3"}), ips({"10.3.0.0/24"}), ""), nexus::Error);
+  nat::masquerade(nft, {weird, "nxbr0", "c/eth0"}, ips({"10.3.0.2/24"}));
+  CHECK(masquerade_elements().size() == 1);
+  CHECK(nat::find_unmasqueraded(nft, {weird, "nxbr0", "c/eth0"}, ips({"10.3.0.2"})).empty());
+  CHECK_THROWS_AS(nat::masquerade(nft, {"n", "br\"0", "c/eth0"}, ips({"10.3.0.3/24"})), nexus::Error);
+  CHECK_THROWS_AS(nat::masquerade(nft, {"n", "nxbr0", "c\"/eth0"}, ips({"10.3.0.3/24"})), nexus::Error);
+  CHECK_THROWS_AS(nat::masquerade(nft, {"n", "nxbr0", ""}, ips({"10.3.0.3/24"})), nexus::Error);
 }
 
 TEST_CASE("a table of an older Nexus (maps keyed by address) is left be and does not stop the new one" *
@@ -175,10 +183,10 @@ TEST_CASE("a table of an older Nexus (maps keyed by address) is left be and does
                     "nft add rule inet nexus postrouting ip saddr vmap @masq_v4")
               .exit_code == 0);
   nat::Nft nft;
-  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2"}), ips({"10.88.0.0/24"}), "c/eth0");
-  CHECK(nat::list_masquerade(nft, "testnet").size() == 1);
-  nat::remove_masquerade(nft, "testnet", "nxbr0", "c/eth0", ips({"10.88.0.2"}));
-  CHECK(nat::list_masquerade(nft, "testnet").empty());
+  nat::masquerade(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2/24"}));
+  CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2"})).empty());
+  nat::unmasquerade(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2"}));
+  CHECK(nat::find_unmasqueraded(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2"})).size() == 1);
   CHECK(nft_list("map inet nexus masq_v4").find("10.88.0.2 : jump old") != std::string::npos);
 }
 
@@ -187,13 +195,12 @@ TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rul
   HostNetns host;
   const int failures = race_children(20, [](int i) {
     nat::Nft nft;
-    nat::add_masquerade(nft, "racenet", "nxbr0", {IpPrefix::parse("10.9.0." + std::to_string(i + 2))},
-                        ips({"10.9.0.0/24"}), "c" + std::to_string(i) + "/eth0");
+    nat::masquerade(nft, {"racenet", "nxbr0", "c" + std::to_string(i) + "/eth0"},
+                    {IpPrefix::parse("10.9.0." + std::to_string(i + 2) + "/24")});
     return 0;
   });
   CHECK(failures == 0);
-  nat::Nft nft;
-  CHECK(nat::list_masquerade(nft, "racenet").size() == 20);
+  CHECK(masquerade_elements().size() == 20);
   CHECK(owner_tokens_v4().size() == 20);
   CHECK(count(nft_list("chain inet nexus from_bridges"), "vmap") == 2);
   CHECK(count(nft_list("chain inet nexus " + nat::network_chain("racenet", ips({"10.9.0.0/24"}))), "masquerade") == 1);
@@ -250,11 +257,11 @@ TEST_CASE("masquerade really translates: the outside sees the host's address, on
   CHECK(t.seen_from("10.88.0.2") >= 1);
   CHECK(t.seen_from("198.51.100.254") == 0);
   nat::Nft nft;
-  nat::add_masquerade(nft, "testnet", "nxbr0", ips({"10.88.0.2/24"}), ips({"10.88.0.0/24"}), "c/eth0");
+  nat::masquerade(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2/24"}));
   CHECK(t.container_pings_outside());
   CHECK(t.seen_from("198.51.100.254") >= 1);
   CHECK(run_shell("ping -c1 -W3 10.88.0.2").exit_code == 0);  // inside the subnet: not translated, still fine
-  nat::remove_masquerade(nft, "testnet", "nxbr0", "c/eth0", ips({"10.88.0.2/24"}));
+  nat::unmasquerade(nft, {"testnet", "nxbr0", "c/eth0"}, ips({"10.88.0.2/24"}));
   const int translated = t.seen_from("198.51.100.254");
   CHECK_FALSE(t.container_pings_outside(1));
   CHECK(t.seen_from("198.51.100.254") == translated);

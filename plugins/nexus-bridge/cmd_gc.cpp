@@ -1,9 +1,9 @@
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
-#include "plugins/nexus-bridge/masquerade.h"
 #include "shared/cni/delegate.h"
-#include "shared/base/error.h"
 #include "shared/nat/libnftables.h"
+#include "shared/nat/masquerade.h"
+#include "shared/nat/nft.h"
 
 namespace nexus::bridge_plugin {
 
@@ -13,13 +13,13 @@ void cmd_gc(const cni::Request& req) {
   const auto valid = cni::valid_attachments(req.config);  // refuse a GC without the list before anything
   // Elements first, leases after, as in DEL: an address is free only once no element names it. Also without
   // ipMasq (it may have been on before), unless this host has no libnftables: then it has no elements of ours.
-  if (conf.ip_masq || nat::libnftables_available()) gc_masquerade(conf, valid);
+  if (conf.ip_masq || nat::libnftables_available()) {
+    std::vector<std::string> keep;
+    for (const auto& a : valid) keep.push_back(nat::owner_of(a.container_id, a.ifname));
+    nat::Nft nft;
+    nat::collect_garbage(nft, conf.net.name, keep);
+  }
   if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
-}
-
-void cmd_status(const cni::Request& req) {
-  const BridgeConf conf = BridgeConf::parse(req);
-  if (!conf.net.ipam_type.empty()) cni::delegate_status(conf.net.ipam_type, req);
 }
 
 }  // namespace nexus::bridge_plugin

@@ -1,0 +1,66 @@
+#include "plugins/nexus-bridge/teardown_helper.h"
+
+#include <poll.h>
+
+#include <chrono>
+#include <string>
+
+#include "shared/base/error.h"
+#include "shared/cni/child_reply.h"
+#include "shared/nat/nft.h"
+#include "shared/net/link.h"
+#include "shared/net/nl_socket.h"
+
+namespace nexus::bridge_plugin {
+namespace {
+
+// Longer than any sane kernel delete; a hung helper must not hang the runtime forever.
+constexpr auto kVethDeleteTimeout = std::chrono::seconds(30);
+
+// The helper's side: one reply per step, in order. The veth goes even when the masquerade removal failed (DEL
+// is best effort). The nft context closes and the veth's deletion returns, both after RCU grace periods, when
+// the plugin no longer waits.
+int tear_down_in_helper(LineChannel& channel, const std::optional<nat::MasqueradeTarget>& masquerade,
+               const std::vector<net::IpPrefix>& masquerade_addresses, int veth_index) {
+  std::optional<nat::Nft> nft;
+  if (masquerade) cni::reply_to_parent(channel, [&] {
+      nft.emplace();
+      nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
+    });
+  if (veth_index > 0) cni::reply_to_parent(channel, [&] { net::delete_link(net::NlSocket::open(), veth_index); });
+  return 0;
+}
+
+}  // namespace
+
+Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
+                   const std::vector<net::IpPrefix>& masquerade_addresses, int veth_index)
+    : ip_masq_(masquerade.has_value()),
+      veth_index_(veth_index),
+      watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {
+  if (ip_masq_ || veth_index_ > 0)
+    child_.emplace(DetachedChild::start([&](LineChannel& channel) {
+      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index);
+    }));
+}
+
+void Teardown::wait_masquerade_removed() {
+  if (ip_masq_) cni::await_reply(child_->channel(), "remove masquerade");
+}
+
+void Teardown::wait_veth_gone() {
+  if (veth_index_ <= 0) return;
+  const std::string what = "delete veth " + std::to_string(veth_index_);
+  const auto deadline = std::chrono::steady_clock::now() + kVethDeleteTimeout;
+  while (!watch_->gone()) {
+    // The helper's own answer arrives only after the kernel's cleanup, unless the delete failed.
+    if (child_->channel().ready()) return cni::await_reply(child_->channel(), what);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw Error(Code::Internal, what + ": timed out waiting for the kernel");
+    pollfd fds[2] = {{.fd = watch_->poll_fd(), .events = POLLIN, .revents = 0},
+                     {.fd = child_->channel().poll_fd(), .events = POLLIN, .revents = 0}};
+    ::poll(fds, 2, static_cast<int>(left.count()));
+  }
+}
+
+}  // namespace nexus::bridge_plugin
