@@ -1,6 +1,7 @@
 #pragma once
 // One function per command; main.cpp only parses the command line and calls these. Each returns the exit
-// status and throws Error for failures (main prints them).
+// status and throws LauncherError for the launcher's own failures, or lets a plugin's or the runtime's
+// nexus::Error through; main prints either.
 #include <cstdint>
 #include <string>
 #include <vector>

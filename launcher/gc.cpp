@@ -9,8 +9,9 @@
 #include <filesystem>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
-#include "shared/base/error.h"
+#include "launcher/launcher_error.h"
+#include "launcher/node_lookup.h"
+#include "launcher/node_release.h"
 #include "shared/runtime/pending_releases.h"
 
 namespace nexus::launcher {
@@ -38,9 +39,9 @@ int delete_dead_nodes(const Context& ctx) {
         std::fprintf(stderr, "nexus: warning: %s\n", w.c_str());
       std::printf("deleted node %s (%s)\n", node.name.c_str(),
                   node.state == "creating" ? "its create was interrupted" : "its process was gone");
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       ++failures;
-      std::fprintf(stderr, "nexus: gc: %s\n  %s\n", e.what(), e.details().c_str());
+      std::fprintf(stderr, "nexus: gc: %s\n  %s\n", e.what(), hint_of(e).c_str());
     }
   }
   return failures;
@@ -54,9 +55,9 @@ int release_pending_attachments(const Context& ctx) {
     try {
       release_pending(ctx, pending);
       std::printf("released %s\n", what.c_str());
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       ++failures;
-      std::fprintf(stderr, "nexus: gc: cannot release %s: %s\n  %s\n", what.c_str(), e.what(), e.details().c_str());
+      std::fprintf(stderr, "nexus: gc: cannot release %s: %s\n  %s\n", what.c_str(), e.what(), hint_of(e).c_str());
     }
   }
   return failures;

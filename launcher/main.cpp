@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "launcher/commands.h"
-#include "shared/base/error.h"
+#include "launcher/launcher_error.h"
 
 namespace {
 using namespace nexus::launcher;
@@ -74,9 +74,8 @@ void add_node_commands(CLI::App& node, NodeCommands& c) {
 void require_root(std::initializer_list<const CLI::App*> commands) {
   for (const CLI::App* cmd : commands)
     if (cmd->parsed() && ::geteuid() != 0)
-      throw nexus::Error(nexus::Code::Internal,
-                              "'" + cmd->get_name() + "' needs root (namespaces, cgroups, mounts and network setup)",
-                              "run it with sudo");
+      throw LauncherError("'" + cmd->get_name() + "' needs root (namespaces, cgroups, mounts and network setup)",
+                          "run it with sudo");
 }
 
 int run(int argc, char** argv) {
@@ -109,11 +108,11 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const nexus::Error& e) {
-    std::fprintf(stderr, "nexus: error: %s\n", e.what());
-    if (!e.details().empty()) std::fprintf(stderr, "  %s\n", e.details().c_str());
   } catch (const std::exception& e) {
+    // The launcher's own LauncherError, or a plugin's or the runtime's nexus::Error: message, then its hint.
     std::fprintf(stderr, "nexus: error: %s\n", e.what());
+    if (const std::string hint = nexus::launcher::hint_of(e); !hint.empty())
+      std::fprintf(stderr, "  %s\n", hint.c_str());
   }
   return 1;
 }

@@ -2,17 +2,14 @@
 #include <cstdio>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
-#include "shared/base/error.h"
+#include "launcher/node_lookup.h"
 
 namespace nexus::launcher {
 
 int node_check(const Context& ctx, const std::string& name) {
   runtime::FileLock lock = ctx.store().lock_exclusive();
   runtime::NodeRecord node = get_node(ctx, name);
-  if (node_status(node) == "stopped")
-    throw Error(Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
-                     "remove it with: nexus node delete " + name + " (or clean all such nodes: nexus gc)");
+  require_running(node);
   runtime::NetworkConfigList list = node_network(ctx, node);
   if (list.disable_check) {
     std::printf("node %s: network %s sets disableCheck, nothing checked\n", name.c_str(), list.name.c_str());

@@ -7,7 +7,10 @@
 #include <sstream>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
+#include "launcher/launcher_error.h"
+#include "launcher/network_hosts.h"
+#include "launcher/node_lookup.h"
+#include "launcher/node_release.h"
 #include "launcher/signal_block.h"
 #include "shared/base/error.h"
 #include "shared/base/ip_address.h"
@@ -23,30 +26,27 @@ using runtime::NodeRecord;
 
 namespace {
 
-Error bad_option(const std::string& msg, const std::string& hint) {
-  return Error(Code::InvalidConfig, msg, hint);
-}
-
 bool valid_ip(const std::string& text) {
   return IpAddress::parse(runtime::strip_prefix(text)).has_value();
 }
 
 void validate(const CreateOptions& o) {
   if (!runtime::valid_node_name(o.name))
-    throw bad_option("invalid node name '" + o.name + "'",
-                     "use 1 to 63 lowercase letters, digits and '-', not starting or ending with '-' (e.g. node-001)");
+    throw LauncherError(
+        "invalid node name '" + o.name + "'",
+        "use 1 to 63 lowercase letters, digits and '-', not starting or ending with '-' (e.g. node-001)");
   if (o.memory_mib == 0 || o.memory_mib < -1)
-    throw bad_option("invalid --mem " + std::to_string(o.memory_mib), "give the memory limit in MiB, at least 1");
+    throw LauncherError("invalid --mem " + std::to_string(o.memory_mib), "give the memory limit in MiB, at least 1");
   if (o.cpu_shares != -1 && (o.cpu_shares < 2 || o.cpu_shares > 262144))
-    throw bad_option("invalid --cpu " + std::to_string(o.cpu_shares),
-                     "give CPU shares between 2 and 262144 (1024 is the default weight of a process)");
+    throw LauncherError("invalid --cpu " + std::to_string(o.cpu_shares),
+                        "give CPU shares between 2 and 262144 (1024 is the default weight of a process)");
   if (!o.ip.empty() && !valid_ip(o.ip))
-    throw bad_option("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
+    throw LauncherError("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
   if (!runtime::valid_network_name(o.network))
-    throw bad_option("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
+    throw LauncherError("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
   struct stat st {};
   if (!o.rootfs.empty() && (o.rootfs.front() != '/' || ::stat(o.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
-    throw bad_option("invalid --rootfs '" + o.rootfs + "'", "give the absolute path of an existing directory");
+    throw LauncherError("invalid --rootfs '" + o.rootfs + "'", "give the absolute path of an existing directory");
 }
 
 std::string now_utc() {
@@ -130,8 +130,8 @@ void build_node(const Context& ctx, NodeRecord& node, const runtime::NetworkConf
   attach_network(ctx, node, list);
   sync.release_child();
   if (std::string error = sync.wait_child_started(); !error.empty())
-    throw Error(Code::Internal, "the node's process failed to start: " + error,
-                     "its log is " + ctx.store().node_dir(node.name) + "/log");
+    throw LauncherError("the node's process failed to start: " + error,
+                        "its log is " + ctx.store().node_dir(node.name) + "/log");
   node.state = "running";
   ctx.store().save(node);
 }
@@ -153,10 +153,10 @@ void release_earlier_attachment(const Context& ctx, const NodeRecord& node) {
   try {
     release_pending(ctx, *pending);
   } catch (const Error& e) {
-    throw Error(e.code(), "cannot create node '" + node.name + "': an earlier node '" + node.name +
-                                   "' on network " + node.network + " is still attached and its DEL fails: " + e.what(),
-                     e.details() + (e.details().empty() ? "" : "\n") +
-                         "fix the cause and run 'nexus gc', or pick another name");
+    throw LauncherError("cannot create node '" + node.name + "': an earlier node '" + node.name + "' on network " +
+                            node.network + " is still attached and its DEL fails: " + e.what(),
+                        e.details() + (e.details().empty() ? "" : "\n") +
+                            "fix the cause and run 'nexus gc', or pick another name");
   }
 }
 
@@ -176,7 +176,7 @@ int node_create(const Context& ctx, const CreateOptions& o) {
   NodeRecord node = initial_record(ctx, o, list);
   try {
     release_earlier_attachment(ctx, node);
-  } catch (const Error&) {
+  } catch (...) {
     ctx.store().remove(o.name);
     throw;
   }
@@ -185,10 +185,10 @@ int node_create(const Context& ctx, const CreateOptions& o) {
     build_node(ctx, node, list);
   } catch (const std::exception& e) {
     roll_back(ctx, node);
-    const auto* error = dynamic_cast<const Error*>(&e);
-    std::string details = error && !error->details().empty() ? error->details() + "\n" : "";
-    throw Error(error ? error->code() : Code::Internal, "cannot create node '" + o.name + "': " + e.what(),
-                     details + "everything created so far was removed; fix the cause above and run the command again");
+    const std::string hint = hint_of(e);
+    throw LauncherError("cannot create node '" + o.name + "': " + e.what(),
+                        (hint.empty() ? "" : hint + "\n") +
+                            "everything created so far was removed; fix the cause above and run the command again");
   }
   std::printf("node %s created: pid %d, %s on network %s\n", node.name.c_str(), node.pid,
               join(node.addresses).c_str(), node.network.c_str());

@@ -2,15 +2,15 @@
 #include <cstdio>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
+#include "launcher/launcher_error.h"
+#include "launcher/node_release.h"
 #include "launcher/signal_block.h"
-#include "shared/base/error.h"
 
 namespace nexus::launcher {
 
 int node_delete(const Context& ctx, const std::string& name, bool force) {
   if (!runtime::valid_node_name(name))
-    throw Error(Code::InvalidConfig, "invalid node name '" + name + "'", "see: nexus node list");
+    throw LauncherError("invalid node name '" + name + "'", "see: nexus node list");
   runtime::FileLock lock = ctx.store().lock_exclusive();
   auto node = ctx.store().find(name);
   if (!node) {

@@ -7,7 +7,8 @@
 #include <cstring>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
+#include "launcher/launcher_error.h"
+#include "launcher/node_lookup.h"
 #include "shared/base/error.h"
 #include "shared/runtime/cgroup_fs.h"
 #include "shared/runtime/namespaces.h"
@@ -47,11 +48,9 @@ int wait_status(pid_t pid) {
 
 int node_exec(const Context& ctx, const std::string& name, const std::vector<std::string>& command) {
   if (command.empty())
-    throw Error(Code::InvalidConfig, "no command given", "usage: nexus node exec " + name + " -- CMD [ARGS...]");
+    throw LauncherError("no command given", "usage: nexus node exec " + name + " -- CMD [ARGS...]");
   runtime::NodeRecord node = get_node(ctx, name);
-  if (node_status(node) == "stopped")
-    throw Error(Code::InvalidNetns, "node '" + name + "' is not running (its process is gone)",
-                     "remove it with: nexus node delete " + name + " (or clean all such nodes: nexus gc)");
+  require_running(node);
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw sys_error("fork", errno);

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
+#include "launcher/node_lookup.h"
 
 namespace nexus::launcher {
 namespace {

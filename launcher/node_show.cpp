@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "launcher/commands.h"
-#include "launcher/node_support.h"
+#include "launcher/node_lookup.h"
 
 namespace nexus::launcher {
 

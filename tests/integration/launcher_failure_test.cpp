@@ -25,7 +25,9 @@ Footprint footprint(const LauncherWorld& w) {
           list_dir(w.path() + "/cache/results")};
 }
 
-void expect_clean_failure(const LauncherWorld& w, const std::vector<std::string>& args, const std::string& message) {
+// Runs `node create ARGS`, checks that it fails saying `message` and changes nothing; returns what it printed.
+CommandResult expect_clean_failure(const LauncherWorld& w, const std::vector<std::string>& args,
+                                   const std::string& message) {
   const Footprint before = footprint(w);
   std::vector<std::string> all{"node", "create"};
   all.insert(all.end(), args.begin(), args.end());
@@ -41,6 +43,7 @@ void expect_clean_failure(const LauncherWorld& w, const std::vector<std::string>
   CHECK(after.pins == before.pins);
   CHECK(after.cgroups == before.cgroups);
   CHECK(after.cache == before.cache);
+  return r;
 }
 
 const char* kFailingPlugin = R"(#!/bin/sh
@@ -77,7 +80,10 @@ TEST_CASE("a failing plugin in the chain rolls back the plugins before it" *
   nlohmann::json conf = w.reference_plugins(false);
   conf["plugins"].push_back({{"type", "failer"}});
   w.write_conflist("ittest", conf);
-  expect_clean_failure(w, {"f1", "--net", "ittest"}, "plugin failer ADD failed: injected failure");
+  const CommandResult r = expect_clean_failure(w, {"f1", "--net", "ittest"}, "plugin failer ADD failed: injected failure");
+  // The launcher restates the plugin's error with what it was doing; the plugin's details come under it.
+  CHECK(r.err.starts_with("nexus: error: cannot create node 'f1': "));
+  CHECK(r.err.find("\n  from the test\neverything created so far was removed") != std::string::npos);
   // The bridge ran (host-local reserved an address: its round-robin cursor moved) and was undone.
   CHECK(nexus::testutil::read_file(w.lease_dir() + "/last_reserved_ip.0") == kSubnet + ".2");
   w.write_conflist("ittest", w.reference_plugins(false));

@@ -102,7 +102,7 @@ TEST_CASE("exec returns the command's status and runs in the node's namespaces" 
   // A refusal (exit 1, the launcher's error line), not a crash, which also exits non-zero under the sanitizers.
   CommandResult nosuch = w.nexus({"node", "exec", "nosuch", "--", "true"});
   CHECK(nosuch.exit_code == 1);
-  CHECK_MESSAGE(nosuch.err.starts_with("nexus: error: no node named 'nosuch'"), nosuch.err);
+  CHECK(nosuch.err == "nexus: error: no node named 'nosuch'\n  see the existing nodes with: nexus node list\n");
 }
 
 TEST_CASE("a node runs a given command as a child of its init" * doctest::skip(nexus::testutil::skip_root_tests())) {
@@ -150,6 +150,15 @@ TEST_CASE("a node whose process was killed is cleaned by gc; delete also works o
   for (const char* name : {"k1", "k2"})
     CHECK(nexus::testutil::wait_until([&] { return w.show(name)["status"] == "stopped"; }));
   CHECK(w.nexus({"node", "list"}).out.find("stopped") != std::string::npos);
+  // exec and check refuse a stopped node, the launcher's own error: its message, then what to do.
+  for (const char* verb : {"exec", "check"}) {
+    std::vector<std::string> args{"node", verb, "k1"};
+    if (std::string(verb) == "exec") args.insert(args.end(), {"--", "true"});
+    CommandResult refused = w.nexus(args);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err == "nexus: error: node 'k1' is not running (its process is gone)\n"
+                         "  remove it with: nexus node delete k1 (or clean all such nodes: nexus gc)\n");
+  }
   CHECK(w.nexus({"node", "delete", "k2"}).exit_code == 0);  // works when the process already died
   CommandResult gc = w.nexus({"gc"});
   INFO(gc.err);

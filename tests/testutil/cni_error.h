@@ -3,6 +3,7 @@
 // ASan abort exits non-zero too, so an error path checked by exit code alone passes on a crash.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 
 #include "shared/base/error.h"
@@ -25,6 +26,18 @@ int thrown_cni_code(Fn&& fn) {
     return -2;
   }
   return -1;
+}
+
+/// The Error `fn` throws, to check its code and message; nullopt when it returns or throws something else.
+template <class Fn>
+std::optional<Error> thrown_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  } catch (...) {
+  }
+  return std::nullopt;
 }
 
 }  // namespace nexus::testutil

@@ -1,0 +1,167 @@
+// nexus-bridge's configuration parser: its defaults, every key it accepts, and every refusal with its code.
+#include "plugins/nexus-bridge/bridge_conf.h"
+
+#include <doctest/doctest.h>
+
+#include "shared/base/error.h"
+#include "tests/testutil/cni_error.h"
+#include "tests/testutil/conf_request.h"
+
+using nexus::Code;
+using nexus::bridge_plugin::BridgeConf;
+using nexus::testutil::conf_request;
+using nexus::testutil::thrown_error;
+using nlohmann::json;
+
+namespace {
+
+const json kIpam = {{"type", "nexus-ipam"}};
+
+BridgeConf parse(json config, const std::string& command = "ADD", const std::string& cni_args = "") {
+  config["type"] = "nexus-bridge";
+  return BridgeConf::parse(conf_request(std::move(config), command, cni_args));
+}
+
+// Checks that `config` is refused with `code` and a message containing `words`.
+void check_refused(json config, Code code, const std::string& words, const std::string& command = "ADD",
+                   const std::string& cni_args = "") {
+  CAPTURE(config);
+  const auto e = thrown_error([&] { parse(config, command, cni_args); });
+  REQUIRE_MESSAGE(e, "accepted, or refused with something other than nexus::Error");
+  CHECK(e->code() == code);
+  CHECK_MESSAGE(std::string(e->what()).find(words) != std::string::npos, std::string(e->what()));
+}
+
+}  // namespace
+
+TEST_SUITE("bridge_conf") {
+
+TEST_CASE("bridge_conf: defaults of a configuration with only a type") {
+  const BridgeConf c = parse(json::object());
+  CHECK(c.bridge == "nexus0");
+  CHECK_FALSE(c.is_gateway);
+  CHECK_FALSE(c.is_default_gateway);
+  CHECK_FALSE(c.force_address);
+  CHECK_FALSE(c.ip_masq);
+  CHECK_FALSE(c.hairpin_mode);
+  CHECK_FALSE(c.promisc_mode);
+  CHECK_FALSE(c.enable_dad);
+  CHECK_FALSE(c.mtu);
+  CHECK_FALSE(c.mac);
+  CHECK_FALSE(c.runtime_dns);
+  CHECK(c.net.ipam_type.empty());
+  CHECK(c.net.name == "testnet");
+  // An empty bridge name means the default, as in the reference plugin.
+  CHECK(parse({{"bridge", ""}}).bridge == "nexus0");
+}
+
+TEST_CASE("bridge_conf: every key of the reference plugin it implements") {
+  const BridgeConf c = parse({{"bridge", "br-test"},
+                              {"isGateway", true},
+                              {"forceAddress", true},
+                              {"ipMasq", true},
+                              {"mtu", 1400},
+                              {"hairpinMode", true},
+                              {"enabledad", true},
+                              {"ipam", kIpam}});
+  CHECK(c.bridge == "br-test");
+  CHECK(c.is_gateway);
+  CHECK_FALSE(c.is_default_gateway);
+  CHECK(c.force_address);
+  CHECK(c.ip_masq);
+  CHECK(c.mtu == 1400u);
+  CHECK(c.hairpin_mode);
+  CHECK_FALSE(c.promisc_mode);
+  CHECK(c.enable_dad);
+  CHECK(c.net.ipam_type == "nexus-ipam");
+  CHECK(parse({{"promiscMode", true}}).promisc_mode);
+  // mtu's bounds are inclusive.
+  CHECK(parse({{"mtu", 68}}).mtu == 68u);
+  CHECK(parse({{"mtu", 65535}}).mtu == 65535u);
+}
+
+TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
+  const BridgeConf c = parse({{"isDefaultGateway", true}, {"ipam", kIpam}});
+  CHECK(c.is_default_gateway);
+  CHECK(c.is_gateway);
+}
+
+TEST_CASE("bridge_conf: unimplemented keys at their do-nothing values, and ipMasqBackend, are accepted") {
+  CHECK_NOTHROW(parse({{"vlan", 0},
+                       {"vlanTrunk", json::array()},
+                       {"preserveDefaultVlan", false},
+                       {"macspoofchk", false},
+                       {"disableContainerInterface", false},
+                       {"portIsolation", false},
+                       {"ipMasqBackend", "iptables"}}));
+}
+
+TEST_CASE("bridge_conf: unimplemented keys of the reference plugin are code 2, naming key and value") {
+  check_refused({{"vlan", 100}}, Code::UnsupportedField, "unsupported field \"vlan\": 100");
+  check_refused({{"vlanTrunk", json::array({{{"id", 5}}})}}, Code::UnsupportedField, "unsupported field \"vlanTrunk\"");
+  for (const char* key : {"preserveDefaultVlan", "macspoofchk", "disableContainerInterface", "portIsolation"})
+    check_refused({{key, true}}, Code::UnsupportedField, std::string("unsupported field \"") + key + "\": true");
+}
+
+TEST_CASE("bridge_conf: invalid values are code 7") {
+  check_refused({{"bridge", "a-name-longer-than-15"}}, Code::InvalidConfig,
+                "invalid bridge \"a-name-longer-than-15\": not a valid interface name");
+  check_refused({{"bridge", "bad/name"}}, Code::InvalidConfig, "invalid bridge \"bad/name\"");
+  check_refused({{"hairpinMode", true}, {"promiscMode", true}}, Code::InvalidConfig,
+                "hairpinMode and promiscMode cannot both be true");
+  check_refused({{"mtu", 67}}, Code::InvalidConfig, "invalid mtu 67: must be 68 to 65535");
+  check_refused({{"mtu", 65536}}, Code::InvalidConfig, "invalid mtu 65536: must be 68 to 65535");
+  check_refused({{"isGateway", true}}, Code::InvalidConfig, "missing ipam.type");
+  check_refused({{"ipMasq", true}}, Code::InvalidConfig, "missing ipam.type");
+  check_refused({{"isDefaultGateway", true}, {"ipam", json::object()}}, Code::InvalidConfig, "missing ipam.type");
+}
+
+TEST_CASE("bridge_conf: values of the wrong JSON type are code 6") {
+  check_refused({{"isGateway", "yes"}}, Code::DecodeFailure, "field \"isGateway\" must be");
+  check_refused({{"mtu", "1500"}}, Code::DecodeFailure, "field \"mtu\" must be");
+  check_refused({{"bridge", 7}}, Code::DecodeFailure, "field \"bridge\" must be");
+}
+
+TEST_CASE("bridge_conf: the MAC request, from CNI_ARGS, args.cni.mac and runtimeConfig.mac, last one wins") {
+  CHECK(parse(json::object(), "ADD", "MAC=AA-BB-CC-DD-EE-F0").mac == "aa:bb:cc:dd:ee:f0");
+  CHECK(parse({{"args", {{"cni", {{"mac", "02:00:00:00:00:01"}}}}}}, "ADD", "MAC=02:00:00:00:00:02").mac ==
+        "02:00:00:00:00:01");
+  CHECK(parse({{"args", {{"cni", {{"mac", "02:00:00:00:00:01"}}}}}, {"runtimeConfig", {{"mac", "02:00:00:00:00:03"}}}},
+              "ADD", "MAC=02:00:00:00:00:02")
+            .mac == "02:00:00:00:00:03");
+}
+
+TEST_CASE("bridge_conf: an invalid MAC is code 4 from CNI_ARGS, 7 from the configuration; DEL ignores it") {
+  check_refused(json::object(), Code::InvalidEnv, "invalid CNI_ARGS MAC \"01:00:00:00:00:01\"", "ADD",
+                "MAC=01:00:00:00:00:01");  // multicast
+  check_refused({{"runtimeConfig", {{"mac", "00:00:00:00:00:00"}}}}, Code::InvalidConfig,
+                "invalid runtimeConfig.mac \"00:00:00:00:00:00\"");
+  check_refused({{"args", {{"cni", {{"mac", "zz:00:00:00:00:01"}}}}}}, Code::InvalidConfig,
+                "invalid args.cni.mac \"zz:00:00:00:00:01\"");
+  CHECK_FALSE(parse(json::object(), "DEL", "MAC=nonsense").mac);
+}
+
+TEST_CASE("bridge_conf: CNI_ARGS keys other than IP and MAC are code 4 unless IgnoreUnknown") {
+  check_refused(json::object(), Code::InvalidEnv, "unknown CNI_ARGS key \"FOO\"", "ADD", "FOO=1");
+  check_refused(json::object(), Code::InvalidEnv, "unknown CNI_ARGS key \"FOO\"", "DEL", "FOO=1");
+  CHECK_NOTHROW(parse(json::object(), "ADD", "IP=10.0.42.7;FOO=1;IgnoreUnknown=1"));
+}
+
+TEST_CASE("bridge_conf: runtimeConfig.dns is kept for the result") {
+  const BridgeConf c = parse({{"runtimeConfig", {{"dns", {{"nameservers", {"10.0.0.53"}}, {"search", {"example"}}}}}}});
+  REQUIRE(c.runtime_dns);
+  CHECK(c.runtime_dns->nameservers == std::vector<std::string>{"10.0.0.53"});
+  CHECK(c.runtime_dns->search == std::vector<std::string>{"example"});
+}
+
+TEST_CASE("bridge_conf: normalize_mac") {
+  using nexus::bridge_plugin::normalize_mac;
+  CHECK(normalize_mac("02-AB-cd-00-11-22") == "02:ab:cd:00:11:22");
+  CHECK_FALSE(normalize_mac("03:00:00:00:00:01"));  // multicast bit
+  CHECK_FALSE(normalize_mac("00:00:00:00:00:00"));
+  CHECK_FALSE(normalize_mac("02:00:00:00:00"));
+  CHECK_FALSE(normalize_mac("02:00:00:00:00:0g"));
+  CHECK_FALSE(normalize_mac("02.00.00.00.00.01"));
+}
+
+}  // TEST_SUITE
