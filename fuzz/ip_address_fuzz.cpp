@@ -3,10 +3,10 @@
 #include <string>
 
 #include "fuzz/finding.h"
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 
-using nexus::ipam::IpAddress;
-using nexus::ipam::IpPrefix;
+using nexus::IpAddress;
+using nexus::IpPrefix;
 using nexus::fuzz::finding;
 
 namespace {
@@ -34,6 +34,7 @@ void check_prefix(std::string_view text) {
       p->network() > p->last())
     finding("prefix " + canonical + " does not contain its own addresses");
   if (p->masked().network() != p->network()) finding("masking changes the network of " + canonical);
+  if (!p->overlaps(*p) || !p->overlaps(p->masked())) finding("prefix " + canonical + " does not overlap itself");
 }
 
 }  // namespace

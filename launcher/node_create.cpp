@@ -1,5 +1,4 @@
 // nexus node create: cgroup, process in new namespaces, netns pin, CNI ADD, hosts/resolv.conf, then "go".
-#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include "launcher/node_release.h"
 #include "launcher/signal_block.h"
 #include "shared/base/error.h"
+#include "shared/base/ip_address.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
 #include "shared/runtime/node_files.h"
@@ -27,9 +27,7 @@ using runtime::NodeRecord;
 namespace {
 
 bool valid_ip(const std::string& text) {
-  const std::string addr = runtime::strip_prefix(text);
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET, addr.c_str(), buf) == 1 || ::inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+  return IpAddress::parse(runtime::strip_prefix(text)).has_value();
 }
 
 void validate(const CreateOptions& o) {

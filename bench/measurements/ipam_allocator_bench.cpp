@@ -10,6 +10,7 @@
 
 using namespace nexus::ipam;
 using namespace nexus::ipam::test;
+using nexus::IpAddress;
 using Clock = std::chrono::steady_clock;
 
 namespace {

@@ -37,8 +37,8 @@ TEST_CASE("netlink: cost of wiring one container") {
     const std::string host_name = "nxh" + std::to_string(i);
     const net::VethPair pair = net::create_veth(nl, {.host_name = host_name, .peer_name = "eth0", .master_index = br.index});
     const auto t3 = clock::now();
-    net::ensure_address(nl.container, pair.peer.index, net::IpPrefix::parse("10.42.0." + std::to_string(i + 2) + "/24"));
-    net::ensure_route(nl.container, {.dst = net::IpPrefix::parse("0.0.0.0/0"), .gateway = net::IpPrefix::parse("10.42.0.1"),
+    net::ensure_address(nl.container, pair.peer.index, parse_prefix("10.42.0." + std::to_string(i + 2) + "/24", "address"));
+    net::ensure_route(nl.container, {.dst = parse_prefix("0.0.0.0/0", "dst"), .gateway = parse_address("10.42.0.1", "gateway"),
                                      .ifindex = pair.peer.index});
     const auto t4 = clock::now();
     net::delete_link_by_name(nl.host, host_name);

@@ -96,9 +96,9 @@ nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Reque
   return {.network = conf.net.name, .bridge = conf.bridge, .owner = nat::owner_of(req.container_id, req.ifname)};
 }
 
-std::vector<net::IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips) {
-  std::vector<net::IpPrefix> out;
-  for (const auto& ip : ips) out.push_back(net::IpPrefix::parse(ip.address, "ips address"));
+std::vector<IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips) {
+  std::vector<IpPrefix> out;
+  for (const auto& ip : ips) out.push_back(ip.address);
   return out;
 }
 

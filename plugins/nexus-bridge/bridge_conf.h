@@ -10,7 +10,6 @@
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
 #include "shared/nat/masquerade.h"
-#include "shared/net/ip_prefix.h"
 
 namespace nexus::bridge_plugin {
 
@@ -39,7 +38,7 @@ struct BridgeConf {
 /// "<containerID>/<ifname>".
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req);
 /// The container's addresses (with prefix lengths) as the masquerade functions take them.
-std::vector<net::IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips);
+std::vector<IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips);
 
 /// Normalises a unicast Ethernet MAC ("AA-bb-..."/"aa:bb:..") to lower-case colon form; nullopt when invalid.
 std::optional<std::string> normalize_mac(const std::string& text);

@@ -10,7 +10,6 @@
 #include "shared/base/error.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
-#include "shared/net/ip_prefix.h"
 #include "shared/net/sysctl.h"
 #include "shared/net/veth.h"
 #include "shared/util/undo.h"
@@ -31,11 +30,9 @@ void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
 void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::Result& ipam, const BridgeConf& conf) {
   bool v4 = false, v6 = false;
   for (const auto& ip : ipam.ips) {
-    if (ip.gateway.empty()) continue;
-    const auto addr = net::IpPrefix::parse(ip.address, "ips address");
-    net::ensure_gateway_address(nl.host, bridge, net::IpPrefix::parse(ip.gateway + "/" + std::to_string(addr.prefix_len)),
-                                conf.force_address);
-    (ip.is_v6() ? v6 : v4) = true;
+    if (!ip.gateway) continue;
+    net::ensure_gateway_address(nl.host, bridge, IpPrefix(*ip.gateway, ip.address.length()), conf.force_address);
+    (ip.address.is_v4() ? v4 : v6) = true;
   }
   net::enable_forwarding(v4, v6);
 }

@@ -8,8 +8,8 @@
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/net/addr.h"
-#include "shared/net/ip_prefix.h"
 #include "shared/net/link.h"
+#include "shared/net/nl_address.h"
 #include "shared/net/nl_socket.h"
 #include "shared/net/route.h"
 
@@ -27,9 +27,9 @@ const cni::Interface& container_interface(const cni::Result& prev, const cni::Re
 void check_addresses(const net::NlSocket& sock, const net::Link& link, const cni::Result& prev) {
   const auto present = net::list_addresses(sock, link.index);
   for (const auto& ip : prev.ips) {
-    const auto want = net::IpPrefix::parse(ip.address, "prevResult address");
-    const bool found = std::any_of(present.begin(), present.end(), [&](const auto& a) { return a.prefix == want; });
-    if (!found) fail("address " + ip.address + " is missing on " + link.name);
+    const bool found =
+        std::any_of(present.begin(), present.end(), [&](const auto& a) { return a.prefix == ip.address; });
+    if (!found) fail("address " + ip.address.to_string() + " is missing on " + link.name);
   }
 }
 
@@ -37,10 +37,9 @@ void check_addresses(const net::NlSocket& sock, const net::Link& link, const cni
 // interface that prevResult lists are checked, by destination.
 void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::Result& prev) {
   for (const auto& r : prev.routes) {
-    const auto dst = net::IpPrefix::parse(r.dst, "prevResult route");
-    const auto routes = net::list_routes(sock, link.index, dst.family, r.table.value_or(0) ? *r.table : 254);
-    const bool found = std::any_of(routes.begin(), routes.end(), [&](const auto& k) { return k.dst == dst; });
-    if (!found) fail("route to " + r.dst + " via " + link.name + " is missing");
+    const auto routes = net::list_routes(sock, link.index, net::family_of(r.dst), r.table.value_or(0) ? *r.table : 254);
+    const bool found = std::any_of(routes.begin(), routes.end(), [&](const auto& k) { return k.dst == r.dst; });
+    if (!found) fail("route to " + r.dst.to_string() + " via " + link.name + " is missing");
   }
 }
 
@@ -49,8 +48,8 @@ void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cn
   nat::Nft nft;
   const auto missing = nat::find_unmasqueraded(nft, masquerade_target(conf, req), masquerade_addresses(prev.ips));
   if (!missing.empty())
-    fail("address " + missing.front().ip_string() + " is not masqueraded for " + req.container_id + "/" + req.ifname +
-         " on " + conf.bridge);
+    fail("address " + missing.front().address().to_string() + " is not masqueraded for " + req.container_id + "/" +
+         req.ifname + " on " + conf.bridge);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ void cmd_del(const cni::Request& req) {
   // A helper removes the attachment's masquerade elements (by owner; prevResult's addresses only speed that
   // up), then deletes the veth; the kernel's RCU cleanup of both finishes in the helper after we have answered.
   std::optional<nat::MasqueradeTarget> masquerade;
-  std::vector<net::IpPrefix> masquerade_hint;
+  std::vector<IpPrefix> masquerade_hint;
   if (conf.ip_masq) {
     masquerade = masquerade_target(conf, req);
     if (conf.net.prev_result) masquerade_hint = masquerade_addresses(ips_of(*conf.net.prev_result, req));

@@ -1,28 +1,22 @@
 #include "plugins/nexus-bridge/container_setup.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 
 #include "shared/net/addr.h"
-#include "shared/net/ip_prefix.h"
 #include "shared/net/route.h"
 
 namespace nexus::bridge_plugin {
 namespace {
 
-bool is_v6(const std::string& cidr) { return cidr.find(':') != std::string::npos; }
-
 // The gateway IPAM gave for the first address of a family, if any.
-std::string gateway_of_family(const cni::Result& ipam, bool v6) {
+std::optional<IpAddress> gateway_of_family(const cni::Result& ipam, bool v4) {
   for (const auto& ip : ipam.ips)
-    if (ip.is_v6() == v6 && !ip.gateway.empty()) return ip.gateway;
-  return {};
+    if (ip.address.is_v4() == v4 && ip.gateway) return ip.gateway;
+  return std::nullopt;
 }
 
 net::RouteSpec route_spec(const cni::Route& r, int ifindex) {
-  net::RouteSpec spec{.dst = net::IpPrefix::parse(r.dst, "route dst"), .ifindex = ifindex};
-  if (!r.gw.empty()) spec.gateway = net::IpPrefix::parse(r.gw, "route gw");
+  net::RouteSpec spec{.dst = r.dst, .gateway = r.gw, .ifindex = ifindex};
   spec.mtu = r.mtu;
   spec.advmss = r.advmss;
   spec.priority = r.priority;
@@ -36,13 +30,13 @@ net::RouteSpec route_spec(const cni::Route& r, int ifindex) {
 std::vector<cni::Route> container_routes(const BridgeConf& conf, const cni::Result& ipam) {
   std::vector<cni::Route> routes = ipam.routes;
   for (auto& r : routes)
-    if (r.gw.empty()) r.gw = gateway_of_family(ipam, is_v6(r.dst));
+    if (!r.gw) r.gw = gateway_of_family(ipam, r.dst.is_v4());
   if (!conf.is_default_gateway) return routes;
-  for (const bool v6 : {false, true}) {
-    const std::string gw = gateway_of_family(ipam, v6);
-    const std::string any = v6 ? "::/0" : "0.0.0.0/0";
+  for (const bool v4 : {true, false}) {
+    const std::optional<IpAddress> gw = gateway_of_family(ipam, v4);
+    const IpPrefix any(IpAddress::from_value(v4, 0), 0);  // 0.0.0.0/0 or ::/0
     const bool present = std::any_of(routes.begin(), routes.end(), [&](const auto& r) { return r.dst == any; });
-    if (!gw.empty() && !present) routes.push_back({.dst = any, .gw = gw});
+    if (gw && !present) routes.push_back({.dst = any, .gw = gw});
   }
   return routes;
 }
@@ -51,8 +45,7 @@ void configure_container(const net::NlSocket& container, const net::Link& peer, 
                          const std::vector<cni::Route>& routes, const BridgeConf& conf) {
   net::set_up(container, net::kLoopbackIndex);  // no lookup: lo is always index 1; already up is a no-op
   for (const auto& ip : ipam.ips)
-    net::ensure_address(container, peer.index, net::IpPrefix::parse(ip.address, "ips address"),
-                        {.nodad = !conf.enable_dad});
+    net::ensure_address(container, peer.index, ip.address, {.nodad = !conf.enable_dad});
   if (!peer.is_up()) net::set_up(container, peer.index);  // routes via a gateway need the link up
   for (const auto& r : routes) net::ensure_route(container, route_spec(r, peer.index));
 }

@@ -14,13 +14,14 @@ namespace {
 
 std::string addresses_line(const std::vector<cni::IpConfig>& ips) {
   nlohmann::json addresses = nlohmann::json::array();
-  for (const auto& ip : ips) addresses.push_back(ip.address);
+  for (const auto& ip : ips) addresses.push_back(ip.address.to_string());
   return addresses.dump();
 }
 
 std::vector<cni::IpConfig> parse_addresses(const std::string& line) {
   std::vector<cni::IpConfig> ips;
-  for (const auto& address : nlohmann::json::parse(line)) ips.push_back({.address = address.get<std::string>()});
+  for (const auto& address : nlohmann::json::parse(line))
+    ips.push_back({.address = parse_prefix(address.get<std::string>(), "address")});
   return ips;
 }
 

@@ -21,7 +21,7 @@ constexpr auto kVethDeleteTimeout = std::chrono::seconds(30);
 // is best effort). The nft context closes and the veth's deletion returns, both after RCU grace periods, when
 // the plugin no longer waits.
 int tear_down_in_helper(LineChannel& channel, const std::optional<nat::MasqueradeTarget>& masquerade,
-               const std::vector<net::IpPrefix>& masquerade_addresses, int veth_index) {
+               const std::vector<IpPrefix>& masquerade_addresses, int veth_index) {
   std::optional<nat::Nft> nft;
   if (masquerade) cni::reply_to_parent(channel, [&] {
       nft.emplace();
@@ -34,7 +34,7 @@ int tear_down_in_helper(LineChannel& channel, const std::optional<nat::Masquerad
 }  // namespace
 
 Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
-                   const std::vector<net::IpPrefix>& masquerade_addresses, int veth_index)
+                   const std::vector<IpPrefix>& masquerade_addresses, int veth_index)
     : ip_masq_(masquerade.has_value()),
       veth_index_(veth_index),
       watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "shared/nat/masquerade.h"
-#include "shared/net/ip_prefix.h"
+#include "shared/base/ip_address.h"
 #include "shared/net/link_watch.h"
 #include "shared/util/detached_child.h"
 
@@ -19,7 +19,7 @@ class Teardown {
   /// prevResult, a hint (its elements go by owner either way). `veth_index`: the host veth, 0 when it is
   /// already gone.
   Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
-           const std::vector<net::IpPrefix>& masquerade_addresses, int veth_index);
+           const std::vector<IpPrefix>& masquerade_addresses, int veth_index);
 
   /// Waits until the masquerade elements are gone (no-op without ipMasq); re-throws the helper's error.
   void wait_masquerade_removed();

@@ -6,17 +6,17 @@ namespace nexus::ipam_plugin {
 namespace {
 
 // The gateway of the range that holds `address` within its set.
-std::string gateway_for(const ipam::RangeSet& set, const ipam::IpAddress& address) {
+std::optional<IpAddress> gateway_for(const ipam::RangeSet& set, const IpAddress& address) {
   const ipam::Range* range = ipam::find_range(set, address);
-  return range && range->gateway ? range->gateway->to_string() : std::string();
+  return range ? range->gateway : std::nullopt;
 }
 
-cni::Result make_result(const IpamConf& conf, const std::vector<ipam::IpAddress>& addresses) {
+cni::Result make_result(const IpamConf& conf, const std::vector<IpAddress>& addresses) {
   cni::Result result;
   for (size_t i = 0; i < addresses.size(); ++i) {
     const ipam::Range* range = ipam::find_range(conf.range_sets[i], addresses[i]);
     const int prefix = range ? range->subnet.length() : addresses[i].bits();
-    result.ips.push_back({.address = ipam::IpPrefix(addresses[i], prefix).to_string(),
+    result.ips.push_back({.address = IpPrefix(addresses[i], prefix),
                           .gateway = gateway_for(conf.range_sets[i], addresses[i])});
   }
   result.routes = conf.routes;

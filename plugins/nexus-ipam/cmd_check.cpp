@@ -24,15 +24,13 @@ void cmd_check(const cni::Request& req) {
   const auto held = ipam::held_by(*store, {req.container_id, req.ifname});
   size_t ours = 0;
   for (const auto& ip : conf.net.prev_result->ips) {
-    const auto prefix = ipam::IpPrefix::parse(ip.address);
-    if (!prefix) throw Error(Code::DecodeFailure, "prevResult address \"" + ip.address + "\" is not a CIDR");
+    const IpAddress& address = ip.address.address();
     const bool in_our_ranges = std::any_of(conf.range_sets.begin(), conf.range_sets.end(),
-                                           [&](const auto& set) { return ipam::find_range(set, prefix->address()); });
+                                           [&](const auto& set) { return ipam::find_range(set, address); });
     if (!in_our_ranges) continue;
     ++ours;
-    if (std::find(held.begin(), held.end(), prefix->address()) == held.end())
-      throw Error(Code::Internal,
-                       "address " + prefix->address().to_string() + " is not reserved for " + attachment_text(req));
+    if (std::find(held.begin(), held.end(), address) == held.end())
+      throw Error(Code::Internal, "address " + address.to_string() + " is not reserved for " + attachment_text(req));
   }
   if (ours == 0 && held.empty())
     throw Error(Code::Internal, "no address is reserved for " + attachment_text(req));

@@ -43,15 +43,15 @@ std::vector<ipam::RangeSet> parse_range_sets(const json& ipam, const json& runti
 cni::Route parse_route(const json& j) {
   if (!j.is_object()) throw Error(Code::DecodeFailure, "ipam.routes entries must be objects, got " + j.dump());
   cni::Route r;
-  r.dst = cni::required_string(j, "dst");
-  const auto dst = ipam::IpPrefix::parse(r.dst);
-  if (!dst) throw Error(Code::InvalidConfig, "invalid route dst \"" + r.dst + "\": not a CIDR");
-  r.dst = dst->masked().to_string();
+  const std::string dst_text = cni::required_string(j, "dst");
+  const auto dst = IpPrefix::parse(dst_text);
+  if (!dst) throw Error(Code::InvalidConfig, "invalid route dst \"" + dst_text + "\": not a CIDR");
+  r.dst = dst->masked();
   if (auto gw = cni::opt_string(j, "gw"); gw && !gw->empty()) {
-    const auto addr = ipam::IpAddress::parse(*gw);
+    const auto addr = IpAddress::parse(*gw);
     if (!addr || addr->is_v4() != dst->is_v4())
-      throw Error(Code::InvalidConfig, "invalid route gw \"" + *gw + "\" for dst " + r.dst);
-    r.gw = addr->to_string();
+      throw Error(Code::InvalidConfig, "invalid route gw \"" + *gw + "\" for dst " + r.dst.to_string());
+    r.gw = addr;
   }
   return r;
 }
@@ -61,7 +61,7 @@ std::vector<cni::Route> parse_routes(const json& ipam) {
   if (auto list = cni::opt_array(ipam, "routes"))
     for (const auto& r : *list) routes.push_back(parse_route(r));
   else if (!ipam.contains("subnet") && !ipam.contains("ranges"))
-    routes.push_back({.dst = "0.0.0.0/0"});  // the default network's default route
+    routes.push_back({.dst = *IpPrefix::parse("0.0.0.0/0")});  // the default network's default route
   return routes;
 }
 
@@ -108,16 +108,16 @@ cni::Dns parse_dns(const json& ipam) {
   return dns;
 }
 
-ipam::IpAddress parse_requested(const std::string& text, const std::string& source) {
+IpAddress parse_requested(const std::string& text, const std::string& source) {
   // Runtimes send either a bare address or an address with its prefix.
   const std::string addr_text = text.substr(0, text.find('/'));
-  const auto addr = ipam::IpAddress::parse(addr_text);
+  const auto addr = IpAddress::parse(addr_text);
   if (!addr) throw Error(Code::InvalidConfig, "invalid " + source + " \"" + text + "\": not an IP address");
   return *addr;
 }
 
-std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const cni::NetConf& net) {
-  std::vector<ipam::IpAddress> ips;
+std::vector<IpAddress> parse_requested_ips(const cni::Request& req, const cni::NetConf& net) {
+  std::vector<IpAddress> ips;
   if (auto ip = req.args.get("IP")) {
     std::string_view rest = *ip;
     while (!rest.empty()) {  // "IP=a,b" for dual stack
@@ -133,14 +133,14 @@ std::vector<ipam::IpAddress> parse_requested_ips(const cni::Request& req, const 
     ips.push_back(parse_requested(s, "runtimeConfig.ips"));
   // One address asked for through several sources is one request (the nexus launcher sends a
   // static address both as CNI_ARGS IP= and as the "ips" capability); host-local keys its requests by address.
-  std::vector<ipam::IpAddress> unique;
+  std::vector<IpAddress> unique;
   for (const auto& ip : ips)
     if (std::find(unique.begin(), unique.end(), ip) == unique.end()) unique.push_back(ip);
   return unique;
 }
 
 // Each requested address must be allocatable in exactly one set, and no set may get two.
-void validate_requested(const std::vector<ipam::IpAddress>& ips, const std::vector<ipam::RangeSet>& sets) {
+void validate_requested(const std::vector<IpAddress>& ips, const std::vector<ipam::RangeSet>& sets) {
   std::vector<bool> taken(sets.size(), false);
   for (const auto& ip : ips) {
     size_t i = 0;

@@ -8,7 +8,7 @@
 #include "shared/cni/net_conf.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 #include "shared/ipam/range.h"
 
 namespace nexus::ipam_plugin {
@@ -21,7 +21,7 @@ struct IpamConf {
   std::vector<cni::Route> routes;
   std::string data_dir = kDefaultDataDir;
   cni::Dns dns;                            // resolvConf's, overridden by ipam.dns
-  std::vector<ipam::IpAddress> requested;  // static addresses, at most one per set
+  std::vector<IpAddress> requested;  // static addresses, at most one per set
 
   /// What the command does with the store: Allocate (ADD, CHECK, STATUS) parses everything; Release (DEL, GC)
   /// leaves dns and requested empty, as neither a missing resolvConf nor a stale static address may stop it.

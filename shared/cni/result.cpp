@@ -26,11 +26,29 @@ Interface parse_interface(const json& j, bool v110) {
   return i;
 }
 
+// A result's addresses are data another plugin wrote: malformed text is a decode failure (code 6).
+IpPrefix prefix_field(const json& j, const char* key) {
+  const std::string text = required_string(j, key);
+  const auto prefix = IpPrefix::parse(text);
+  if (!prefix)
+    throw Error(Code::DecodeFailure, std::string("field \"") + key + "\" must be a CIDR, got \"" + text + "\"");
+  return *prefix;
+}
+
+std::optional<IpAddress> opt_address_field(const json& j, const char* key) {
+  const auto text = opt_string(j, key);
+  if (!text || text->empty()) return std::nullopt;
+  const auto address = IpAddress::parse(*text);
+  if (!address)
+    throw Error(Code::DecodeFailure, std::string("field \"") + key + "\" must be an IP address, got \"" + *text + "\"");
+  return address;
+}
+
 IpConfig parse_ip(const json& j) {
   if (!j.is_object()) throw Error(Code::DecodeFailure, "result ips[] entries must be objects");
   IpConfig ip;
-  ip.address = required_string(j, "address");
-  ip.gateway = opt_string(j, "gateway").value_or("");
+  ip.address = prefix_field(j, "address");
+  ip.gateway = opt_address_field(j, "gateway");
   // 0.3.x/0.4.0 results carry "interface" as a pointer-like optional int; negative means none.
   if (const auto* v = j.contains("interface") ? &j.at("interface") : nullptr; v && v->is_number_integer()) {
     if (v->get<long long>() >= 0) ip.interface = v->get<unsigned>();
@@ -43,8 +61,8 @@ IpConfig parse_ip(const json& j) {
 Route parse_route(const json& j, bool v110) {
   if (!j.is_object()) throw Error(Code::DecodeFailure, "routes[] entries must be objects");
   Route r;
-  r.dst = required_string(j, "dst");
-  r.gw = opt_string(j, "gw").value_or("");
+  r.dst = prefix_field(j, "dst");
+  r.gw = opt_address_field(j, "gw");
   if (!v110) return r;
   r.mtu = opt_uint(j, "mtu");
   r.advmss = opt_uint(j, "advmss");
@@ -76,14 +94,14 @@ json encode_ip(const IpConfig& ip, bool with_version) {
   json j = json::object();
   if (with_version) j["version"] = ip.is_v6() ? "6" : "4";
   if (ip.interface) j["interface"] = *ip.interface;
-  j["address"] = ip.address;
-  if (!ip.gateway.empty()) j["gateway"] = ip.gateway;
+  j["address"] = ip.address.to_string();
+  if (ip.gateway) j["gateway"] = ip.gateway->to_string();
   return j;
 }
 
 json encode_route(const Route& r, bool v110) {
-  json j = {{"dst", r.dst}};
-  if (!r.gw.empty()) j["gw"] = r.gw;
+  json j = {{"dst", r.dst.to_string()}};
+  if (r.gw) j["gw"] = r.gw->to_string();
   if (v110) {
     if (r.mtu) j["mtu"] = *r.mtu;
     if (r.advmss) j["advmss"] = *r.advmss;
@@ -127,7 +145,7 @@ Result parse_result(const json& j, const std::string& version) {
   if (j.contains("dns")) r.dns = parse_dns(j.at("dns"));
   for (const auto& ip : r.ips)
     if (ip.interface && *ip.interface >= r.interfaces.size())
-      throw Error(Code::DecodeFailure, "result ips[] entry " + ip.address + " names interface " +
+      throw Error(Code::DecodeFailure, "result ips[] entry " + ip.address.to_string() + " names interface " +
                                            std::to_string(*ip.interface) + ", which does not exist");
   return r;
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "shared/base/ip_address.h"
+
 namespace nexus::cni {
 
 struct Interface {
@@ -18,16 +20,16 @@ struct Interface {
 };
 
 struct IpConfig {
-  std::string address{};             // CIDR, e.g. "10.0.42.2/24"
-  std::string gateway{};             // empty when none
+  IpPrefix address{};     // the container's address and its subnet's length, e.g. 10.0.42.2/24
+  std::optional<IpAddress> gateway{};
   std::optional<unsigned> interface{};  // index into Result::interfaces
-  bool is_v6() const { return address.find(':') != std::string::npos; }
+  bool is_v6() const { return !address.is_v4(); }
   bool operator==(const IpConfig&) const = default;
 };
 
 struct Route {
-  std::string dst{};  // CIDR
-  std::string gw{};   // empty when none
+  IpPrefix dst{};
+  std::optional<IpAddress> gw{};
   std::optional<unsigned> mtu{}, advmss{}, priority{}, table{}, scope{};  // 1.1.0
   bool operator==(const Route&) const = default;
 };
@@ -50,7 +52,8 @@ struct Result {
 };
 
 /// Parses a result (or prevResult) written in any supported version; code 1 for an unsupported version,
-/// code 6 for a malformed one. `version` is the result's own cniVersion (or the config's, for prevResult).
+/// code 6 for a malformed one (a malformed address included). `version` is the result's own cniVersion (or the
+/// config's, for prevResult).
 Result parse_result(const nlohmann::json& j, const std::string& version);
 /// Encodes `r` in `version`'s format (0.3.x/0.4.0 add ips[].version; 1.1.0 adds route and interface fields).
 nlohmann::json encode_result(const Result& r, const std::string& version);

@@ -3,7 +3,7 @@
 // all-or-nothing under it, so concurrent plugin processes (ours or host-local) never share an address.
 #include <vector>
 
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 #include "shared/ipam/lease_store.h"
 #include "shared/ipam/range.h"
 

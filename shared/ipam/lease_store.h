@@ -41,7 +41,7 @@
 
 #include "shared/cni/attachment.h"
 #include "shared/ipam/file_lock.h"
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::ipam {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 
 namespace nexus::ipam {
 

@@ -1,7 +1,5 @@
 #include "shared/nat/masquerade.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -14,8 +12,6 @@
 
 namespace nexus::nat {
 namespace {
-
-using net::IpPrefix;
 
 constexpr const char* kTable = "inet nexus";
 
@@ -49,10 +45,14 @@ void create_table(Nft& nft) {
                        " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n");
 }
 
-std::string join_networks(const std::vector<IpPrefix>& subnets, int family, const char* multicast) {
+// Addresses in nft's text: nft reads the one text form (shared/base/ip_address.h) as it is.
+std::string nft_text(const IpAddress& a) { return a.to_string(); }
+std::string nft_text(const IpPrefix& p) { return p.to_string(); }
+
+std::string join_networks(const std::vector<IpPrefix>& subnets, bool v4, const char* multicast) {
   std::string out;
   for (const IpPrefix& s : subnets) {
-    if (s.family == family) out += s.network().to_string() + ", ";
+    if (s.is_v4() == v4) out += nft_text(s.masked()) + ", ";
   }
   return out + multicast;  // never empty: multicast is never masqueraded, as in the reference plugin
 }
@@ -60,8 +60,8 @@ std::string join_networks(const std::vector<IpPrefix>& subnets, int family, cons
 void create_network_chain(Nft& nft, const std::string& chain, const std::vector<IpPrefix>& subnets) {
   const std::string c = std::string(kTable) + " " + chain;
   create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
-                       join_networks(subnets, AF_INET, "224.0.0.0/4") + " } return\n" + "add rule " + c +
-                       " ip6 daddr { " + join_networks(subnets, AF_INET6, "ff00::/8") + " } return\n" + "add rule " +
+                       join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
+                       " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" + "add rule " +
                        c + " masquerade\n");
 }
 
@@ -75,7 +75,7 @@ std::string hex(uint64_t value, int digits) {
 // instead of rewriting rules that older containers still use.
 std::string subnets_key(std::vector<IpPrefix> subnets) {
   std::vector<std::string> texts;
-  for (const IpPrefix& s : subnets) texts.push_back(s.network().to_string());
+  for (const IpPrefix& s : subnets) texts.push_back(s.masked().to_string());
   std::sort(texts.begin(), texts.end());
   std::string key;
   for (const std::string& t : texts) key += t + ",";
@@ -106,61 +106,63 @@ Token token_of(const std::string& network, const std::string& owner) {
   return {static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(h)};
 }
 
-bool v6(const IpPrefix& a) { return a.family == AF_INET6; }
-const char* map_of(const IpPrefix& a) { return v6(a) ? "bridge_masq_v6" : "bridge_masq_v4"; }
-const char* owner_set_of(const IpPrefix& a) { return v6(a) ? "bridge_owner_v6" : "bridge_owner_v4"; }
+bool v6(const IpAddress& a) { return !a.is_v4(); }
+const char* map_of(const IpAddress& a) { return v6(a) ? "bridge_masq_v6" : "bridge_masq_v4"; }
+const char* owner_set_of(const IpAddress& a) { return v6(a) ? "bridge_owner_v6" : "bridge_owner_v4"; }
 
-std::string key_of(const std::string& bridge, const IpPrefix& a) { return "\"" + bridge + "\" . " + a.ip_string(); }
+std::string key_of(const std::string& bridge, const IpAddress& a) {
+  return "\"" + bridge + "\" . " + nft_text(a);
+}
 std::string token_text(Token t) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%08x . 0x%08x", t.hi, t.lo);
   return buf;
 }
 
-std::string create_lines(const std::string& bridge, const IpPrefix& a, const std::string& chain,
+std::string create_lines(const std::string& bridge, const IpAddress& a, const std::string& chain,
                          const std::string& owner, Token t) {
   const std::string key = key_of(bridge, a);
   return std::string("create element ") + kTable + " " + map_of(a) + " { " + key + " comment \"" + owner +
          "\" : jump " + chain + " }\n" + "create element " + kTable + " " + owner_set_of(a) + " { " + key + " . " +
          token_text(t) + " }\n";
 }
-std::string delete_token_line(const std::string& bridge, const IpPrefix& a, Token t) {
+std::string delete_token_line(const std::string& bridge, const IpAddress& a, Token t) {
   return std::string("delete element ") + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " +
          token_text(t) + " }\n";
 }
-std::string delete_element_line(const std::string& bridge, const IpPrefix& a) {
+std::string delete_element_line(const std::string& bridge, const IpAddress& a) {
   return std::string("delete element ") + kTable + " " + map_of(a) + " { " + key_of(bridge, a) + " }\n";
 }
 // Fails (ENOENT, nothing changed) unless the element still belongs to the holder of `t`.
-std::string owned_delete_lines(const std::string& bridge, const IpPrefix& a, Token t) {
+std::string owned_delete_lines(const std::string& bridge, const IpAddress& a, Token t) {
   return delete_token_line(bridge, a, t) + delete_element_line(bridge, a);
 }
 
 // The table as `nft -j list table` shows it: map elements (with owner and chain) and owner-set tokens.
 struct Element {
   std::string bridge;
-  IpPrefix address;
+  IpAddress address;
   std::string owner;
   std::string chain;
 };
 struct TokenEntry {
   std::string bridge;
-  IpPrefix address;
+  IpAddress address;
   Token token;
 };
 struct TableState {
   std::vector<Element> elements;
   std::vector<TokenEntry> tokens;
 
-  static bool same(const std::string& bridge, const IpPrefix& a, const std::string& b2, const IpPrefix& a2) {
-    return bridge == b2 && a.family == a2.family && a.ip_string() == a2.ip_string();
+  static bool same(const std::string& bridge, const IpAddress& a, const std::string& b2, const IpAddress& a2) {
+    return bridge == b2 && a == a2;
   }
-  const Element* element(const std::string& bridge, const IpPrefix& a) const {
+  const Element* element(const std::string& bridge, const IpAddress& a) const {
     for (const Element& e : elements)
       if (same(bridge, a, e.bridge, e.address)) return &e;
     return nullptr;
   }
-  std::vector<Token> tokens_of(const std::string& bridge, const IpPrefix& a) const {
+  std::vector<Token> tokens_of(const std::string& bridge, const IpAddress& a) const {
     std::vector<Token> out;
     for (const TokenEntry& t : tokens)
       if (same(bridge, a, t.bridge, t.address)) out.push_back(t.token);
@@ -192,7 +194,7 @@ void collect(const nlohmann::json& reply, TableState& state) {
       const nlohmann::json* c = concat_of(is_map ? elem.at(0) : elem, &comment);
       if (c == nullptr || c->size() < 2) continue;
       const std::string bridge = (*c)[0].get<std::string>();
-      const IpPrefix address = IpPrefix::parse((*c)[1].get<std::string>());
+      const IpAddress address = parse_address((*c)[1].get<std::string>(), "address");
       if (is_map) {
         const nlohmann::json& verdict = elem.at(1);
         if (!verdict.contains("jump")) continue;
@@ -277,8 +279,8 @@ void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
   std::vector<IpPrefix> subnets;  // traffic to these stays unmasqueraded
   bool any_v4 = false, any_v6 = false;
   for (const IpPrefix& a : addresses) {
-    subnets.push_back(a.network());
-    (v6(a) ? any_v6 : any_v4) = true;
+    subnets.push_back(a.masked());
+    (a.is_v4() ? any_v4 : any_v6) = true;
   }
   net::enable_forwarding(any_v4, any_v6);
   const std::string& bridge = target.bridge;
@@ -288,7 +290,7 @@ void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
   const std::string chain = network_chain(target.network, subnets);
   const Token token = token_of(target.network, owner);
   std::string creates;
-  for (const IpPrefix& a : addresses) creates += create_lines(bridge, a, chain, owner, token);
+  for (const IpPrefix& a : addresses) creates += create_lines(bridge, a.address(), chain, owner, token);
   // Fast path, every ADD after the network's first: one transaction creating the elements, nothing else.
   std::string error;
   if (nft.try_run(creates, &error)) return;
@@ -304,14 +306,14 @@ void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
     const TableState state = read_table(nft);
     std::string replace;
     for (const IpPrefix& a : addresses) {
-      const Element* e = state.element(bridge, a);
-      const std::vector<Token> tokens = state.tokens_of(bridge, a);
+      const Element* e = state.element(bridge, a.address());
+      const std::vector<Token> tokens = state.tokens_of(bridge, a.address());
       const bool ours = e != nullptr && e->owner == owner && e->chain == chain && tokens.size() == 1 &&
                         tokens.front() == token;
       if (ours) continue;
-      for (const Token t : tokens) replace += delete_token_line(bridge, a, t);
-      if (e != nullptr) replace += delete_element_line(bridge, a);
-      replace += create_lines(bridge, a, chain, owner, token);
+      for (const Token t : tokens) replace += delete_token_line(bridge, a.address(), t);
+      if (e != nullptr) replace += delete_element_line(bridge, a.address());
+      replace += create_lines(bridge, a.address(), chain, owner, token);
     }
     if (replace.empty() || nft.try_run(replace, &error)) return;
     if (attempt == 3) fail("masquerade for " + owner, error);
@@ -326,7 +328,7 @@ void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<Ip
   // Common case, DEL with prevResult: the elements are there, still the owner's, and go in one transaction.
   if (!addresses.empty() && is_nft_safe(bridge) && is_nft_safe(owner)) {
     std::string lines;
-    for (const IpPrefix& a : addresses) lines += owned_delete_lines(bridge, a, token_of(network, owner));
+    for (const IpPrefix& a : addresses) lines += owned_delete_lines(bridge, a.address(), token_of(network, owner));
     if (nft.try_run(lines)) return;
   }
   // Some are gone or another owner's (a repeated DEL, a stale prevResult), or the addresses are unknown.
@@ -350,7 +352,7 @@ std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& targe
   std::vector<IpPrefix> missing;
   for (const IpPrefix& a : addresses) {
     const bool ok = std::any_of(present.begin(), present.end(), [&](const Element& e) {
-      return e.owner == target.owner && TableState::same(target.bridge, a, e.bridge, e.address);
+      return e.owner == target.owner && TableState::same(target.bridge, a.address(), e.bridge, e.address);
     });
     if (!ok) missing.push_back(a);
   }

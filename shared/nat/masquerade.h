@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "shared/nat/nft.h"
-#include "shared/net/ip_prefix.h"
+#include "shared/base/ip_address.h"
 
 namespace nexus::nat {
 
@@ -43,18 +43,18 @@ std::string owner_of(const std::string& container_id, const std::string& ifname)
 /// letters, digits and _ . - / : only. Idempotent and safe to run concurrently. An element another owner left
 /// for the same bridge and address is stale (IPAM has just handed the address to this owner) and is replaced,
 /// atomically, so the element always names its real owner.
-void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<net::IpPrefix>& addresses);
+void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
 
 /// Removes the target's elements in its network, and only those. `addresses` (from prevResult) makes it a
 /// single transaction when they are all there; otherwise (empty, stale, partly gone) the owner's elements are
 /// looked up. Succeeds when there are none, and never creates anything. The elements are gone when it returns;
 /// closing `nft` afterwards waits for their RCU-deferred destruction.
-void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<net::IpPrefix>& addresses = {});
+void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses = {});
 
 /// For CHECK: the addresses among `addresses` that the target's bridge does not masquerade for its owner in its
 /// network (missing, or owned by someone else). Empty = all fine.
-std::vector<net::IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& target,
-                                              const std::vector<net::IpPrefix>& addresses);
+std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& target,
+                                         const std::vector<IpPrefix>& addresses);
 
 /// CNI GC: removes the elements of `network` whose owner is not in `keep_owners` (elements without owner stay,
 /// other networks' are never touched).
@@ -65,6 +65,6 @@ void collect_garbage(Nft& nft, const std::string& network, const std::vector<std
 std::string network_chain_prefix(const std::string& network);
 /// The chain of `network` with these subnets: network_chain_prefix(network) + "_" + 8 hex digits of the sorted
 /// subnets.
-std::string network_chain(const std::string& network, const std::vector<net::IpPrefix>& subnets);
+std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets);
 
 }  // namespace nexus::nat

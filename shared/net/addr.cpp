@@ -4,6 +4,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 
+#include "shared/net/nl_address.h"
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
 
@@ -14,12 +15,12 @@ AddrPtr make_rtnl_addr(int ifindex, const IpPrefix& prefix) {
   AddrPtr addr(rtnl_addr_alloc());
   if (!addr) throw Error(Code::Internal, "allocate address: out of memory");
   rtnl_addr_set_ifindex(addr.get(), ifindex);
-  rtnl_addr_set_family(addr.get(), prefix.family);
-  const NlAddrPtr local = prefix.to_nl_addr();
+  rtnl_addr_set_family(addr.get(), family_of(prefix));
+  const NlAddrPtr local = to_nl_addr(prefix);
   if (const int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0) {
     throw nl_error("set", "address", prefix.to_string(), err);
   }
-  rtnl_addr_set_prefixlen(addr.get(), prefix.prefix_len);
+  rtnl_addr_set_prefixlen(addr.get(), prefix.length());
   return addr;
 }
 
@@ -44,8 +45,7 @@ std::optional<Address> to_address(nl_object* obj, int ifindex, int family) {
   nl_addr* local = rtnl_addr_get_local(a);
   if (local == nullptr) return std::nullopt;
   Address out;
-  out.prefix = IpPrefix::from_bytes(rtnl_addr_get_family(a), nl_addr_get_binary_addr(local),
-                                    rtnl_addr_get_prefixlen(a));
+  out.prefix = IpPrefix(prefix_from_nl(local, rtnl_addr_get_family(a)).address(), rtnl_addr_get_prefixlen(a));
   out.ifindex = ifindex;
   out.flags = rtnl_addr_get_flags(a);
   out.scope = rtnl_addr_get_scope(a);
@@ -65,11 +65,11 @@ std::vector<Address> conflicting(const std::vector<Address>& present, const IpPr
 
 bool ensure_address(const NlSocket& sock, int ifindex, const IpPrefix& prefix, const AddressOptions& options) {
   AddrPtr addr = make_rtnl_addr(ifindex, prefix);
-  if (prefix.family == AF_INET && prefix.prefix_len <= 30) {
-    const NlAddrPtr brd = prefix.broadcast().to_nl_addr();
+  if (prefix.is_v4() && prefix.length() <= 30) {
+    const NlAddrPtr brd = to_nl_addr(prefix.last());
     rtnl_addr_set_broadcast(addr.get(), brd.get());
   }
-  if (prefix.family == AF_INET6 && options.nodad) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  if (!prefix.is_v4() && options.nodad) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   const int err = rtnl_addr_add(sock.get(), addr.get(), NLM_F_EXCL);
   if (err == -NLE_EXIST) return false;
   if (err < 0) throw nl_error("add", "address", on_link(prefix, ifindex), err);
@@ -95,7 +95,7 @@ std::vector<Address> list_addresses(const NlSocket& sock, int ifindex, int famil
 }
 
 void ensure_gateway_address(const NlSocket& sock, const Link& bridge, const IpPrefix& gateway, bool force) {
-  const std::vector<Address> present = list_addresses(sock, bridge.index, gateway.family);
+  const std::vector<Address> present = list_addresses(sock, bridge.index, family_of(gateway));
   const std::vector<Address> conflicts = conflicting(present, gateway);
   if (!conflicts.empty() && !force) {
     throw Error(Code::InvalidConfig, "bridge '" + bridge.name + "' already has address " +

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "shared/net/ip_prefix.h"
+#include "shared/base/ip_address.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_socket.h"
 
@@ -11,7 +11,7 @@ namespace nexus::net {
 
 /// An address on a link as the kernel reports it.
 struct Address {
-  IpPrefix prefix;     ///< local address + prefix length
+  IpPrefix prefix;  ///< local address + prefix length
   int ifindex = 0;
   unsigned flags = 0;  ///< IFA_F_* (IFA_F_TENTATIVE, IFA_F_NODAD, IFA_F_PERMANENT, ...)
   int scope = 0;       ///< RT_SCOPE_*

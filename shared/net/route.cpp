@@ -4,8 +4,7 @@
 #include <netlink/errno.h>
 #include <netlink/route/nexthop.h>
 
-#include <cstring>
-
+#include "shared/net/nl_address.h"
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
 
@@ -20,19 +19,19 @@ RoutePtr make_route(const RouteSpec& spec) {
   RoutePtr route(rtnl_route_alloc());
   NextHopPtr hop(rtnl_route_nh_alloc());
   if (!route || !hop) throw Error(Code::Internal, "allocate route: out of memory");
-  rtnl_route_set_family(route.get(), static_cast<uint8_t>(spec.dst.family));
+  rtnl_route_set_family(route.get(), static_cast<uint8_t>(family_of(spec.dst)));
   rtnl_route_set_table(route.get(), spec.table);
   rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
   rtnl_route_set_type(route.get(), RTN_UNICAST);
   rtnl_route_set_scope(route.get(), static_cast<uint8_t>(spec.scope.value_or(spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK)));
-  const NlAddrPtr dst = spec.dst.network().to_nl_addr();
+  const NlAddrPtr dst = to_nl_addr(spec.dst.masked());
   rtnl_route_set_dst(route.get(), dst.get());
   if (spec.priority) rtnl_route_set_priority(route.get(), *spec.priority);
   set_metric(route.get(), RTAX_MTU, spec.mtu);
   set_metric(route.get(), RTAX_ADVMSS, spec.advmss);
   rtnl_route_nh_set_ifindex(hop.get(), spec.ifindex);
   if (spec.gateway) {
-    const NlAddrPtr gw = spec.gateway->to_nl_addr();
+    const NlAddrPtr gw = to_nl_addr(*spec.gateway);
     rtnl_route_nh_set_gateway(hop.get(), gw.get());
   }
   rtnl_route_add_nexthop(route.get(), hop.release());  // the route owns the next hop now
@@ -40,19 +39,9 @@ RoutePtr make_route(const RouteSpec& spec) {
 }
 
 std::string describe(const RouteSpec& spec) {
-  std::string text = spec.dst.network().to_string();
-  if (spec.gateway) text += " via " + spec.gateway->ip_string();
+  std::string text = spec.dst.masked().to_string();
+  if (spec.gateway) text += " via " + spec.gateway->to_string();
   return text + " dev #" + std::to_string(spec.ifindex);
-}
-
-IpPrefix prefix_of(nl_addr* addr, int family) {
-  IpPrefix p;
-  p.family = family;
-  if (addr == nullptr) return p;
-  p.prefix_len = static_cast<int>(nl_addr_get_prefixlen(addr));
-  const unsigned len = nl_addr_get_len(addr);
-  if (len == p.size()) std::memcpy(p.bytes.data(), nl_addr_get_binary_addr(addr), len);
-  return p;
 }
 
 std::optional<Route> to_route(rtnl_route* r, int ifindex) {
@@ -61,8 +50,8 @@ std::optional<Route> to_route(rtnl_route* r, int ifindex) {
   if (rtnl_route_nh_get_ifindex(hop) != ifindex) return std::nullopt;
   const int family = rtnl_route_get_family(r);
   Route out;
-  out.dst = prefix_of(rtnl_route_get_dst(r), family);
-  if (nl_addr* gw = rtnl_route_nh_get_gateway(hop)) out.gateway = prefix_of(gw, family);
+  out.dst = prefix_from_nl(rtnl_route_get_dst(r), family);
+  if (nl_addr* gw = rtnl_route_nh_get_gateway(hop)) out.gateway = prefix_from_nl(gw, family).address();
   out.ifindex = ifindex;
   out.table = rtnl_route_get_table(r);
   out.scope = rtnl_route_get_scope(r);

@@ -5,15 +5,15 @@
 #include <optional>
 #include <vector>
 
-#include "shared/net/ip_prefix.h"
+#include "shared/base/ip_address.h"
 #include "shared/net/nl_socket.h"
 
 namespace nexus::net {
 
 /// A route to add. Scope defaults to universe with a gateway, link without one.
 struct RouteSpec {
-  IpPrefix dst;                      ///< 0.0.0.0/0 or ::/0 for a default route
-  std::optional<IpPrefix> gateway{};   ///< next hop; none for an on-link route
+  IpPrefix dst;                 ///< 0.0.0.0/0 or ::/0 for a default route; host bits are cleared
+  std::optional<IpAddress> gateway{};  ///< next hop; none for an on-link route
   int ifindex = 0;                   ///< output device
   std::optional<unsigned> mtu{};       ///< RTAX_MTU
   std::optional<unsigned> advmss{};    ///< RTAX_ADVMSS
@@ -25,7 +25,7 @@ struct RouteSpec {
 /// A route read back from the kernel.
 struct Route {
   IpPrefix dst;
-  std::optional<IpPrefix> gateway{};  ///< of the first next hop
+  std::optional<IpAddress> gateway{};  ///< of the first next hop
   int ifindex = 0;                  ///< of the first next hop
   unsigned table = 0;
   int scope = 0;

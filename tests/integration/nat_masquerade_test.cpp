@@ -20,13 +20,18 @@
 
 using namespace nexus;
 using namespace nexus::testutil;
-using net::IpPrefix;
 
 namespace {
 
+// "10.88.0.2/24", or a bare address (full length) where only the address matters.
 std::vector<IpPrefix> ips(std::initializer_list<const char*> texts) {
   std::vector<IpPrefix> out;
-  for (const char* t : texts) out.push_back(IpPrefix::parse(t));
+  for (const char* t : texts) {
+    const auto prefix = IpPrefix::parse(t);
+    const auto address = IpAddress::parse(t);
+    REQUIRE_MESSAGE((prefix || address), t);
+    out.push_back(prefix ? *prefix : IpPrefix(*address, address->bits()));
+  }
   return out;
 }
 
@@ -149,7 +154,7 @@ TEST_CASE("collect_garbage keeps listed owners and removes the rest of its netwo
   nat::Nft nft;
   for (const char* owner : {"x/eth0", "y/eth0", "z/eth0"})
     nat::masquerade(nft, {"a", "nxbra", owner},
-                    {IpPrefix::parse(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2) + "/24")});
+                    ips({(std::string("10.1.0.") + std::to_string(owner[0] - 'x' + 2) + "/24").c_str()}));
   nat::masquerade(nft, {"b", "nxbrb", "x/eth0"}, ips({"10.1.0.2/24"}));
   nat::collect_garbage(nft, "a", {"y/eth0"});
   // y's in a stays; b's x, same owner name and address in another network, is untouched.
@@ -196,7 +201,7 @@ TEST_CASE("20 processes adding masquerade at once: all succeed, no duplicate rul
   const int failures = race_children(20, [](int i) {
     nat::Nft nft;
     nat::masquerade(nft, {"racenet", "nxbr0", "c" + std::to_string(i) + "/eth0"},
-                    {IpPrefix::parse("10.9.0." + std::to_string(i + 2) + "/24")});
+                    ips({("10.9.0." + std::to_string(i + 2) + "/24").c_str()}));
     return 0;
   });
   CHECK(failures == 0);
@@ -218,14 +223,14 @@ struct NatTopology {
 
   NatTopology() {
     const net::Link br = net::ensure_bridge(to_container.host, "nxbr0");
-    net::ensure_gateway_address(to_container.host, br, IpPrefix::parse("10.88.0.1/24"), false);
+    net::ensure_gateway_address(to_container.host, br, *IpPrefix::parse("10.88.0.1/24"), false);
     const net::VethPair c = net::create_veth(to_container, {.host_name = "nxh0", .peer_name = "eth0", .master_index = br.index});
-    net::ensure_address(to_container.container, c.peer.index, IpPrefix::parse("10.88.0.2/24"));
-    net::ensure_route(to_container.container, {.dst = IpPrefix::parse("0.0.0.0/0"), .gateway = IpPrefix::parse("10.88.0.1"),
+    net::ensure_address(to_container.container, c.peer.index, *IpPrefix::parse("10.88.0.2/24"));
+    net::ensure_route(to_container.container, {.dst = *IpPrefix::parse("0.0.0.0/0"), .gateway = *IpAddress::parse("10.88.0.1"),
                                                .ifindex = c.peer.index});
     const net::VethPair up = net::create_veth(to_outside, {.host_name = "nxup0", .peer_name = "eth0"});
-    net::ensure_address(to_outside.host, up.host.index, IpPrefix::parse("198.51.100.254/24"));
-    net::ensure_address(to_outside.container, up.peer.index, IpPrefix::parse("198.51.100.1/24"));
+    net::ensure_address(to_outside.host, up.host.index, *IpPrefix::parse("198.51.100.254/24"));
+    net::ensure_address(to_outside.container, up.peer.index, *IpPrefix::parse("198.51.100.1/24"));
     net::enable_forwarding(true, false);
     const CommandResult counters = run_in_netns(outside,
         "nft add table ip seen && nft add chain ip seen input '{ type filter hook input priority 0; }' && "

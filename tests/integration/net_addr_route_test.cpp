@@ -17,7 +17,14 @@
 
 using namespace nexus;
 using namespace nexus::testutil;
-using net::IpPrefix;
+using nexus::IpAddress;
+using nexus::IpPrefix;
+
+namespace {
+// Test addresses are literals: a typo fails the test at once.
+IpPrefix cidr(const char* text) { return *IpPrefix::parse(text); }
+IpAddress addr(const char* text) { return *IpAddress::parse(text); }
+}  // namespace
 
 namespace {
 
@@ -33,13 +40,13 @@ struct Wired {
   net::VethPair veth = net::create_veth(nl, {.host_name = "nxh0", .peer_name = "eth0", .master_index = bridge.index});
 
   Wired() {
-    net::ensure_gateway_address(nl.host, bridge, IpPrefix::parse("10.88.0.1/24"), false);
-    net::ensure_gateway_address(nl.host, bridge, IpPrefix::parse("fd88::1/64"), false);
-    net::ensure_address(nl.container, veth.peer.index, IpPrefix::parse("10.88.0.2/24"));
-    net::ensure_address(nl.container, veth.peer.index, IpPrefix::parse("fd88::2/64"), {.nodad = true});
-    net::ensure_route(nl.container, {.dst = IpPrefix::parse("0.0.0.0/0"), .gateway = IpPrefix::parse("10.88.0.1"),
+    net::ensure_gateway_address(nl.host, bridge, cidr("10.88.0.1/24"), false);
+    net::ensure_gateway_address(nl.host, bridge, cidr("fd88::1/64"), false);
+    net::ensure_address(nl.container, veth.peer.index, cidr("10.88.0.2/24"));
+    net::ensure_address(nl.container, veth.peer.index, cidr("fd88::2/64"), {.nodad = true});
+    net::ensure_route(nl.container, {.dst = cidr("0.0.0.0/0"), .gateway = addr("10.88.0.1"),
                                      .ifindex = veth.peer.index});
-    net::ensure_route(nl.container, {.dst = IpPrefix::parse("::/0"), .gateway = IpPrefix::parse("fd88::1"),
+    net::ensure_route(nl.container, {.dst = cidr("::/0"), .gateway = addr("fd88::1"),
                                      .ifindex = veth.peer.index});
   }
 };
@@ -87,9 +94,9 @@ TEST_CASE("addresses: add, idempotent add, list, delete" * doctest::skip(skip_ro
   HostNetns host;
   const net::NlSocket sock = net::NlSocket::open();
   const net::Link br = net::ensure_bridge(sock, "nxbr0");
-  CHECK(net::ensure_address(sock, br.index, IpPrefix::parse("10.77.0.1/16")));
-  CHECK_FALSE(net::ensure_address(sock, br.index, IpPrefix::parse("10.77.0.1/16")));
-  CHECK(net::ensure_address(sock, br.index, IpPrefix::parse("fd77::1/64"), {.nodad = true}));
+  CHECK(net::ensure_address(sock, br.index, cidr("10.77.0.1/16")));
+  CHECK_FALSE(net::ensure_address(sock, br.index, cidr("10.77.0.1/16")));
+  CHECK(net::ensure_address(sock, br.index, cidr("fd77::1/64"), {.nodad = true}));
   const std::vector<net::Address> v4 = net::list_addresses(sock, br.index, AF_INET);
   REQUIRE(v4.size() == 1);
   CHECK(v4[0].prefix.to_string() == "10.77.0.1/16");
@@ -100,8 +107,8 @@ TEST_CASE("addresses: add, idempotent add, list, delete" * doctest::skip(skip_ro
   }
   CHECK(run_shell("ip -o -4 addr show dev nxbr0").out.find("brd 10.77.255.255") != std::string::npos);
   CHECK(net::list_addresses(sock, 1, AF_INET).size() == 1);  // lo: only 127.0.0.1, nothing of the bridge
-  CHECK(net::delete_address(sock, br.index, IpPrefix::parse("10.77.0.1/16")));
-  CHECK_FALSE(net::delete_address(sock, br.index, IpPrefix::parse("10.77.0.1/16")));
+  CHECK(net::delete_address(sock, br.index, cidr("10.77.0.1/16")));
+  CHECK_FALSE(net::delete_address(sock, br.index, cidr("10.77.0.1/16")));
   CHECK(net::list_addresses(sock, br.index, AF_INET).empty());
 }
 
@@ -110,17 +117,17 @@ TEST_CASE("ensure_gateway_address: idempotent, conflicts need force, other subne
   HostNetns host;
   const net::NlSocket sock = net::NlSocket::open();
   const net::Link br = net::ensure_bridge(sock, "nxbr0");
-  net::ensure_gateway_address(sock, br, IpPrefix::parse("10.66.0.1/24"), false);
-  net::ensure_gateway_address(sock, br, IpPrefix::parse("10.66.0.1/24"), false);
-  net::ensure_gateway_address(sock, br, IpPrefix::parse("10.67.0.1/24"), false);  // another range, same bridge
+  net::ensure_gateway_address(sock, br, cidr("10.66.0.1/24"), false);
+  net::ensure_gateway_address(sock, br, cidr("10.66.0.1/24"), false);
+  net::ensure_gateway_address(sock, br, cidr("10.67.0.1/24"), false);  // another range, same bridge
   try {
-    net::ensure_gateway_address(sock, br, IpPrefix::parse("10.66.0.254/24"), false);
+    net::ensure_gateway_address(sock, br, cidr("10.66.0.254/24"), false);
     FAIL("expected a conflict");
   } catch (const nexus::Error& e) {
     CHECK(e.code() == nexus::Code::InvalidConfig);
     CHECK(std::string(e.what()).find("10.66.0.1/24") != std::string::npos);
   }
-  net::ensure_gateway_address(sock, br, IpPrefix::parse("10.66.0.254/24"), true);
+  net::ensure_gateway_address(sock, br, cidr("10.66.0.254/24"), true);
   const std::vector<net::Address> v4 = net::list_addresses(sock, br.index, AF_INET);
   CHECK(v4.size() == 2);
   CHECK(has_address(v4, "10.66.0.254/24"));
@@ -134,12 +141,12 @@ TEST_CASE("routes: add with metrics, duplicate is not an error, list, delete" * 
   const net::Sockets nl = net::Sockets::open(container.path());
   const net::VethPair veth = net::create_veth(nl, {.host_name = "nxh0", .peer_name = "eth0"});
   const int eth0 = veth.peer.index;
-  net::ensure_address(nl.container, eth0, IpPrefix::parse("10.99.0.2/24"));
-  const net::RouteSpec dflt{.dst = IpPrefix::parse("0.0.0.0/0"), .gateway = IpPrefix::parse("10.99.0.1"),
+  net::ensure_address(nl.container, eth0, cidr("10.99.0.2/24"));
+  const net::RouteSpec dflt{.dst = cidr("0.0.0.0/0"), .gateway = addr("10.99.0.1"),
                             .ifindex = eth0, .mtu = 1400, .advmss = 1360, .priority = 50};
   CHECK(net::ensure_route(nl.container, dflt));
   CHECK_FALSE(net::ensure_route(nl.container, dflt));
-  CHECK(net::ensure_route(nl.container, {.dst = IpPrefix::parse("192.0.2.0/24"), .ifindex = eth0}));
+  CHECK(net::ensure_route(nl.container, {.dst = cidr("192.0.2.0/24"), .ifindex = eth0}));
   const CommandResult shown = run_in_netns(container, "ip -4 route show default");
   CHECK(shown.out.find("default via 10.99.0.1 dev eth0") != std::string::npos);
   CHECK(shown.out.find("metric 50") != std::string::npos);
@@ -147,9 +154,9 @@ TEST_CASE("routes: add with metrics, duplicate is not an error, list, delete" * 
   CHECK(shown.out.find("advmss 1360") != std::string::npos);
   const std::vector<net::Route> routes = net::list_routes(nl.container, eth0, AF_INET);
   CHECK(routes.size() == 3);  // default, 192.0.2.0/24, and the kernel's 10.99.0.0/24
-  const auto dflt_it = std::find_if(routes.begin(), routes.end(), [](const net::Route& r) { return r.dst.prefix_len == 0; });
+  const auto dflt_it = std::find_if(routes.begin(), routes.end(), [](const net::Route& r) { return r.dst.length() == 0; });
   REQUIRE(dflt_it != routes.end());
-  CHECK(dflt_it->gateway->ip_string() == "10.99.0.1");
+  CHECK(dflt_it->gateway->to_string() == "10.99.0.1");
   CHECK(dflt_it->mtu == 1400);
   CHECK(dflt_it->priority == 50);
   CHECK(net::list_routes(nl.host, veth.host.index, AF_INET).empty());

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shared/base/ip_address.h"
 #include "tests/testutil/command.h"
 
 namespace nexus::testutil {
@@ -33,7 +34,10 @@ nlohmann::json table() {
   return j["nftables"];
 }
 
-bool is_v4(const std::string& address) { return address.find(':') == std::string::npos; }
+bool is_v4(const std::string& address) {
+  const auto a = nexus::IpAddress::parse(address);
+  return a && a->is_v4();
+}
 
 }  // namespace
 

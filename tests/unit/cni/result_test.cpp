@@ -11,12 +11,15 @@ using nexus::Error;
 using nlohmann::json;
 
 namespace {
+nexus::IpPrefix prefix(const char* text) { return *nexus::IpPrefix::parse(text); }
+nexus::IpAddress address(const char* text) { return *nexus::IpAddress::parse(text); }
+
 Result sample() {
   Result r;
   r.interfaces = {{"nexus0", "02:00:00:00:00:01", std::nullopt, "", "", ""},
                   {"eth0", "0a:58:0a:00:2a:02", 1500u, "/run/netns/c1", "", ""}};
-  r.ips = {{"10.0.42.2/24", "10.0.42.1", 1u}, {"fd00::2/64", "fd00::1", 1u}};
-  r.routes = {{"0.0.0.0/0", "10.0.42.1", 1400u, std::nullopt, 10u, std::nullopt, std::nullopt}};
+  r.ips = {{prefix("10.0.42.2/24"), address("10.0.42.1"), 1u}, {prefix("fd00::2/64"), address("fd00::1"), 1u}};
+  r.routes = {{prefix("0.0.0.0/0"), address("10.0.42.1"), 1400u, std::nullopt, 10u, std::nullopt, std::nullopt}};
   r.dns.nameservers = {"10.0.42.1"};
   return r;
 }
@@ -85,4 +88,40 @@ TEST_CASE("results: a version's parse keeps exactly what its encoding keeps (fou
     CHECK(r.interfaces[1].mtu.has_value() == (version == "1.1.0"));
     CHECK(r.routes[0].priority.has_value() == (version == "1.1.0"));
   }
+}
+
+TEST_CASE("results: a malformed address, gateway, route dst or gw is code 6 naming the field and value") {
+  const auto code_of = [](const json& result) {
+    try {
+      parse_result(result, "1.0.0");
+    } catch (const Error& e) {
+      return std::pair{e.code(), std::string(e.what())};
+    }
+    return std::pair{Code::Unknown, std::string("accepted")};
+  };
+  const json ok_ip = {{"address", "10.0.0.2/24"}};
+  for (const char* bad : {"banana", "10.0.0.2", "10.0.0.2/33", "fd00::2/129", "::ffff:10.0.0.2/120"})
+    CHECK(code_of(json{{"ips", {{{"address", bad}}}}}) ==
+          std::pair{Code::DecodeFailure, "field \"address\" must be a CIDR, got \"" + std::string(bad) + "\""});
+  CHECK(code_of(json{{"ips", {{{"address", "10.0.0.2/24"}, {"gateway", "10.0.0.1/24"}}}}}) ==
+        std::pair{Code::DecodeFailure, std::string("field \"gateway\" must be an IP address, got \"10.0.0.1/24\"")});
+  CHECK(code_of(json{{"ips", {ok_ip}}, {"routes", {{{"dst", "x"}}}}}) ==
+        std::pair{Code::DecodeFailure, std::string("field \"dst\" must be a CIDR, got \"x\"")});
+  CHECK(code_of(json{{"ips", {ok_ip}}, {"routes", {{{"dst", "0.0.0.0/0"}, {"gw", "10.0.0.256"}}}}}) ==
+        std::pair{Code::DecodeFailure, std::string("field \"gw\" must be an IP address, got \"10.0.0.256\"")});
+}
+
+TEST_CASE("results: addresses print as written in Go's text form; an empty gateway is none") {
+  const json in = json::parse(R"({"cniVersion":"1.0.0",
+      "ips":[{"address":"10.0.42.7/24","gateway":""},{"address":"FD00:0:0:0::7/64","gateway":"fd00::1"}],
+      "routes":[{"dst":"10.1.0.0/16","gw":""},{"dst":"::/0","gw":"fd00::1"}]})");
+  const Result r = parse_result(in, "1.0.0");
+  CHECK_FALSE(r.ips[0].gateway);
+  CHECK(r.ips[0].address.to_string() == "10.0.42.7/24");  // host bits kept
+  CHECK_FALSE(r.ips[1].address.is_v4());
+  CHECK_FALSE(r.routes[0].gw);
+  CHECK(encode_result(r, "0.4.0").dump() ==
+        R"({"cniVersion":"0.4.0","dns":{},"ips":[{"address":"10.0.42.7/24","version":"4"},)"
+        R"({"address":"fd00::7/64","gateway":"fd00::1","version":"6"}],)"
+        R"("routes":[{"dst":"10.1.0.0/16"},{"dst":"::/0","gw":"fd00::1"}]})");
 }

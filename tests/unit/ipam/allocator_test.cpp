@@ -3,6 +3,7 @@
 #include "tests/unit/ipam/store_fixture.h"
 
 using namespace nexus::ipam;
+using nexus::IpAddress;
 using nexus::Code;
 using nexus::Error;
 using namespace nexus::ipam::test;

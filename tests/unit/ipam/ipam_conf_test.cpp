@@ -58,7 +58,7 @@ std::vector<std::string> requested_text(const IpamConf& c) {
 
 std::vector<std::string> routes_text(const IpamConf& c) {
   std::vector<std::string> out;
-  for (const auto& r : c.routes) out.push_back(r.dst + (r.gw.empty() ? "" : " via " + r.gw));
+  for (const auto& r : c.routes) out.push_back(r.dst.to_string() + (r.gw ? " via " + r.gw->to_string() : ""));
   return out;
 }
 

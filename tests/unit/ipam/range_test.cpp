@@ -8,7 +8,7 @@
 
 using nexus::Code;
 using nexus::Error;
-using nexus::ipam::IpAddress;
+using nexus::IpAddress;
 using nexus::ipam::parse_range;
 using nexus::ipam::Range;
 using nexus::ipam::RangeSet;

@@ -4,7 +4,11 @@
 
 #include <cctype>
 
-using nexus::net::IpPrefix;
+using nexus::IpPrefix;
+
+namespace {
+IpPrefix cidr(const char* text) { return *IpPrefix::parse(text); }
+}  // namespace
 
 TEST_CASE("network_chain_prefix names are nft-safe, stable and distinct") {
   const std::string a = nexus::nat::network_chain_prefix("mynet");
@@ -17,13 +21,13 @@ TEST_CASE("network_chain_prefix names are nft-safe, stable and distinct") {
 }
 
 TEST_CASE("the per-subnets chain extends the network prefix and ignores subnet order and host bits") {
-  const std::vector<IpPrefix> one = {IpPrefix::parse("10.1.0.0/24"), IpPrefix::parse("fd00::/64")};
-  const std::vector<IpPrefix> other_order = {IpPrefix::parse("fd00::5/64"), IpPrefix::parse("10.1.0.7/24")};
+  const std::vector<IpPrefix> one = {cidr("10.1.0.0/24"), cidr("fd00::/64")};
+  const std::vector<IpPrefix> other_order = {cidr("fd00::5/64"), cidr("10.1.0.7/24")};
   const std::string chain = nexus::nat::network_chain("mynet", one);
   CHECK(chain.rfind(nexus::nat::network_chain_prefix("mynet") + "_", 0) == 0);
   CHECK(chain.size() == 27);
   CHECK(chain == nexus::nat::network_chain("mynet", other_order));
-  CHECK(chain != nexus::nat::network_chain("mynet", {IpPrefix::parse("10.2.0.0/24")}));
+  CHECK(chain != nexus::nat::network_chain("mynet", {cidr("10.2.0.0/24")}));
 }
 
 TEST_CASE("owner_of: <containerID>/<ifname>, the ifname in hex when an nft comment could not hold it") {

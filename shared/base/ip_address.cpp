@@ -1,17 +1,24 @@
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <utility>
 #include <cstdio>
 
-namespace nexus::ipam {
+#include "shared/base/error.h"
+
+namespace nexus {
 namespace {
 
 constexpr IpAddress::Value kV4Max = 0xffffffffu;
 constexpr IpAddress::Value kV6Max = ~IpAddress::Value{0};
 
 IpAddress::Value max_value(bool v4) { return v4 ? kV4Max : kV6Max; }
+
+Error invalid(const std::string& key, std::string_view text) {
+  return Error(Code::InvalidConfig, "invalid " + key + " '" + std::string(text) + "'");
+}
 
 std::string format_v4(std::uint32_t v) {
   char buf[16];
@@ -45,20 +52,25 @@ std::string format_v6(IpAddress::Value v) {
   return out;
 }
 
-}  // namespace
-
-std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+// The address `text` spells and whether it is written in IPv6 form (which an IPv4-mapped address is, though it
+// parses as IPv4).
+std::optional<std::pair<IpAddress, bool>> parse_text(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;
   const std::string s(text);
   std::uint8_t bytes[16];
-  if (s.find(':') == std::string::npos) {
-    if (inet_pton(AF_INET, s.c_str(), bytes) != 1) return std::nullopt;
-    return from_bytes(bytes, true);
-  }
+  if (inet_pton(AF_INET, s.c_str(), bytes) == 1) return std::pair{IpAddress::from_bytes(bytes, true), false};
   if (inet_pton(AF_INET6, s.c_str(), bytes) != 1) return std::nullopt;
-  IpAddress a = from_bytes(bytes, false);
-  if ((a.value_ >> 32) == 0xffff) return from_value(true, a.value_);  // Go's To4(): mapped -> IPv4
-  return a;
+  const IpAddress a = IpAddress::from_bytes(bytes, false);
+  if ((a.value() >> 32) == 0xffff) return std::pair{IpAddress::from_value(true, a.value()), true};  // Go's To4()
+  return std::pair{a, true};
+}
+
+}  // namespace
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  const auto parsed = parse_text(text);
+  if (!parsed) return std::nullopt;
+  return parsed->first;
 }
 
 IpAddress IpAddress::from_value(bool v4, Value value) noexcept {
@@ -102,18 +114,19 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   const std::string_view addr_text = text.substr(0, slash), len_text = text.substr(slash + 1);
-  const auto addr = IpAddress::parse(addr_text);
-  if (!addr) return std::nullopt;
+  const auto parsed = parse_text(addr_text);
+  if (!parsed) return std::nullopt;
+  const auto [address, ipv6_form] = *parsed;
   // "::ffff:10.0.0.0/104" would mix an IPv4 address with an IPv6 mask; Go's host-local rejects it too.
-  if (addr->is_v4() && addr_text.find(':') != std::string_view::npos) return std::nullopt;
+  if (address.is_v4() && ipv6_form) return std::nullopt;
   int len = -1;
   // Digits only: from_chars would take "-0" as a length of 0.
   if (len_text.empty() || len_text.size() > 3 || len_text.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;
   const auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
   if (ec != std::errc() || end != len_text.data() + len_text.size()) return std::nullopt;
-  if (len < 0 || len > addr->bits()) return std::nullopt;
-  return IpPrefix(*addr, len);
+  if (len < 0 || len > address.bits()) return std::nullopt;
+  return IpPrefix(address, len);
 }
 
 IpAddress::Value IpPrefix::host_mask() const noexcept {
@@ -134,6 +147,25 @@ bool IpPrefix::contains(const IpAddress& a) const noexcept {
   return a.is_v4() == address_.is_v4() && (a.value() & ~host_mask()) == network().value();
 }
 
+bool IpPrefix::overlaps(const IpPrefix& other) const noexcept {
+  if (is_v4() != other.is_v4()) return false;
+  const IpPrefix& wider = length_ <= other.length_ ? *this : other;
+  const IpPrefix& narrower = length_ <= other.length_ ? other : *this;
+  return wider.contains(narrower.address_);
+}
+
 std::string IpPrefix::to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
 
-}  // namespace nexus::ipam
+IpAddress parse_address(std::string_view text, const std::string& key) {
+  const auto a = IpAddress::parse(text);
+  if (!a) throw invalid(key, text);
+  return *a;
+}
+
+IpPrefix parse_prefix(std::string_view text, const std::string& key) {
+  const auto p = IpPrefix::parse(text);
+  if (!p) throw invalid(key, text);
+  return *p;
+}
+
+}  // namespace nexus

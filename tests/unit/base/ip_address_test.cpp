@@ -1,9 +1,11 @@
-#include "shared/ipam/ip_address.h"
+#include "shared/base/ip_address.h"
 
 #include <doctest/doctest.h>
 
-using nexus::ipam::IpAddress;
-using nexus::ipam::IpPrefix;
+#include "shared/base/error.h"
+
+using nexus::IpAddress;
+using nexus::IpPrefix;
 
 namespace {
 IpAddress ip(const char* text) {
@@ -12,6 +14,11 @@ IpAddress ip(const char* text) {
   return *a;
 }
 std::string canon(const char* text) { return ip(text).to_string(); }
+IpPrefix cidr(const char* text) {
+  const auto p = IpPrefix::parse(text);
+  REQUIRE_MESSAGE(p.has_value(), text);
+  return *p;
+}
 }  // namespace
 
 TEST_CASE("IpAddress parses and prints IPv4") {
@@ -121,4 +128,39 @@ TEST_CASE("IpPrefix rejects bad text") {
                           "10.0.0.0/+8", "10.0.0.0/-0", "::/129", "::ffff:10.0.0.0/104", "10.0.0.0/24/1",
                           "10.0.0.0 /24"})
     CHECK_MESSAGE(!IpPrefix::parse(bad), bad);
+}
+
+// From shared/net/ip_prefix's tests: what the netlink and nftables code asks of a prefix.
+TEST_CASE("IpPrefix network and last at a length that is not a multiple of 8") {
+  CHECK(cidr("10.0.0.9/13").masked().to_string() == "10.0.0.0/13");
+  CHECK(cidr("10.15.255.9/13").masked().to_string() == "10.8.0.0/13");
+  CHECK(cidr("10.15.255.9/13").last().to_string() == "10.15.255.255");
+  CHECK(cidr("fd00:1::5/64").masked().to_string() == "fd00:1::/64");
+  CHECK(cidr("::/0").masked().to_string() == "::/0");
+}
+
+TEST_CASE("IpPrefix overlap is containment either way, never across families") {
+  CHECK(cidr("10.1.0.1/24").overlaps(cidr("10.1.0.254/24")));
+  CHECK(cidr("10.1.0.1/16").overlaps(cidr("10.1.7.1/24")));
+  CHECK(cidr("10.1.7.1/24").overlaps(cidr("10.1.0.1/16")));
+  CHECK_FALSE(cidr("10.1.0.1/24").overlaps(cidr("10.1.1.1/24")));
+  CHECK_FALSE(cidr("fd00::1/64").overlaps(cidr("fd00:0:0:1::1/64")));
+  CHECK(cidr("fd00::1/48").overlaps(cidr("fd00:0:0:1::1/64")));
+  CHECK_FALSE(cidr("0.0.0.0/0").overlaps(cidr("::/0")));
+}
+
+TEST_CASE("parse_prefix and parse_address: malformed configured text is code 7 naming key and value") {
+  for (const char* bad : {"", "10.1.2", "10.1.2.3", "10.1.2.3/33", "10.1.2.3/", "10.1.2.3/-1", "fd00::/129", "x/24",
+                          "10.1.2.3/2a"}) {
+    try {
+      nexus::parse_prefix(bad, "gateway");
+      FAIL("accepted " << bad);
+    } catch (const nexus::Error& e) {
+      CHECK(e.code() == nexus::Code::InvalidConfig);
+      CHECK(std::string(e.what()) == std::string("invalid gateway '") + bad + "'");
+    }
+  }
+  CHECK_THROWS_WITH_AS(nexus::parse_address("10.1.2.3/24", "gw"), "invalid gw '10.1.2.3/24'", nexus::Error);
+  CHECK(nexus::parse_address("fd00::1", "gw") == ip("fd00::1"));
+  CHECK(nexus::parse_prefix("10.1.2.3/24", "address") == cidr("10.1.2.3/24"));
 }

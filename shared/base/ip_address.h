@@ -1,14 +1,15 @@
 #pragma once
-// IPv4 and IPv6 addresses and prefixes as values, with the arithmetic an allocator needs.
-// Text forms follow Go's net.IP String(), because host-local names its lease files that way and
-// both plugins must agree on one file per address.
+// The one address type of Nexus: IPv4 and IPv6 addresses and prefixes as values, from the CNI result through
+// IPAM and netlink to nftables, so an address prints the same wherever it goes. One parser and one text form:
+// Go's net.IP String(), because host-local names its lease files that way and both plugins must agree on one
+// file per address. Conversions to other representations (nl_addr, nftables text) live beside their users.
 #include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace nexus::ipam {
+namespace nexus {
 
 /// One IPv4 or IPv6 address. IPv4-mapped IPv6 text ("::ffff:1.2.3.4") parses as IPv4, as Go does.
 class IpAddress {
@@ -50,11 +51,16 @@ class IpAddress {
   Value value_ = 0;
 };
 
+/// Parses a configured address; throws Error code 7 "invalid <key> '<text>'" when malformed.
+IpAddress parse_address(std::string_view text, const std::string& key);
+
 /// An address with a prefix length, e.g. 10.0.0.5/24. The address is kept as written; network() masks it.
 class IpPrefix {
  public:
   /// Parses "<address>/<length>"; nullopt on bad text or a length beyond the family's width.
   static std::optional<IpPrefix> parse(std::string_view text);
+  /// 0.0.0.0/0, so structs holding a prefix can be default-constructed before they are filled in.
+  IpPrefix() noexcept : IpPrefix(IpAddress{}, 0) {}
   IpPrefix(IpAddress address, int length) noexcept : address_(address), length_(length) {}
 
   const IpAddress& address() const noexcept { return address_; }
@@ -68,6 +74,8 @@ class IpPrefix {
   bool contains(const IpAddress& a) const noexcept;
   /// The same prefix with host bits cleared.
   IpPrefix masked() const noexcept { return IpPrefix(network(), length_); }
+  /// True when the two prefixes share an address (one contains the other); never across families.
+  bool overlaps(const IpPrefix& other) const noexcept;
   /// "10.0.0.5/24" (address as kept, canonical text).
   std::string to_string() const;
 
@@ -79,4 +87,7 @@ class IpPrefix {
   int length_;
 };
 
-}  // namespace nexus::ipam
+/// Parses a configured "<address>/<length>"; throws Error code 7 "invalid <key> '<text>'" when malformed.
+IpPrefix parse_prefix(std::string_view text, const std::string& key);
+
+}  // namespace nexus
