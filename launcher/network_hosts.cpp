@@ -14,7 +14,7 @@ void refresh_hosts(const Context& ctx, const std::string& network) {
   for (NodeRecord& node : ctx.store().list()) {
     if (node.network != network) continue;
     runtime::HostEntry entry{node.name, {}};
-    for (const std::string& cidr : node.addresses) entry.addresses.push_back(runtime::strip_prefix(cidr));
+    for (const IpPrefix& address : node.addresses) entry.addresses.push_back(address.address());
     entries.push_back(std::move(entry));
     nodes.push_back(std::move(node));
   }

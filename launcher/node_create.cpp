@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "launcher/address_list.h"
 #include "launcher/commands.h"
 #include "launcher/launcher_error.h"
 #include "launcher/network_hosts.h"
@@ -26,10 +27,6 @@ using runtime::NodeRecord;
 
 namespace {
 
-bool valid_ip(const std::string& text) {
-  return IpAddress::parse(runtime::strip_prefix(text)).has_value();
-}
-
 void validate(const CreateOptions& o) {
   if (!runtime::valid_node_name(o.name))
     throw LauncherError(
@@ -40,7 +37,7 @@ void validate(const CreateOptions& o) {
   if (o.cpu_shares != -1 && (o.cpu_shares < 2 || o.cpu_shares > 262144))
     throw LauncherError("invalid --cpu " + std::to_string(o.cpu_shares),
                         "give CPU shares between 2 and 262144 (1024 is the default weight of a process)");
-  if (!o.ip.empty() && !valid_ip(o.ip))
+  if (!o.ip.empty() && !parse_address_or_prefix(o.ip))
     throw LauncherError("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
   if (!runtime::valid_network_name(o.network))
     throw LauncherError("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
@@ -70,7 +67,7 @@ NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runt
   node.created = now_utc();
   if (!o.ip.empty()) {
     // CNI_ARGS for plugins of the host-local lineage, runtimeConfig "ips" for those that declare the capability.
-    node.cni_args = {{"IgnoreUnknown", "1"}, {"IP", runtime::strip_prefix(o.ip)}};
+    node.cni_args = {{"IgnoreUnknown", "1"}, {"IP", parse_address_or_prefix(o.ip)->to_string()}};
     node.capability_args["ips"] = nlohmann::json::array({o.ip});
   }
   return node;
@@ -160,12 +157,6 @@ void release_earlier_attachment(const Context& ctx, const NodeRecord& node) {
   }
 }
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
-  return out.empty() ? "no address" : out;
-}
-
 }  // namespace
 
 int node_create(const Context& ctx, const CreateOptions& o) {
@@ -191,7 +182,7 @@ int node_create(const Context& ctx, const CreateOptions& o) {
                             "everything created so far was removed; fix the cause above and run the command again");
   }
   std::printf("node %s created: pid %d, %s on network %s\n", node.name.c_str(), node.pid,
-              join(node.addresses).c_str(), node.network.c_str());
+              address_list(node.addresses, ", ", "no address").c_str(), node.network.c_str());
   return 0;
 }
 

@@ -2,17 +2,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "launcher/address_list.h"
 #include "launcher/commands.h"
 #include "launcher/node_lookup.h"
 
 namespace nexus::launcher {
 namespace {
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : ",") + p;
-  return out.empty() ? "-" : out;
-}
 
 std::string limit(uint64_t value, const char* unit) {
   return value == 0 ? "-" : std::to_string(value) + unit;
@@ -27,14 +22,14 @@ int node_list(const Context& ctx, bool json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& n : nodes)
       out.push_back({{"name", n.name}, {"state", node_status(n)}, {"pid", n.pid}, {"network", n.network},
-                     {"addresses", n.addresses}, {"memoryMiB", n.memory_mib}, {"cpuShares", n.cpu_shares}});
+                     {"addresses", runtime::address_texts(n.addresses)}, {"memoryMiB", n.memory_mib}, {"cpuShares", n.cpu_shares}});
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
   std::printf("%-20s %-9s %-8s %-24s %-9s %s\n", "NAME", "STATE", "PID", "ADDRESSES", "MEMORY", "CPU");
   for (const auto& n : nodes)
     std::printf("%-20s %-9s %-8d %-24s %-9s %s\n", n.name.c_str(), node_status(n).c_str(), n.pid,
-                join(n.addresses).c_str(), limit(n.memory_mib, "MiB").c_str(), limit(n.cpu_shares, "").c_str());
+                address_list(n.addresses, ",", "-").c_str(), limit(n.memory_mib, "MiB").c_str(), limit(n.cpu_shares, "").c_str());
   return 0;
 }
 

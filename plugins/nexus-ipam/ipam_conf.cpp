@@ -109,9 +109,7 @@ cni::Dns parse_dns(const json& ipam) {
 }
 
 IpAddress parse_requested(const std::string& text, const std::string& source) {
-  // Runtimes send either a bare address or an address with its prefix.
-  const std::string addr_text = text.substr(0, text.find('/'));
-  const auto addr = IpAddress::parse(addr_text);
+  const auto addr = parse_address_or_prefix(text);
   if (!addr) throw Error(Code::InvalidConfig, "invalid " + source + " \"" + text + "\": not an IP address");
   return *addr;
 }

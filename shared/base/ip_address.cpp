@@ -168,4 +168,11 @@ IpPrefix parse_prefix(std::string_view text, const std::string& key) {
   return *p;
 }
 
+std::optional<IpAddress> parse_address_or_prefix(std::string_view text) {
+  if (text.find('/') == std::string_view::npos) return IpAddress::parse(text);
+  const auto p = IpPrefix::parse(text);
+  if (!p) return std::nullopt;
+  return p->address();
+}
+
 }  // namespace nexus

@@ -90,4 +90,8 @@ class IpPrefix {
 /// Parses a configured "<address>/<length>"; throws Error code 7 "invalid <key> '<text>'" when malformed.
 IpPrefix parse_prefix(std::string_view text, const std::string& key);
 
+/// The address of "10.0.0.5" or of "10.0.0.5/24" (runtimes ask for an address either way); nullopt when
+/// either form is malformed.
+std::optional<IpAddress> parse_address_or_prefix(std::string_view text);
+
 }  // namespace nexus

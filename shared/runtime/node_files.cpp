@@ -16,7 +16,7 @@ std::string render_hosts(const std::string& self, const std::vector<HostEntry>& 
   std::string out = "# Written by nexus for node " + self + "; rewritten as nodes come and go.\n";
   out += "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   for (const HostEntry& entry : entries)
-    for (const std::string& address : entry.addresses) out += address + "\t" + entry.name + "\n";
+    for (const IpAddress& address : entry.addresses) out += address.to_string() + "\t" + entry.name + "\n";
   return out;
 }
 
@@ -68,8 +68,8 @@ std::string render_resolv_conf(const json& dns, const std::string& host_resolv_c
   return out;
 }
 
-std::vector<std::string> result_addresses(const json& result) {
-  std::vector<std::string> out;
+std::vector<IpPrefix> result_addresses(const json& result) {
+  std::vector<IpPrefix> out;
   if (!result.is_object() || !result.contains("ips") || !result["ips"].is_array()) return out;
   const json interfaces = result.value("interfaces", json::array());
   for (const json& ip : result["ips"]) {
@@ -78,12 +78,10 @@ std::vector<std::string> result_addresses(const json& result) {
       size_t index = ip["interface"].get<size_t>();
       if (index < interfaces.size() && interfaces[index].value("sandbox", "").empty()) continue;  // host side
     }
-    out.push_back(ip["address"].get<std::string>());
+    if (const auto address = IpPrefix::parse(ip["address"].get<std::string>())) out.push_back(*address);
   }
   return out;
 }
-
-std::string strip_prefix(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
 
 void write_in_place(const std::string& path, const std::string& content) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));

@@ -4,12 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "shared/base/ip_address.h"
+
 namespace nexus::runtime {
 
 /// One name in a hosts file.
 struct HostEntry {
   std::string name;
-  std::vector<std::string> addresses;  ///< plain addresses, no prefix
+  std::vector<IpAddress> addresses;
 };
 
 /// hosts file of node `self`: loopback lines, then every entry (the node itself included when listed).
@@ -19,12 +21,9 @@ std::string render_hosts(const std::string& self, const std::vector<HostEntry>& 
 /// host's non-loopback nameservers from `host_resolv_conf` (a loopback resolver is unreachable from a node).
 std::string render_resolv_conf(const nlohmann::json& dns, const std::string& host_resolv_conf);
 
-/// The container-side addresses ("10.0.42.2/24") of a CNI result (0.3.0 and later): the `ips` whose interface
-/// has a sandbox, or every ip when the result names no interfaces.
-std::vector<std::string> result_addresses(const nlohmann::json& result);
-
-/// "10.0.42.2/24" -> "10.0.42.2".
-std::string strip_prefix(const std::string& cidr);
+/// The container-side addresses (10.0.42.2/24) of a CNI result (0.3.0 and later): the `ips` whose interface
+/// has a sandbox, or every ip when the result names no interfaces. Entries that are not a CIDR are left out.
+std::vector<IpPrefix> result_addresses(const nlohmann::json& result);
 
 /// Rewrites `path` keeping its inode (truncate + write), so a bind mount of it sees the new content; creates it
 /// when missing.

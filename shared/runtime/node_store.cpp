@@ -16,6 +16,12 @@ namespace nexus::runtime {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+std::vector<std::string> address_texts(const std::vector<IpPrefix>& addresses) {
+  std::vector<std::string> out;
+  for (const IpPrefix& a : addresses) out.push_back(a.to_string());
+  return out;
+}
+
 json to_json(const NodeRecord& r) {
   json args = json::array();
   for (const auto& [k, v] : r.cni_args) args.push_back(json::array({k, v}));
@@ -28,7 +34,7 @@ json to_json(const NodeRecord& r) {
           {"cgroupRoot", r.cgroup_root}, {"cgroupParent", r.cgroup_parent},
           {"cgroupPaths", r.cgroup_paths}, {"rootfs", r.rootfs},
           {"command", r.command},   {"cniArgs", args},
-          {"capabilityArgs", r.capability_args}, {"addresses", r.addresses},
+          {"capabilityArgs", r.capability_args}, {"addresses", address_texts(r.addresses)},
           {"created", r.created}};
 }
 
@@ -55,7 +61,8 @@ NodeRecord node_from_json(const json& doc) {
   for (const json& pair : doc.value("cniArgs", json::array()))
     if (pair.is_array() && pair.size() == 2) r.cni_args.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
   r.capability_args = doc.value("capabilityArgs", json::object());
-  r.addresses = doc.value("addresses", std::vector<std::string>{});
+  for (const std::string& text : doc.value("addresses", std::vector<std::string>{}))
+    if (const auto address = IpPrefix::parse(text)) r.addresses.push_back(*address);
   r.created = doc.value("created", "");
   return r;
 }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "shared/base/ip_address.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::runtime {
@@ -35,9 +36,12 @@ struct NodeRecord {
   std::vector<std::string> command;
   std::vector<std::pair<std::string, std::string>> cni_args;
   nlohmann::json capability_args = nlohmann::json::object();
-  std::vector<std::string> addresses;  ///< CIDR, from the CNI result
+  std::vector<IpPrefix> addresses;     ///< from the CNI result
   std::string created;                 ///< UTC, ISO 8601
 };
+
+/// The addresses as text ("10.0.42.2/24"), as the record stores and prints them.
+std::vector<std::string> address_texts(const std::vector<IpPrefix>& addresses);
 
 nlohmann::json to_json(const NodeRecord& record);
 /// Throws Error code 6 for a record that is not an object.

@@ -32,7 +32,7 @@ TEST_CASE("records round-trip through JSON") {
   r.memory_mib = 256;
   r.cpu_shares = 512;
   r.cni_args = {{"IP", "10.0.0.2"}};
-  r.addresses = {"10.0.0.2/24"};
+  r.addresses = {*nexus::IpPrefix::parse("10.0.0.2/24")};
   r.command = {"sleep", "1"};
   NodeRecord back = node_from_json(to_json(r));
   CHECK(back.name == "n1");
