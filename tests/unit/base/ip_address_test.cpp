@@ -164,3 +164,11 @@ TEST_CASE("parse_prefix and parse_address: malformed configured text is code 7 n
   CHECK(nexus::parse_address("fd00::1", "gw") == ip("fd00::1"));
   CHECK(nexus::parse_prefix("10.1.2.3/24", "address") == cidr("10.1.2.3/24"));
 }
+
+TEST_CASE("parse_address_or_prefix: a requested address with or without its prefix length") {
+  CHECK(nexus::parse_address_or_prefix("10.0.42.7") == ip("10.0.42.7"));
+  CHECK(nexus::parse_address_or_prefix("10.0.42.7/24") == ip("10.0.42.7"));
+  CHECK(nexus::parse_address_or_prefix("fd00::7/64") == ip("fd00::7"));
+  for (const char* bad : {"", "10.0.42", "10.0.42.7/33", "10.0.42.7/", "/24", "fd00::7/129", "10.0.42.7 "})
+    CHECK_MESSAGE(!nexus::parse_address_or_prefix(bad), bad);
+}
