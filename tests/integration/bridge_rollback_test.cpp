@@ -13,6 +13,13 @@ namespace {
 
 bool nft_mentions(const std::string& needle) { return inspect("nft list ruleset").find(needle) != std::string::npos; }
 
+/// What a failed ADD must not leave: a lease, a veth on the host, an eth0 in the container.
+void check_nothing_left(const BridgeEnv& env, const ContainerNetns& c) {
+  CHECK(env.lease_count() == 0);
+  CHECK(env.host_veths().empty());
+  CHECK_FALSE(has_link_in(c, "eth0"));
+}
+
 }  // namespace
 
 TEST_CASE("bridge rollback: the IPAM plugin fails" * doctest::skip(skip_root_tests())) {
@@ -29,9 +36,7 @@ TEST_CASE("bridge rollback: the IPAM plugin fails" * doctest::skip(skip_root_tes
     CHECK_CNI_ERROR(add, 7);
     CHECK(add.json()["msg"].get<std::string>().find("no-such-ipam") != std::string::npos);
   }
-  CHECK(env.lease_count() == 0);
-  CHECK(env.host_veths().empty());
-  CHECK_FALSE(has_link_in(c, "eth0"));
+  check_nothing_left(env, c);
 }
 
 TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_tests())) {
@@ -55,9 +60,7 @@ TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_t
     CHECK_CNI_ERROR(add, 7);
     CHECK(add.json()["msg"].get<std::string>().find("10.63.0.254") != std::string::npos);
   }
-  CHECK(env.lease_count() == 0);
-  CHECK(env.host_veths().empty());
-  CHECK_FALSE(has_link_in(c, "eth0"));
+  check_nothing_left(env, c);
 }
 
 TEST_CASE("bridge: forceAddress replaces a different gateway address" * doctest::skip(skip_root_tests())) {
