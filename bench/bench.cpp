@@ -32,6 +32,13 @@ std::vector<ContainerNetns> Bench::make_netns(const std::string& prefix, size_t 
   return all;
 }
 
+std::vector<const Side*> Bench::sides_with(bool (Side::*has)() const) const {
+  std::vector<const Side*> with;
+  for (const Side& side : sides)
+    if ((side.*has)()) with.push_back(&side);
+  return with;
+}
+
 // ru_maxrss also counts the forked child before its exec (the kernel folds the old mm's high-water mark into
 // the process's maxrss at exec), so a child that fails its exec shows what every measurement includes.
 Figure spawn_floor(const Bench& bench) {

@@ -35,6 +35,8 @@ struct Bench {
   void account(const Side& side, const std::string& op, const Outcome& outcome);
   /// `count` fresh container network namespaces named <prefix>-<i> in the work directory.
   std::vector<ContainerNetns> make_netns(const std::string& prefix, size_t count) const;
+  /// The sides with the plugins a section needs, as `has` (&Side::has_bridge, &Side::has_ipam) tells.
+  std::vector<const Side*> sides_with(bool (Side::*has)() const) const;
 };
 
 void run_ipam_section(Bench& bench);

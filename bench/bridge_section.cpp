@@ -103,9 +103,7 @@ void run_floor(Bench& bench) {
 }  // namespace
 
 void run_bridge_section(Bench& bench) {
-  std::vector<const Side*> sides;
-  for (const Side& side : bench.sides)
-    if (side.has_bridge()) sides.push_back(&side);
+  const std::vector<const Side*> sides = bench.sides_with(&Side::has_bridge);
   if (sides.empty()) return;
   for (bool masq : {false, true}) {
     std::cerr << "nexus-bench: bridge, sequential, ipMasq " << (masq ? "on" : "off") << "\n";

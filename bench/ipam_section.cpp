@@ -61,9 +61,7 @@ void run_level(Bench& bench, const std::vector<const Side*>& sides, size_t lease
 }  // namespace
 
 void run_ipam_section(Bench& bench) {
-  std::vector<const Side*> sides;
-  for (const Side& side : bench.sides)
-    if (side.has_ipam()) sides.push_back(&side);
+  const std::vector<const Side*> sides = bench.sides_with(&Side::has_ipam);
   if (sides.empty()) return;
   // IPAM plugins never enter the netns, but a runtime always names one: give them a real one.
   std::vector<ContainerNetns> netns = bench.make_netns("ipam-netns", 1);

@@ -34,12 +34,10 @@ void bring_loopback_up() {
   if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw errno_error("SIOCSIFFLAGS lo");
 }
 
-ScratchDir::ScratchDir(std::filesystem::path path) : path_(std::move(path)) {
+ScratchDir::ScratchDir(std::filesystem::path path) : OwnedPath(std::move(path)) {
   std::filesystem::remove_all(path_);
   std::filesystem::create_directories(path_);
 }
-
-ScratchDir::ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
 
 ScratchDir::~ScratchDir() {
   if (path_.empty()) return;
@@ -75,7 +73,7 @@ Sandbox::~Sandbox() {
 
 ScratchDir Sandbox::make_dir(const std::string& name) const { return ScratchDir(work_dir_ / name); }
 
-ContainerNetns::ContainerNetns(std::filesystem::path path) : path_(std::move(path)) {
+ContainerNetns::ContainerNetns(std::filesystem::path path) : OwnedPath(std::move(path)) {
   UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!home) throw errno_error("open own netns");
   UniqueFd file(::open(path_.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
@@ -90,10 +88,6 @@ ContainerNetns::ContainerNetns(std::filesystem::path path) : path_(std::move(pat
     errno = mount_errno;
     throw errno_error("bind mount netns on " + path_.string());
   }
-}
-
-ContainerNetns::ContainerNetns(ContainerNetns&& other) noexcept : path_(std::move(other.path_)) {
-  other.path_.clear();
 }
 
 ContainerNetns::~ContainerNetns() {

@@ -1,23 +1,32 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace nexus::bench {
 
-/// A directory removed with its contents on destruction (lease data dirs: 60,000 files are worth freeing
-/// as soon as a measurement ends rather than all at the end).
-class ScratchDir {
+/// A path that the derived class's destructor cleans up. Move-only: a moved-from one owns nothing (its path is
+/// empty, which the destructors check), so a vector of them may grow.
+class OwnedPath {
  public:
-  explicit ScratchDir(std::filesystem::path path);
-  ~ScratchDir();
-  ScratchDir(ScratchDir&& other) noexcept;
-  ScratchDir& operator=(ScratchDir&&) = delete;
-  ScratchDir(const ScratchDir&) = delete;
-
   const std::filesystem::path& path() const { return path_; }
 
- private:
+ protected:
+  explicit OwnedPath(std::filesystem::path path) : path_(std::move(path)) {}
+  OwnedPath(OwnedPath&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  OwnedPath& operator=(OwnedPath&&) = delete;
+  ~OwnedPath() = default;
+
   std::filesystem::path path_;
+};
+
+/// A directory removed with its contents on destruction (lease data dirs: 60,000 files are worth freeing
+/// as soon as a measurement ends rather than all at the end).
+class ScratchDir : public OwnedPath {
+ public:
+  explicit ScratchDir(std::filesystem::path path);
+  ScratchDir(ScratchDir&&) noexcept = default;
+  ~ScratchDir();
 };
 
 /// Moves the bench process into its own network and mount namespaces, so every bridge, veth, nft/iptables rule
@@ -43,18 +52,11 @@ class Sandbox {
 
 /// A container network namespace pinned by a bind mount on a file (as `ip netns add` does), entered only by the
 /// plugins. Unmounted and removed on destruction.
-class ContainerNetns {
+class ContainerNetns : public OwnedPath {
  public:
   explicit ContainerNetns(std::filesystem::path path);
+  ContainerNetns(ContainerNetns&&) noexcept = default;
   ~ContainerNetns();
-  ContainerNetns(ContainerNetns&& other) noexcept;
-  ContainerNetns& operator=(ContainerNetns&&) = delete;
-  ContainerNetns(const ContainerNetns&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
 };
 
 /// Brings the loopback interface of the current netns up.

@@ -16,6 +16,13 @@ json with_prev(json conf, const PluginRun& add) {
   return conf;
 }
 
+/// ADD of container c1 in `c` with `conf`, which must succeed.
+PluginRun add_c1(const BridgeEnv& env, const ContainerNetns& c, const json& conf) {
+  PluginRun add = env.run("ADD", "c1", c.path(), conf);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+  return add;
+}
+
 std::string container_addrs(const ContainerNetns& c) { return run_in_netns(c, "ip -o addr show dev eth0").out; }
 
 }  // namespace
@@ -24,8 +31,7 @@ TEST_CASE("bridge: IPv4 ADD, CHECK, DEL leave the right kernel state" * doctest:
   BridgeEnv env;
   ContainerNetns c;
   const json conf = env.config("10.50.0.0/24", {{"hairpinMode", true}});
-  const auto add = env.run("ADD", "c1", c.path(), conf);
-  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+  const auto add = add_c1(env, c, conf);
   const json r = add.json();
 
   // Result: bridge, host veth, container interface with its sandbox and real MAC.
@@ -67,8 +73,7 @@ TEST_CASE("bridge: IPv6 and dual stack" * doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns c;
   const json conf = env.config_sets({"10.51.0.0/24", "fd00:51::/64"});
-  const auto add = env.run("ADD", "c1", c.path(), conf);
-  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+  const auto add = add_c1(env, c, conf);
   const json r = add.json();
   REQUIRE(r["ips"].size() == 2);
   CHECK(r["ips"][1]["address"] == "fd00:51::2/64");
@@ -86,8 +91,7 @@ TEST_CASE("bridge: IPv6 only, with a default route" * doctest::skip(skip_root_te
   BridgeEnv env;
   ContainerNetns c;
   const json conf = env.config("fd00:52::/64", {{"isDefaultGateway", true}});
-  const auto add = env.run("ADD", "c1", c.path(), conf);
-  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+  const auto add = add_c1(env, c, conf);
   CHECK(run_in_netns(c, "ip -6 route show default").out.find("via fd00:52::1") != std::string::npos);
   CHECK(run_shell("ping -6 -c1 -W2 fd00:52::2").exit_code == 0);
   CHECK(env.run("DEL", "c1", c.path(), conf).exit_code == 0);
@@ -99,8 +103,7 @@ TEST_CASE("bridge: valid results for every supported cniVersion" * doctest::skip
     BridgeEnv env;
     ContainerNetns c;
     const json conf = env.config("10.53.0.0/24", {{"mtu", 1400}}, v);
-    const auto add = env.run("ADD", "c1", c.path(), conf);
-    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    const auto add = add_c1(env, c, conf);
     const json r = add.json();
     CHECK(r["cniVersion"] == v);
     CHECK(r["ips"][0].contains("version") == std::string(v).starts_with("0."));

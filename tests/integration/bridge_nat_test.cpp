@@ -200,6 +200,13 @@ struct OverlappingNetworks {
     connect_outside(outside_a, "outa", "198.51.100");
     connect_outside(outside_b, "outb", "203.0.113");
   }
+  /// ADD of container `id` on the network of `conf` asking for 10.0.77.50, the address both networks have;
+  /// it must succeed.
+  PluginRun add_at_50(const std::string& id, const ContainerNetns& netns, const json& conf) const {
+    PluginRun add = env.run("ADD", id, netns.path(), conf, "IP=10.0.77.50");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out);
+    return add;
+  }
   void route_replies() const {
     REQUIRE(run_shell("ip rule add iif outa-h lookup 101 && ip route add 10.0.77.0/24 dev nxbra table 101 && "
                       "ip rule add iif outb-h lookup 102 && ip route add 10.0.77.0/24 dev nxbrb table 102")
@@ -214,10 +221,8 @@ TEST_CASE("bridge NAT: two networks with overlapping subnets masquerade side by 
           doctest::skip(skip_root_tests())) {
   OverlappingNetworks n;
   ContainerNetns a, b;
-  const auto add_a = n.env.run("ADD", "a", a.path(), n.conf_a, "IP=10.0.77.50");
-  REQUIRE_MESSAGE(add_a.exit_code == 0, add_a.out);
-  const auto add_b = n.env.run("ADD", "b", b.path(), n.conf_b, "IP=10.0.77.50");
-  REQUIRE_MESSAGE(add_b.exit_code == 0, add_b.out);
+  const auto add_a = n.add_at_50("a", a, n.conf_a);
+  const auto add_b = n.add_at_50("b", b, n.conf_b);
   n.route_replies();
   CHECK(owners_of("10.0.77.50") == std::vector<std::string>{"nxbra:a/eth0", "nxbrb:b/eth0"});
   CHECK(seen_from(a, n.outside_a, "198.51.100.1", 9020) == "198.51.100.254");
@@ -241,8 +246,7 @@ TEST_CASE("bridge NAT: an ADD that fails after masquerading leaves the other net
           doctest::skip(skip_root_tests())) {
   OverlappingNetworks n;
   ContainerNetns a, b;
-  const auto add_a = n.env.run("ADD", "a", a.path(), n.conf_a, "IP=10.0.77.50");
-  REQUIRE_MESSAGE(add_a.exit_code == 0, add_a.out);
+  const auto add_a = n.add_at_50("a", a, n.conf_a);
   json failing = n.conf_b;  // fails while configuring the container, after the masquerade step began
   failing["ipam"]["routes"] = json::parse(R"([{"dst":"192.0.2.0/24","gw":"203.0.113.9"}])");
   const auto add_b = n.env.run("ADD", "b", b.path(), failing, "IP=10.0.77.50");

@@ -13,11 +13,22 @@ namespace {
 
 bool nft_mentions(const std::string& needle) { return inspect("nft list ruleset").find(needle) != std::string::npos; }
 
-}  // namespace
+/// What a failed ADD must not leave: a lease, a veth on the host, an eth0 in the container.
+void check_nothing_left(const BridgeEnv& env, const ContainerNetns& c) {
+  CHECK(env.lease_count() == 0);
+  CHECK(env.host_veths().empty());
+  CHECK_FALSE(has_link_in(c, "eth0"));
+}
 
-TEST_CASE("bridge rollback: the IPAM plugin fails" * doctest::skip(skip_root_tests())) {
+/// Where a rollback case's ADD fails: the test's host netns with its ipam dir, and the container.
+struct RollbackCase {
   BridgeEnv env;
   ContainerNetns c;
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(RollbackCase, "bridge rollback: the IPAM plugin fails" * doctest::skip(skip_root_tests())) {
   SUBCASE("IPAM refuses the request") {
     const auto add = env.run("ADD", "c1", c.path(), env.config("10.62.0.0/24"), "IP=10.99.0.5");
     CHECK_CNI_ERROR(add, 7);  // nexus-ipam's code passes through
@@ -29,14 +40,10 @@ TEST_CASE("bridge rollback: the IPAM plugin fails" * doctest::skip(skip_root_tes
     CHECK_CNI_ERROR(add, 7);
     CHECK(add.json()["msg"].get<std::string>().find("no-such-ipam") != std::string::npos);
   }
-  CHECK(env.lease_count() == 0);
-  CHECK(env.host_veths().empty());
-  CHECK_FALSE(has_link_in(c, "eth0"));
+  check_nothing_left(env, c);
 }
 
-TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_tests())) {
-  BridgeEnv env;
-  ContainerNetns c;
+TEST_CASE_FIXTURE(RollbackCase, "bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_tests())) {
   SUBCASE("a route the container cannot install (gateway off-link), with ipMasq") {
     json conf = env.config("10.63.0.0/24", {{"ipMasq", true}});
     conf["ipam"]["routes"] = json::parse(R"([{"dst":"192.0.2.0/24","gw":"203.0.113.9"}])");
@@ -55,9 +62,7 @@ TEST_CASE("bridge rollback: a step after IPAM fails" * doctest::skip(skip_root_t
     CHECK_CNI_ERROR(add, 7);
     CHECK(add.json()["msg"].get<std::string>().find("10.63.0.254") != std::string::npos);
   }
-  CHECK(env.lease_count() == 0);
-  CHECK(env.host_veths().empty());
-  CHECK_FALSE(has_link_in(c, "eth0"));
+  check_nothing_left(env, c);
 }
 
 TEST_CASE("bridge: forceAddress replaces a different gateway address" * doctest::skip(skip_root_tests())) {

@@ -46,6 +46,23 @@ CommandResult expect_clean_failure(const LauncherWorld& w, const std::vector<std
   return r;
 }
 
+// Runs `node delete NAME`, checks that it succeeds; returns what is left afterwards.
+Footprint delete_node(const LauncherWorld& w, const std::string& name) {
+  const CommandResult del = w.nexus({"node", "delete", name});
+  CHECK_MESSAGE(del.exit_code == 0, del.err);
+  return footprint(w);
+}
+
+// Checks that no node state, lease, netns pin, cgroup or cached result is left; veths are checked by the callers
+// that expect them gone.
+void check_no_node_left(const Footprint& left) {
+  CHECK(left.nodes.empty());
+  CHECK(left.leases.empty());
+  CHECK(left.pins.empty());
+  CHECK(left.cgroups.empty());
+  CHECK(left.cache.empty());
+}
+
 const char* kFailingPlugin = R"(#!/bin/sh
 cat >/dev/null
 case "$CNI_COMMAND" in
@@ -111,16 +128,9 @@ TEST_CASE("nexus killed at any point of create leaves nothing that gc does not c
     CAPTURE(gc.err);
     CHECK(gc.exit_code == 0);
     // A create that finished before the kill is a healthy node: delete it the normal way.
-    CommandResult del = w.nexus({"node", "delete", "kill1"});
-    CAPTURE(del.err);
-    CHECK(del.exit_code == 0);
-    const Footprint left = footprint(w);
-    CHECK(left.nodes.empty());
-    CHECK(left.leases.empty());
+    const Footprint left = delete_node(w, "kill1");
+    check_no_node_left(left);
     CHECK(left.veths.empty());
-    CHECK(left.pins.empty());
-    CHECK(left.cgroups.empty());
-    CHECK(left.cache.empty());
   }
 }
 
@@ -132,13 +142,5 @@ TEST_CASE("a node whose netns pin is a plain file (create killed before the moun
   const std::string pin = w.netns_dir() + "/pin1";
   REQUIRE(::umount2(pin.c_str(), MNT_DETACH) == 0);
   REQUIRE(fs::is_regular_file(pin));
-  CommandResult del = w.nexus({"node", "delete", "pin1"});
-  CAPTURE(del.err);
-  CHECK(del.exit_code == 0);
-  const Footprint left = footprint(w);
-  CHECK(left.nodes.empty());
-  CHECK(left.leases.empty());
-  CHECK(left.pins.empty());
-  CHECK(left.cgroups.empty());
-  CHECK(left.cache.empty());
+  check_no_node_left(delete_node(w, "pin1"));
 }

@@ -90,24 +90,27 @@ void break_del(const SharedNetwork& net) {
 
 void fix_del(const SharedNetwork& net) { std::filesystem::remove(net.world.path() + "/bin/nexus-bridge"); }
 
-void check_holds(const SharedNetwork& net, const std::string& who, const std::string& container_id,
-                 const std::string& address) {
+// Checks that `container_id` (`who` names it in a failure) still has, or no longer has, each of its lease,
+// masquerade element and cached result for `address`.
+void check_holdings(const SharedNetwork& net, const std::string& who, const std::string& container_id,
+                    const std::string& address, bool held) {
   const Holdings h = net.holdings(container_id, address);
   CAPTURE(who);
   CAPTURE(address);
-  CHECK(h.lease);
-  CHECK(h.masquerade);
-  CHECK(h.cache);
+  CAPTURE(held);
+  CHECK(h.lease == held);
+  CHECK(h.masquerade == held);
+  CHECK(h.cache == held);
+}
+
+void check_holds(const SharedNetwork& net, const std::string& who, const std::string& container_id,
+                 const std::string& address) {
+  check_holdings(net, who, container_id, address, true);
 }
 
 void check_released(const SharedNetwork& net, const std::string& who, const std::string& container_id,
                     const std::string& address) {
-  const Holdings h = net.holdings(container_id, address);
-  CAPTURE(who);
-  CAPTURE(address);
-  CHECK_FALSE(h.lease);
-  CHECK_FALSE(h.masquerade);
-  CHECK_FALSE(h.cache);
+  check_holdings(net, who, container_id, address, false);
 }
 
 }  // namespace

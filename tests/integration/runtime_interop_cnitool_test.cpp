@@ -86,6 +86,14 @@ void check_interfaces(const json& result, const ContainerNetns& container) {
   }
 }
 
+/// What the attachment tests start from, in this order: the test's host netns (the bridge goes there), a container
+/// netns, and a cnitool with its own conflist, ipam and cache dirs.
+struct CnitoolAttachment {
+  HostNetns host;
+  ContainerNetns container;
+  Cnitool tool;
+};
+
 }  // namespace
 
 TEST_CASE("interop cnitool: a malformed result is rejected (the harness can fail)" *
@@ -114,16 +122,14 @@ TEST_CASE("interop cnitool: libcni validates our plugins' VERSION answers" * doc
   }
 }
 
-TEST_CASE("interop cnitool: add, check, del of the shipped nexus conflist at each cniVersion" *
-          doctest::skip(skip_root_tests())) {
+TEST_CASE_FIXTURE(CnitoolAttachment,
+                  "interop cnitool: add, check, del of the shipped nexus conflist at each cniVersion" *
+                      doctest::skip(skip_root_tests())) {
   std::string version;
   SUBCASE("0.3.1") { version = "0.3.1"; }
   SUBCASE("0.4.0") { version = "0.4.0"; }
   SUBCASE("1.0.0") { version = "1.0.0"; }
   CAPTURE(version);
-  HostNetns host;
-  ContainerNetns container;
-  Cnitool tool;
   json list = test_conflist("10-nexus.conflist", "nxi", "nxi0", "10.77.0", tool.data_dir());
   list["cniVersion"] = version;
   tool.write(list);
@@ -155,10 +161,8 @@ TEST_CASE("interop cnitool: add, check, del of the shipped nexus conflist at eac
   CHECK(tool.run("del", "nxi", container.path()).exit_code == 0);  // a second DEL is fine too
 }
 
-TEST_CASE("interop cnitool: ips and mac capability arguments are honoured" * doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  Cnitool tool;
+TEST_CASE_FIXTURE(CnitoolAttachment, "interop cnitool: ips and mac capability arguments are honoured" *
+                                     doctest::skip(skip_root_tests())) {
   tool.write(test_conflist("10-nexus.conflist", "nxs", "nxs0", "10.77.4", tool.data_dir()));
   const std::map<std::string, std::string> caps{{"CAP_ARGS", R"({"ips":["10.77.4.50/24"],"mac":"02:11:22:33:44:55"})"}};
   const CommandResult add = tool.run("add", "nxs", container.path(), caps);
@@ -174,10 +178,8 @@ TEST_CASE("interop cnitool: ips and mac capability arguments are honoured" * doc
   check_nothing_left(tool, container, "nxs");
 }
 
-TEST_CASE("interop cnitool: CHECK fails once the container's address is gone" * doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  Cnitool tool;
+TEST_CASE_FIXTURE(CnitoolAttachment, "interop cnitool: CHECK fails once the container's address is gone" *
+                                     doctest::skip(skip_root_tests())) {
   tool.write(test_conflist("10-nexus.conflist", "nxc", "nxc0", "10.77.1", tool.data_dir()));
   const CommandResult add = tool.run("add", "nxc", container.path());
   REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
@@ -189,11 +191,9 @@ TEST_CASE("interop cnitool: CHECK fails once the container's address is gone" * 
   check_nothing_left(tool, container, "nxc");
 }
 
-TEST_CASE("interop cnitool: cniVersion 1.1.0 is beyond libcni 1.1.2, and DEL still cleans up" *
-          doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  Cnitool tool;
+TEST_CASE_FIXTURE(CnitoolAttachment,
+                  "interop cnitool: cniVersion 1.1.0 is beyond libcni 1.1.2, and DEL still cleans up" *
+                      doctest::skip(skip_root_tests())) {
   json list = test_conflist("10-nexus.conflist", "nxn", "nxn0", "10.77.2", tool.data_dir());
   list["cniVersion"] = "1.1.0";  // libcni 1.1.2 ignores "cniVersions" and sends cniVersion to every plugin
   tool.write(list);
@@ -207,11 +207,8 @@ TEST_CASE("interop cnitool: cniVersion 1.1.0 is beyond libcni 1.1.2, and DEL sti
   check_nothing_left(tool, container, "nxn");
 }
 
-TEST_CASE("interop cnitool: chained portmap forwards a host port into the container" *
-          doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  Cnitool tool;
+TEST_CASE_FIXTURE(CnitoolAttachment, "interop cnitool: chained portmap forwards a host port into the container" *
+                                     doctest::skip(skip_root_tests())) {
   tool.write(test_conflist("20-nexus-portmap.conflist", "nxp", "nxp0", "10.77.3", tool.data_dir()));
   const std::map<std::string, std::string> caps{
       {"CAP_ARGS", R"({"portMappings":[{"hostPort":18080,"containerPort":8080,"protocol":"tcp"}]})"}};

@@ -127,6 +127,21 @@ class Podman {
   TempDir dir_;
 };
 
+/// Fails the test unless podman, runc and the busybox for the container's root filesystem are installed.
+struct PodmanToolsPresent {
+  PodmanToolsPresent() {
+    REQUIRE_MESSAGE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0,
+                    "podman, runc and busybox-static are needed (scripts/install-deps)");
+  }
+};
+
+/// What every podman test starts from, in this order: the tools are there (base, so checked first), the test's
+/// host netns, and a data dir for the ipam leases of its network.
+struct PodmanTest : PodmanToolsPresent {
+  PodmanHost host;
+  TempDir data;
+};
+
 /// podman's container netns bind mounts (/run/netns/netns-<uuid>).
 std::vector<std::string> podman_netns() {
   std::vector<std::string> names = list_dir("/run/netns");
@@ -147,11 +162,8 @@ std::vector<std::string> cached_results(const std::string& network) {
 
 }  // namespace
 
-TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend" * doctest::skip(skip_root_tests())) {
-  REQUIRE_MESSAGE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0,
-                  "podman, runc and busybox-static are needed (scripts/install-deps)");
-  PodmanHost host;
-  TempDir data;
+TEST_CASE_FIXTURE(PodmanTest, "interop podman: podman run on the nexus conflist via the CNI backend" *
+                                   doctest::skip(skip_root_tests())) {
   const json conflist = test_conflist("10-nexus.conflist", "nxpod", "nxpod0", "10.77.5", data.path());
   Podman podman(host, conflist);
   const auto netns_before = podman_netns();
@@ -175,11 +187,9 @@ TEST_CASE("interop podman: podman run on the nexus conflist via the CNI backend"
   check_nothing_left(podman, data.path(), "nxpod", netns_before);
 }
 
-TEST_CASE("interop podman: older cniVersions work; 1.1.0 is refused by podman's libcni and torn down" *
-          doctest::skip(skip_root_tests())) {
-  REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
-  PodmanHost host;
-  TempDir data;
+TEST_CASE_FIXTURE(PodmanTest,
+                  "interop podman: older cniVersions work; 1.1.0 is refused by podman's libcni and torn down" *
+                      doctest::skip(skip_root_tests())) {
   json conflist = test_conflist("10-nexus.conflist", "nxpodv", "nxpodv0", "10.77.7", data.path());
   for (const char* version : {"0.3.1", "0.4.0", "1.1.0"}) {
     CAPTURE(version);
@@ -198,11 +208,8 @@ TEST_CASE("interop podman: older cniVersions work; 1.1.0 is refused by podman's 
   }
 }
 
-TEST_CASE("interop podman: -p through the chained portmap conflist reaches the container" *
-          doctest::skip(skip_root_tests())) {
-  REQUIRE(run_shell("command -v podman && command -v runc && test -x /bin/busybox").exit_code == 0);
-  PodmanHost host;
-  TempDir data;
+TEST_CASE_FIXTURE(PodmanTest, "interop podman: -p through the chained portmap conflist reaches the container" *
+                                   doctest::skip(skip_root_tests())) {
   Podman podman(host, test_conflist("20-nexus-portmap.conflist", "nxpodpm", "nxpodpm0", "10.77.6", data.path()));
   const auto netns_before = podman_netns();
 

@@ -61,6 +61,20 @@ pid_t pid_in(const std::string& path) {
   return text.empty() ? -1 : std::stoi(text);
 }
 
+enum class Gate { Held, Released };
+
+// Starts the gated `plugin` from a child caller that waits until the plugin has written its pid (after
+// releasing it, for Gate::Released) and is then killed, as a runtime may kill a plugin that delegates.
+void kill_caller_of(const TempDir& dir, const std::string& plugin, const std::string& command,
+                    const cni::Request& req, Gate gate) {
+  run_until_killed([&] {
+    cni::PendingDelegate call = cni::delegate_async(plugin, command, req, /*gated=*/true);
+    if (gate == Gate::Released) call.release();
+    await_file(dir.path() + "/pid");
+    nexus::testutil::die_now();
+  });
+}
+
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
@@ -124,11 +138,7 @@ TEST_CASE("delegate: a gated plugin whose caller is killed before the go signal 
   TempDir dir;
   cni::Request req = fake_plugin_request(dir);
   write_plugin(dir, "held", "echo $$ > $D/pid\ncat >/dev/null\necho \"$CNI_COMMAND\" >> $D/ran\n");
-  run_until_killed([&] {
-    cni::PendingDelegate call = cni::delegate_async("held", "ADD", req, /*gated=*/true);
-    await_file(dir.path() + "/pid");  // started, and held
-    nexus::testutil::die_now();
-  });
+  kill_caller_of(dir, "held", "ADD", req, Gate::Held);  // once it has started, and is held
   const pid_t plugin = pid_in(dir.path() + "/pid");
   REQUIRE(plugin > 0);
   CHECK(wait_dead(plugin, 1000));
@@ -143,11 +153,7 @@ TEST_CASE("delegate: a gated plugin that outlives its killed caller reads a trun
   // It escapes the parent-death signal the way any grandchild does: a plugin need not be one process.
   write_plugin(dir, "survivor",
                "exec 3<&0\n( cat <&3 > $D/seen.tmp; mv $D/seen.tmp $D/seen ) &\necho $$ > $D/pid\nwait\n");
-  run_until_killed([&] {
-    cni::PendingDelegate call = cni::delegate_async("survivor", "ADD", req, /*gated=*/true);
-    await_file(dir.path() + "/pid");
-    nexus::testutil::die_now();
-  });
+  kill_caller_of(dir, "survivor", "ADD", req, Gate::Held);
   const std::string seen = await_file(dir.path() + "/seen");
   CHECK(seen == req.stdin_data.substr(0, req.stdin_data.rfind('}')));
   CHECK(nlohmann::json::parse(seen, nullptr, false).is_discarded());
@@ -157,12 +163,7 @@ TEST_CASE("delegate: a released plugin dies with its killed caller") {
   TempDir dir;
   cni::Request req = fake_plugin_request(dir);
   write_plugin(dir, "slow", "cat >/dev/null\necho $$ > $D/pid\nsleep 0.3\necho \"$CNI_COMMAND\" >> $D/ran\n");
-  run_until_killed([&] {
-    cni::PendingDelegate call = cni::delegate_async("slow", "DEL", req, /*gated=*/true);
-    call.release();
-    await_file(dir.path() + "/pid");  // it read its whole configuration and is acting
-    nexus::testutil::die_now();
-  });
+  kill_caller_of(dir, "slow", "DEL", req, Gate::Released);  // once it has read its whole configuration, acting
   const pid_t plugin = pid_in(dir.path() + "/pid");
   REQUIRE(plugin > 0);
   CHECK(wait_dead(plugin, 1000));

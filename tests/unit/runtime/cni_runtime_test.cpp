@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "shared/base/error.h"
+#include "tests/testutil/cni_error.h"
 #include "tests/testutil/temp_dir.h"
 
 using namespace nexus::runtime;
@@ -69,6 +70,14 @@ RuntimeConf conf() {
   return rt;
 }
 
+/// The calls `command` makes to the fake plugins, alone: the log of earlier calls is cleared first.
+template <class Command>
+std::vector<Call> calls_of(const std::string& dir, Command&& command) {
+  std::remove((dir + "/log").c_str());
+  command();
+  return calls(dir);
+}
+
 }  // namespace
 
 TEST_CASE("derive_request sets name and version, filters runtimeConfig, drops capabilities") {
@@ -109,9 +118,7 @@ TEST_CASE("ADD runs in order with prevResult, DEL in reverse with the cached res
   CHECK(cached->result["by"] == "p2");
   CHECK(cached->config == two_plugins().bytes);
 
-  std::remove((bin.path() + "/log").c_str());
-  rt.del(two_plugins(), conf());
-  std::vector<Call> del = calls(bin.path());
+  std::vector<Call> del = calls_of(bin.path(), [&] { rt.del(two_plugins(), conf()); });
   REQUIRE(del.size() == 2);
   CHECK(del[0].plugin == "p2");
   CHECK(del[1].plugin == "p1");
@@ -125,15 +132,12 @@ TEST_CASE("a failing plugin stops ADD with its own code and message, and caches 
   write_plugin(bin.path(), "p1", R"("1.0.0")", true);
   write_plugin(bin.path(), "p2", R"("1.0.0")");
   CniRuntime rt({bin.path()}, cache.path());
-  try {
-    rt.add(two_plugins(), conf());
-    FAIL("no error");
-  } catch (const nexus::Error& e) {
-    CHECK(e.code() == nexus::Code::TryAgainLater);
-    CHECK(std::string(e.what()).find("p1") != std::string::npos);
-    CHECK(std::string(e.what()).find("boom") != std::string::npos);
-    CHECK(e.details() == "injected");
-  }
+  const auto e = nexus::testutil::thrown_error([&] { rt.add(two_plugins(), conf()); });
+  REQUIRE_MESSAGE(e, "no error");
+  CHECK(e->code() == nexus::Code::TryAgainLater);
+  CHECK(std::string(e->what()).find("p1") != std::string::npos);
+  CHECK(std::string(e->what()).find("boom") != std::string::npos);
+  CHECK(e->details() == "injected");
   CHECK(calls(bin.path()).size() == 1);
   CHECK_FALSE(rt.cached("tn", conf()));
 }
@@ -145,18 +149,14 @@ TEST_CASE("CHECK passes the cached result to every plugin in order; disableCheck
   CniRuntime rt({bin.path()}, cache.path());
   CHECK_THROWS_AS(rt.check(two_plugins(), conf()), nexus::Error);  // nothing cached yet
   rt.add(two_plugins(), conf());
-  std::remove((bin.path() + "/log").c_str());
-  rt.check(two_plugins(), conf());
-  std::vector<Call> check = calls(bin.path());
+  std::vector<Call> check = calls_of(bin.path(), [&] { rt.check(two_plugins(), conf()); });
   REQUIRE(check.size() == 2);
   CHECK(check[0].command == "CHECK");
   CHECK(check[0].plugin == "p1");
   CHECK(check[0].input["prevResult"]["by"] == "p2");
   NetworkConfigList no_check = two_plugins();
   no_check.disable_check = true;
-  std::remove((bin.path() + "/log").c_str());
-  rt.check(no_check, conf());
-  CHECK(calls(bin.path()).empty());
+  CHECK(calls_of(bin.path(), [&] { rt.check(no_check, conf()); }).empty());
 }
 
 TEST_CASE("no common version and missing plugins are clear errors") {
@@ -164,13 +164,10 @@ TEST_CASE("no common version and missing plugins are clear errors") {
   write_plugin(bin.path(), "p1", R"("0.3.1")");
   write_plugin(bin.path(), "p2", R"("1.0.0")");
   CniRuntime rt({bin.path()}, cache.path());
-  try {
-    rt.add(two_plugins(), conf());
-    FAIL("no error");
-  } catch (const nexus::Error& e) {
-    CHECK(e.code() == nexus::Code::IncompatibleVersion);
-    CHECK(e.details().find("p1 speaks 0.3.1") != std::string::npos);
-  }
+  const auto e = nexus::testutil::thrown_error([&] { rt.add(two_plugins(), conf()); });
+  REQUIRE_MESSAGE(e, "no error");
+  CHECK(e->code() == nexus::Code::IncompatibleVersion);
+  CHECK(e->details().find("p1 speaks 0.3.1") != std::string::npos);
   CniRuntime empty({cache.path()}, cache.path());
   CHECK_THROWS_AS(empty.add(two_plugins(), conf()), nexus::Error);
 }
