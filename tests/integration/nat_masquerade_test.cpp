@@ -91,11 +91,17 @@ TEST_CASE("masquerade turns on forwarding for the families of its addresses" * d
   CHECK(inspect("sysctl -n net.ipv4.ip_forward") == "1\n");
 }
 
-TEST_CASE("unmasquerade removes only the owner's elements, creates nothing on a clean host" *
-          doctest::skip(skip_root_tests())) {
+namespace {
+// Two attachments of one network on one bridge, in a throwaway host netns.
+struct TwoOwners {
   HostNetns host;
   nat::Nft nft;
   const nat::MasqueradeTarget a{"testnet", "nxbr0", "a/eth0"}, b{"testnet", "nxbr0", "b/eth0"};
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(TwoOwners, "unmasquerade removes only the owner's elements, creates nothing on a clean host" *
+                                  doctest::skip(skip_root_tests())) {
   nat::unmasquerade(nft, a, ips({"10.88.0.2"}));
   CHECK(inspect("nft list tables").empty());
   nat::masquerade(nft, a, ips({"10.88.0.2/24"}));
@@ -113,11 +119,9 @@ TEST_CASE("unmasquerade removes only the owner's elements, creates nothing on a 
   nat::unmasquerade(nft, {"never-added", "nxbr0", "b/eth0"}, ips({"10.88.0.3"}));
 }
 
-TEST_CASE("a new owner of an address takes over the stale element; the old owner's removal leaves it" *
-          doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  nat::Nft nft;
-  const nat::MasqueradeTarget a{"testnet", "nxbr0", "a/eth0"}, b{"testnet", "nxbr0", "b/eth0"};
+TEST_CASE_FIXTURE(TwoOwners,
+                  "a new owner of an address takes over the stale element; the old owner's removal leaves it" *
+                      doctest::skip(skip_root_tests())) {
   nat::masquerade(nft, a, ips({"10.88.0.50/24"}));
   // `add element` of the same key and verdict would succeed and keep a's comment: the take-over must not.
   nat::masquerade(nft, b, ips({"10.88.0.50/24"}));

@@ -9,8 +9,7 @@
 
 using nexus::Code;
 using nexus::bridge_plugin::BridgeConf;
-using nexus::testutil::conf_request;
-using nexus::testutil::thrown_error;
+using namespace nexus::testutil;
 using nlohmann::json;
 
 namespace {

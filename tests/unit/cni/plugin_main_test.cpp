@@ -7,9 +7,7 @@
 #include "shared/base/error.h"
 
 using nexus::Code;
-using nexus::cni::Environment;
-using nexus::cni::PluginHandlers;
-using nexus::cni::Request;
+using namespace nexus::cni;
 using nlohmann::json;
 
 namespace {

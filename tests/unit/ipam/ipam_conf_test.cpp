@@ -13,8 +13,7 @@
 
 using nexus::Code;
 using nexus::ipam_plugin::IpamConf;
-using nexus::testutil::conf_request;
-using nexus::testutil::thrown_error;
+using namespace nexus::testutil;
 using nlohmann::json;
 
 namespace {
