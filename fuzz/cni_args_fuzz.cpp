@@ -2,8 +2,8 @@
 #include <string>
 
 #include "fuzz/finding.h"
-#include "shared/cni/args.h"
 #include "shared/base/error.h"
+#include "shared/cni/args.h"
 
 using nexus::cni::CniArgs;
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "shared/nat/masquerade.h"
 #include "shared/base/ip_address.h"
+#include "shared/nat/masquerade.h"
 #include "tests/testutil/netns_fixture.h"
 
 using namespace nexus;

@@ -6,8 +6,8 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_helper.h"
-#include "shared/cni/delegate.h"
 #include "shared/base/error.h"
+#include "shared/cni/delegate.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/sysctl.h"
@@ -22,8 +22,8 @@ namespace {
 void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
   if (net::find_link(nl.container, req.ifname))
     throw Error(Code::InvalidConfig,
-                     "interface " + req.ifname + " already exists in netns " + req.netns,
-                     "pick another CNI_IFNAME or DEL the attachment that created it");
+                "interface " + req.ifname + " already exists in netns " + req.netns,
+                "pick another CNI_IFNAME or DEL the attachment that created it");
 }
 
 // isGateway: every gateway IPAM gave goes on the bridge with its subnet's prefix, and the host forwards.

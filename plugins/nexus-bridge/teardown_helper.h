@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "shared/nat/masquerade.h"
 #include "shared/base/ip_address.h"
+#include "shared/nat/masquerade.h"
 #include "shared/net/link_watch.h"
 #include "shared/util/detached_child.h"
 

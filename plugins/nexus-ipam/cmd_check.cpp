@@ -20,7 +20,7 @@ void cmd_check(const cni::Request& req) {
   auto store = ipam::LeaseStore::find(conf.data_dir, conf.net.name);
   if (!store)
     throw Error(Code::Internal, "no address is reserved for " + attachment_text(req),
-                     "the data directory " + conf.data_dir + "/" + conf.net.name + " does not exist");
+                "the data directory " + conf.data_dir + "/" + conf.net.name + " does not exist");
   const auto held = ipam::held_by(*store, {req.container_id, req.ifname});
   size_t ours = 0;
   for (const auto& ip : conf.net.prev_result->ips) {

@@ -16,7 +16,7 @@ void cmd_status(const cni::Request& req) {
     if (!free[i]) exhausted += (exhausted.empty() ? "" : "; ") + ipam::to_string(conf.range_sets[i]);
   if (!exhausted.empty())
     throw Error(Code::NotAvailable, "no free addresses in range set " + exhausted,
-                     "an ADD needs one address from every range set");
+                "an ADD needs one address from every range set");
 }
 
 }  // namespace nexus::ipam_plugin

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "shared/base/ip_address.h"
 #include "shared/cni/net_conf.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
-#include "shared/base/ip_address.h"
 #include "shared/ipam/range.h"
 
 namespace nexus::ipam_plugin {

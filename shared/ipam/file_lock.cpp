@@ -29,7 +29,7 @@ FileLock::FileLock(int fd, std::chrono::milliseconds timeout) : fd_(fd) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw sys_error("lock the network's lease directory", errno);
     if (Clock::now() >= deadline)
       throw Error(Code::TryAgainLater, "timed out waiting for the lease directory lock",
-                       "another IPAM process held the lock for " + std::to_string(timeout.count()) + " ms");
+                  "another IPAM process held the lock for " + std::to_string(timeout.count()) + " ms");
     std::this_thread::sleep_for(pause);
     pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));
   }

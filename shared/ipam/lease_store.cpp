@@ -81,7 +81,7 @@ std::optional<LeaseStore> LeaseStore::open_impl(const std::string& data_dir, con
                                                 bool create) {
   if (!is_safe_name(network))
     throw Error(Code::InvalidConfig,
-                     "invalid name \"" + network + "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+                "invalid name \"" + network + "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
   UniqueFd data = open_data_dir(data_dir, create);
   if (!data) return std::nullopt;
   UniqueFd dir = open_subdir(data.get(), network, create);

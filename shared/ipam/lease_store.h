@@ -39,9 +39,9 @@
 #include <string>
 #include <vector>
 
+#include "shared/base/ip_address.h"
 #include "shared/cni/attachment.h"
 #include "shared/ipam/file_lock.h"
-#include "shared/base/ip_address.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::ipam {

@@ -16,7 +16,7 @@ constexpr const char* kSoname = "libnftables.so.1";
 [[noreturn]] void fail(const std::string& what) {
   const char* why = dlerror();
   throw Error(Code::Internal, what + ": " + (why ? why : "unknown error"),
-                   "ipMasq needs libnftables (Debian package libnftables1)");
+              "ipMasq needs libnftables (Debian package libnftables1)");
 }
 
 template <typename Fn>

@@ -20,7 +20,7 @@ bool is_missing_error(const std::string& error) { return error.find("No such fil
 
 [[noreturn]] void fail(const std::string& what, const std::string& error) {
   throw Error(Code::Internal, what + ": nftables transaction failed: " + error.substr(0, error.find('\n')),
-                   error);
+              error);
 }
 
 // Objects are created once, by whichever process gets there first, and never rewritten: deleting or flushing

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "shared/nat/nft.h"
 #include "shared/base/ip_address.h"
+#include "shared/nat/nft.h"
 
 namespace nexus::nat {
 

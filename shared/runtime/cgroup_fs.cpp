@@ -28,7 +28,7 @@ void make_dir(const std::string& dir, bool may_exist) {
   if (errno == EEXIST && ::rmdir(dir.c_str()) == 0 && ::mkdir(dir.c_str(), 0755) == 0) return;
   if (errno == EEXIST || errno == EBUSY)
     throw Error(Code::Internal, "cgroup " + dir + " already exists and holds processes",
-                     "stop them (see " + dir + "/cgroup.procs) or pick another node name");
+                "stop them (see " + dir + "/cgroup.procs) or pick another node name");
   throw sys_error("create cgroup " + dir, errno);
 }
 
@@ -42,7 +42,7 @@ void remove_dir(const std::string& dir) {
     ::nanosleep(&ts, nullptr);
   }
   throw Error(Code::TryAgainLater, "cgroup " + dir + " still has processes",
-                   "stop them (cat " + dir + "/cgroup.procs) and retry");
+              "stop them (cat " + dir + "/cgroup.procs) and retry");
 }
 
 bool is_dir(const std::string& path) {

@@ -55,7 +55,7 @@ class CgroupV2 final : public Cgroup {
     while (words >> controller) {
       if (!has_controller(dir, controller))
         throw Error(Code::Internal, "cgroup controller '" + controller + "' is not available in " + dir,
-                         "enable it in the parent's cgroup.subtree_control, or drop the matching limit");
+                    "enable it in the parent's cgroup.subtree_control, or drop the matching limit");
       cgroupfs::write_file(dir, "cgroup.subtree_control", "+" + controller);
     }
   }

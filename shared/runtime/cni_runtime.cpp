@@ -142,7 +142,7 @@ void CniRuntime::check(const NetworkConfigList& list, const RuntimeConf& rt) {
   if (!entry || entry->result.is_null())
     throw Error(Code::UnknownContainer, "no cached result for " + rt.container_id + " on network '" +
                                                       list.name + "'",
-                     "the attachment was never added by a CNI runtime using cache " + cache_.path(list.name, rt.container_id, rt.ifname));
+                "the attachment was never added by a CNI runtime using cache " + cache_.path(list.name, rt.container_id, rt.ifname));
   for (const json& plugin : list.plugins)
     invoke(plugin, "CHECK", derive_request(plugin, list.name, version, rt.capability_args, entry->result), &rt);
 }

@@ -139,8 +139,8 @@ NetworkConfigList load_network(const std::string& name, const std::vector<std::s
   std::string searched;
   for (const std::string& dir : dirs) searched += (searched.empty() ? "" : ", ") + dir;
   throw Error(Code::InvalidConfig, "no network configuration named '" + name + "'",
-                   "searched " + searched + " for *.conflist, *.conf and *.json files; create one there or pass "
-                   "--conf-dir DIR");
+              "searched " + searched + " for *.conflist, *.conf and *.json files; create one there or pass "
+              "--conf-dir DIR");
 }
 
 NetworkConfigList builtin_network() {

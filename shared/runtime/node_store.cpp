@@ -97,7 +97,7 @@ void NodeStore::create_node_dir(const std::string& name) const {
   if (::mkdir(node_dir(name).c_str(), 0700) == 0) return;
   if (errno == EEXIST)
     throw Error(Code::InvalidConfig, "node '" + name + "' already exists",
-                     "pick another name, or remove it first: nexus node delete " + name);
+                "pick another name, or remove it first: nexus node delete " + name);
   throw sys_error("create " + node_dir(name), errno);
 }
 

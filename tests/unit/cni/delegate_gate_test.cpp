@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
-#include "shared/cni/delegate.h"
 #include "shared/base/error.h"
+#include "shared/cni/delegate.h"
 #include "tests/testutil/background_plugin.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <string>
 
-#include "shared/cni/child_reply.h"
 #include "shared/base/error.h"
+#include "shared/cni/child_reply.h"
 #include "tests/testutil/background_plugin.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
