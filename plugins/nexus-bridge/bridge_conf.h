@@ -25,6 +25,7 @@ struct BridgeConf {
   bool hairpin_mode = false;
   bool promisc_mode = false;
   bool enable_dad = false;
+  bool port_isolation = false;  // portIsolation: the host veth is an isolated bridge port
   std::optional<unsigned> mtu;
   std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"
   std::optional<cni::Dns> runtime_dns;  // runtimeConfig.dns (capability "dns")

@@ -53,6 +53,7 @@ Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Reques
   net::VethPair veth = net::create_veth(nl, spec);
   undo.push("delete veth", [&nl, index = veth.host.index] { net::delete_link(nl.host, index); });
   if (conf.hairpin_mode) net::set_hairpin(nl.host, veth.host.index, true);
+  if (conf.port_isolation) net::set_port_isolated(nl.host, veth.host.index, true);
   return {std::move(bridge), std::move(veth)};
 }
 

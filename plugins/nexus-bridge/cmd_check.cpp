@@ -8,6 +8,7 @@
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/net/addr.h"
+#include "shared/net/bridge.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_address.h"
 #include "shared/net/nl_socket.h"
@@ -68,6 +69,8 @@ void cmd_check(const cni::Request& req) {
   const auto host = net::find_link(nl.host, host_name);
   if (!host) fail("host veth " + host_name + " is missing");
   if (host->master != bridge->index) fail("host veth " + host_name + " is not attached to " + conf.bridge);
+  if (conf.port_isolation && net::port_isolated(nl.host, host->index) != true)
+    fail("host veth " + host_name + " on " + conf.bridge + " is not an isolated bridge port (portIsolation)");
 
   const cni::Interface& want = container_interface(prev, req);
   const auto peer = net::find_link(nl.container, req.ifname);

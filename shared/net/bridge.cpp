@@ -72,7 +72,7 @@ std::array<unsigned char, 6> bridge_mac(const std::string& name) {
   return mac;
 }
 
-void set_hairpin(const NlSocket& sock, int port_index, bool on) {
+NlMsgPtr port_flag_message(int port_index, int attr, bool on) {
   ifinfomsg header{};
   header.ifi_family = AF_BRIDGE;
   header.ifi_index = port_index;
@@ -80,9 +80,43 @@ void set_hairpin(const NlSocket& sock, int port_index, bool on) {
   // The bridge only parses IFLA_PROTINFO as port attributes when it is marked nested.
   nlattr* protinfo = nla_nest_start(msg.get(), IFLA_PROTINFO | NLA_F_NESTED);
   check_put(protinfo == nullptr ? -NLE_NOMEM : 0, "IFLA_PROTINFO");
-  check_put(nla_put_u8(msg.get(), IFLA_BRPORT_MODE, on ? 1 : 0), "IFLA_BRPORT_MODE");
+  check_put(nla_put_u8(msg.get(), attr, on ? 1 : 0), "IFLA_BRPORT_*");
   nla_nest_end(msg.get(), protinfo);
-  send_or_throw(sock, std::move(msg), "set hairpin mode on", "bridge port", "#" + std::to_string(port_index));
+  return msg;
+}
+
+void set_hairpin(const NlSocket& sock, int port_index, bool on) {
+  send_or_throw(sock, port_flag_message(port_index, IFLA_BRPORT_MODE, on), "set hairpin mode on", "bridge port",
+                "#" + std::to_string(port_index));
+}
+
+void set_port_isolated(const NlSocket& sock, int port_index, bool on) {
+  send_or_throw(sock, port_flag_message(port_index, IFLA_BRPORT_ISOLATED, on), "set isolation on", "bridge port",
+                "#" + std::to_string(port_index));
+}
+
+std::optional<bool> port_isolated(const NlSocket& sock, int port_index) {
+  if (port_index <= 0) return std::nullopt;
+  ifinfomsg header{};
+  header.ifi_index = port_index;
+  NlMsgPtr reply;
+  const int err = request_reply(sock, link_message(RTM_GETLINK, NLM_F_REQUEST, header), reply);
+  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return std::nullopt;
+  if (err < 0) throw nl_error("get", "link", "#" + std::to_string(port_index), err);
+  // The port's bridge attributes come in IFLA_LINKINFO's slave data, as `ip -d link` shows them (the AF_BRIDGE
+  // IFLA_PROTINFO view needs a dump of every port).
+  nlattr* link[IFLA_MAX + 1] = {};
+  nlattr* info[IFLA_INFO_MAX + 1] = {};
+  nlattr* port[IFLA_BRPORT_MAX + 1] = {};
+  if (nlmsg_parse(nlmsg_hdr(reply.get()), sizeof(ifinfomsg), link, IFLA_MAX, nullptr) < 0 ||
+      link[IFLA_LINKINFO] == nullptr ||
+      nla_parse_nested(info, IFLA_INFO_MAX, link[IFLA_LINKINFO], nullptr) < 0 ||
+      info[IFLA_INFO_SLAVE_KIND] == nullptr || nla_strcmp(info[IFLA_INFO_SLAVE_KIND], "bridge") != 0 ||
+      info[IFLA_INFO_SLAVE_DATA] == nullptr ||
+      nla_parse_nested(port, IFLA_BRPORT_MAX, info[IFLA_INFO_SLAVE_DATA], nullptr) < 0)
+    return std::nullopt;
+  // A kernel that reports the port but not the flag (before 4.18) cannot isolate it: not isolated.
+  return port[IFLA_BRPORT_ISOLATED] != nullptr && nla_get_u8(port[IFLA_BRPORT_ISOLATED]) != 0;
 }
 
 }  // namespace nexus::net

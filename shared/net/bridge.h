@@ -5,6 +5,7 @@
 #include <string>
 
 #include "shared/net/link.h"
+#include "shared/net/nl_ptr.h"
 
 namespace nexus::net {
 
@@ -31,5 +32,17 @@ std::array<unsigned char, 6> bridge_mac(const std::string& name);
 /// Turns hairpin mode (IFLA_BRPORT_MODE) on or off for bridge port `port_index`, so a container can reach
 /// itself through a port mapping that leaves by the bridge.
 void set_hairpin(const NlSocket& sock, int port_index, bool on);
+
+/// Turns port isolation (IFLA_BRPORT_ISOLATED, kernel >= 4.18) on or off for bridge port `port_index`. The bridge
+/// forwards nothing between two isolated ports; an isolated port still reaches the bridge itself (the host and
+/// the gateway address on it) and every port that is not isolated.
+void set_port_isolated(const NlSocket& sock, int port_index, bool on);
+/// Whether bridge port `port_index` is isolated; nullopt when the link is missing or not a bridge port.
+std::optional<bool> port_isolated(const NlSocket& sock, int port_index);
+
+/// The RTM_SETLINK request setting one on/off bridge port attribute (IFLA_BRPORT_MODE, IFLA_BRPORT_ISOLATED, ...)
+/// of `port_index`: AF_BRIDGE, the attribute in a nested IFLA_PROTINFO. libnl 3.7 has setters for some of these
+/// flags only (not "isolated"), so every port flag is set with this one message.
+NlMsgPtr port_flag_message(int port_index, int attr, bool on);
 
 }  // namespace nexus::net

@@ -40,6 +40,13 @@ int dump_once(const NlSocket& sock, NlMsgPtr request, DumpState& state) {
   return nl_recvmsgs(sock.get(), cb.get());
 }
 
+// Keeps (a reference to) the first reply and stops: a request for one object gets one reply, then the ack.
+int keep_reply(nl_msg* msg, void* arg) {
+  nlmsg_get(msg);
+  static_cast<NlMsgPtr*>(arg)->reset(msg);
+  return NL_STOP;
+}
+
 }  // namespace
 
 NlMsgPtr link_message(int type, int flags, const ifinfomsg& header) {
@@ -57,6 +64,18 @@ int send_and_wait_ack(const NlSocket& sock, NlMsgPtr msg) {
 void send_or_throw(const NlSocket& sock, NlMsgPtr msg, const std::string& verb, const std::string& object,
                    const std::string& name) {
   if (const int err = send_and_wait_ack(sock, std::move(msg)); err < 0) throw nl_error(verb, object, name, err);
+}
+
+int request_reply(const NlSocket& sock, NlMsgPtr request, NlMsgPtr& reply) {
+  reply.reset();
+  if (const int err = nl_send_auto(sock.get(), request.get()); err < 0) return err;
+  const CbPtr socket_cb(nl_socket_get_cb(sock.get()));  // a reference of our own: put it back
+  CbPtr cb(nl_cb_clone(socket_cb.get()));
+  if (!cb) return -NLE_NOMEM;
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, keep_reply, &reply);
+  if (const int err = nl_recvmsgs(sock.get(), cb.get()); err < 0) return err;  // the kernel's error, if it refused
+  if (!reply) return -NLE_PARSE_ERR;  // acked without an answer: not what a GET does
+  return nl_wait_for_ack(sock.get());
 }
 
 void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,

@@ -21,6 +21,11 @@ int send_and_wait_ack(const NlSocket& sock, NlMsgPtr msg);
 void send_or_throw(const NlSocket& sock, NlMsgPtr msg, const std::string& verb, const std::string& object,
                    const std::string& name);
 
+/// Sends a request for one object (an RTM_GET* without NLM_F_DUMP) and returns the kernel's reply message, then
+/// waits for the ack. Returns 0 or a negative libnl error code (the kernel's, e.g. -NLE_NODEV for a missing link).
+/// The reply is handed back whole, to be parsed outside libnl's callbacks (nothing may throw through them).
+int request_reply(const NlSocket& sock, NlMsgPtr request, NlMsgPtr& reply);
+
 /// Sends a dump request and calls `on_object` for every parsed libnl object of the reply. Retries a dump
 /// interrupted by a concurrent change a few times, then throws code 11.
 void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,

@@ -13,6 +13,7 @@
 #include "shared/net/nl_socket.h"
 #include "shared/net/route.h"
 #include "shared/net/veth.h"
+#include "tests/testutil/cni_error.h"
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/process_race.h"
@@ -152,4 +153,27 @@ TEST_CASE("set_master, hairpin, set_up, delete is idempotent" * doctest::skip(sk
   CHECK_FALSE(net::delete_link_by_name(nl.host, "nxh3"));
   CHECK_FALSE(net::find_link(nl.container, "eth0").has_value());  // the peer went with it
   CHECK_FALSE(net::delete_link(nl.host, pair.host.index));
+}
+
+TEST_CASE("set_port_isolated and port_isolated: on, off, and nothing for a link that is no bridge port" *
+          doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  ContainerNetns container;
+  const net::Sockets nl = net::Sockets::open(container.path());
+  const net::Link br = net::ensure_bridge(nl.host, "nxbr4");
+  const net::VethPair pair = net::create_veth(nl, {.host_name = "nxh4", .peer_name = "eth0"});
+  CHECK_FALSE(net::port_isolated(nl.host, pair.host.index).has_value());  // not on a bridge yet
+  net::set_master(nl.host, pair.host.index, br.index);
+  CHECK(net::port_isolated(nl.host, pair.host.index) == false);
+  net::set_port_isolated(nl.host, pair.host.index, true);
+  CHECK(net::port_isolated(nl.host, pair.host.index) == true);
+  CHECK(inspect("bridge -d link show dev nxh4").find("isolated on") != std::string::npos);
+  net::set_port_isolated(nl.host, pair.host.index, false);
+  CHECK(net::port_isolated(nl.host, pair.host.index) == false);
+  CHECK(inspect("bridge -d link show dev nxh4").find("isolated off") != std::string::npos);
+  CHECK_FALSE(net::port_isolated(nl.host, br.index).has_value());  // the bridge itself is no port
+  CHECK(net::delete_link(nl.host, pair.host.index));
+  CHECK_FALSE(net::port_isolated(nl.host, pair.host.index).has_value());  // gone
+  // Setting the flag on a link that is not a bridge port is the kernel's error, not a silent no-op.
+  CHECK(thrown_cni_code([&] { net::set_port_isolated(nl.host, br.index, true); }) > 0);
 }

@@ -45,6 +45,7 @@ TEST_CASE("bridge_conf: defaults of a configuration with only a type") {
   CHECK_FALSE(c.hairpin_mode);
   CHECK_FALSE(c.promisc_mode);
   CHECK_FALSE(c.enable_dad);
+  CHECK_FALSE(c.port_isolation);
   CHECK_FALSE(c.mtu);
   CHECK_FALSE(c.mac);
   CHECK_FALSE(c.runtime_dns);
@@ -79,6 +80,15 @@ TEST_CASE("bridge_conf: every key of the reference plugin it implements") {
   CHECK(parse({{"mtu", 65535}}).mtu == 65535u);
 }
 
+TEST_CASE("bridge_conf: portIsolation true isolates the port; false and null leave it open") {
+  CHECK(parse({{"portIsolation", true}}).port_isolation);
+  CHECK(parse({{"portIsolation", true}, {"isGateway", true}, {"ipam", kIpam}}).port_isolation);
+  CHECK_FALSE(parse({{"portIsolation", false}}).port_isolation);
+  CHECK_FALSE(parse({{"portIsolation", nullptr}}).port_isolation);
+  // In every verb: CHECK needs it to look for the flag.
+  CHECK(parse({{"portIsolation", true}}, "CHECK").port_isolation);
+}
+
 TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
   const BridgeConf c = parse({{"isDefaultGateway", true}, {"ipam", kIpam}});
   CHECK(c.is_default_gateway);
@@ -91,14 +101,13 @@ TEST_CASE("bridge_conf: unimplemented keys at their do-nothing values, and ipMas
                        {"preserveDefaultVlan", false},
                        {"macspoofchk", false},
                        {"disableContainerInterface", false},
-                       {"portIsolation", false},
                        {"ipMasqBackend", "iptables"}}));
 }
 
 TEST_CASE("bridge_conf: unimplemented keys of the reference plugin are code 2, naming key and value") {
   check_refused({{"vlan", 100}}, Code::UnsupportedField, "unsupported field \"vlan\": 100");
   check_refused({{"vlanTrunk", json::array({{{"id", 5}}})}}, Code::UnsupportedField, "unsupported field \"vlanTrunk\"");
-  for (const char* key : {"preserveDefaultVlan", "macspoofchk", "disableContainerInterface", "portIsolation"})
+  for (const char* key : {"preserveDefaultVlan", "macspoofchk", "disableContainerInterface"})
     check_refused({{key, true}}, Code::UnsupportedField, std::string("unsupported field \"") + key + "\": true");
 }
 
@@ -119,6 +128,10 @@ TEST_CASE("bridge_conf: values of the wrong JSON type are code 6") {
   check_refused({{"isGateway", "yes"}}, Code::DecodeFailure, "field \"isGateway\" must be");
   check_refused({{"mtu", "1500"}}, Code::DecodeFailure, "field \"mtu\" must be");
   check_refused({{"bridge", 7}}, Code::DecodeFailure, "field \"bridge\" must be");
+  // The reference's README example writes "portIsolation": "true"; its Go decoder refuses the string too.
+  check_refused({{"portIsolation", "true"}}, Code::DecodeFailure, "field \"portIsolation\" must be a boolean, got \"true\"");
+  check_refused({{"portIsolation", 1}}, Code::DecodeFailure, "field \"portIsolation\" must be a boolean, got 1");
+  check_refused({{"portIsolation", json::array({true})}}, Code::DecodeFailure, "field \"portIsolation\" must be");
 }
 
 TEST_CASE("bridge_conf: the MAC request, from CNI_ARGS, args.cni.mac and runtimeConfig.mac, last one wins") {
