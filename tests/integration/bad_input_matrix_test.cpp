@@ -222,6 +222,12 @@ void add_ipam_cases(const Matrix& m, std::vector<Case>& cases) {
     cases.push_back({"IP= not an address", p, "ADD", set_var("CNI_ARGS", "IP=10.68.0.300"), m.conf_text(p), 7});
     cases.push_back({"runtimeConfig ips outside the range", p, "ADD", nullptr,
                      m.conf_text(p, {{"runtimeConfig", {{"ips", {"10.69.0.5/24"}}}}}), 7});
+    // ipRanges come before the configured ranges, so overlapping one of them is refused as host-local does.
+    cases.push_back({"runtimeConfig ipRanges overlapping the configured range", p, "ADD", nullptr,
+                     m.conf_text(p, {{"runtimeConfig", {{"ipRanges", json::parse(R"([[{"subnet":"10.68.0.128/25"}]])")}}}}),
+                     7});
+    cases.push_back({"runtimeConfig ipRanges a string", p, "ADD", nullptr,
+                     m.conf_text(p, {{"runtimeConfig", {{"ipRanges", "10.70.0.0/24"}}}}), 6});
   }
 }
 
