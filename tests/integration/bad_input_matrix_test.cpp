@@ -223,9 +223,9 @@ void add_ipam_cases(const Matrix& m, std::vector<Case>& cases) {
     cases.push_back({"runtimeConfig ips outside the range", p, "ADD", nullptr,
                      m.conf_text(p, {{"runtimeConfig", {{"ips", {"10.69.0.5/24"}}}}}), 7});
     // ipRanges come before the configured ranges, so overlapping one of them is refused as host-local does.
+    const json overlapping = json::parse(R"([[{"subnet":"10.68.0.128/25"}]])");
     cases.push_back({"runtimeConfig ipRanges overlapping the configured range", p, "ADD", nullptr,
-                     m.conf_text(p, {{"runtimeConfig", {{"ipRanges", json::parse(R"([[{"subnet":"10.68.0.128/25"}]])")}}}}),
-                     7});
+                     m.conf_text(p, {{"runtimeConfig", {{"ipRanges", overlapping}}}}), 7});
     cases.push_back({"runtimeConfig ipRanges a string", p, "ADD", nullptr,
                      m.conf_text(p, {{"runtimeConfig", {{"ipRanges", "10.70.0.0/24"}}}}), 6});
   }

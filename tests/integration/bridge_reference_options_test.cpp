@@ -150,8 +150,10 @@ TEST_CASE("bridge options: runtimeConfig.dns in the conventions' keys reaches th
   BridgeEnv env;
   ContainerNetns c;
   json conf = env.config("10.59.0.0/24", {{"dns", {{"nameservers", {"10.59.0.1"}}, {"domain", "net.test"}}}});
-  conf["runtimeConfig"] = {
-      {"dns", {{"servers", {"10.59.0.53", "10.59.0.54"}}, {"searches", {"svc.test", "corp.test"}}, {"options", {"ndots:2"}}}}};
+  conf["runtimeConfig"] = {{"dns",
+                            {{"servers", {"10.59.0.53", "10.59.0.54"}},
+                             {"searches", {"svc.test", "corp.test"}},
+                             {"options", {"ndots:2"}}}}};
   const json dns = add_ok(env, "c1", c, conf).json()["dns"];
   CHECK(dns["nameservers"] == json{"10.59.0.53", "10.59.0.54"});
   CHECK(dns["search"] == json{"svc.test", "corp.test"});

@@ -105,7 +105,8 @@ TEST_CASE("interop: runtimeConfig.ipRanges come first, then the configured range
                    {"dataDir", dir.path()},
                    {"subnet", "10.46.1.0/24"},
                    {"ranges", json::parse(R"([[{"subnet":"10.46.2.0/24","rangeStart":"10.46.2.10"}]])")}}},
-                 {"runtimeConfig", {{"ipRanges", json::parse(R"([[{"subnet":"10.46.3.0/24","gateway":"10.46.3.9"}]])")}}}};
+                 {"runtimeConfig",
+                  {{"ipRanges", json::parse(R"([[{"subnet":"10.46.3.0/24","gateway":"10.46.3.9"}]])")}}}};
     const PluginCall add{.command = "ADD", .container_id = "rt1", .netns = "/dev/null", .ifname = "eth0"};
     const auto r = run_plugin(plugin, add, conf);
     REQUIRE_MESSAGE(r.exit_code == 0, plugin, r.out, r.err);

@@ -189,7 +189,8 @@ TEST_CASE("bridge_conf: runtimeConfig.dns in the conventions' keys servers, sear
                 "field \"servers\" must be a list of strings");
   check_refused({{"runtimeConfig", {{"dns", {{"searches", {1}}}}}}}, Code::DecodeFailure, "field \"searches\"");
   check_refused({{"runtimeConfig", {{"dns", {{"options", {{"a", 1}}}}}}}}, Code::DecodeFailure, "field \"options\"");
-  check_refused({{"runtimeConfig", {{"dns", "8.8.8.8"}}}}, Code::DecodeFailure, "runtimeConfig.dns\" must be an object");
+  check_refused({{"runtimeConfig", {{"dns", "8.8.8.8"}}}}, Code::DecodeFailure,
+                "runtimeConfig.dns\" must be an object");
 }
 
 TEST_CASE("bridge_conf: normalize_mac") {
