@@ -19,8 +19,31 @@ void reject_unsupported(const json& j) {
   };
   if (j.contains("vlan") && !(j["vlan"].is_number_integer() && j["vlan"] == 0)) refuse("vlan");
   if (j.contains("vlanTrunk") && !(j["vlanTrunk"].is_array() && j["vlanTrunk"].empty())) refuse("vlanTrunk");
-  for (const char* key : {"preserveDefaultVlan", "macspoofchk", "disableContainerInterface"})
+  for (const char* key : {"preserveDefaultVlan", "macspoofchk"})
     if (cni::opt_bool(j, key).value_or(false)) refuse(key);
+}
+
+// ipMasqBackend: the reference picks iptables or nftables; Nexus masquerades with nftables only, so "iptables"
+// is an option we do not implement (code 2, in every verb like the keys above), anything else a bad value.
+void check_masq_backend(const json& j) {
+  const std::optional<std::string> backend = cni::opt_string(j, "ipMasqBackend");  // code 6 if not a string
+  if (!backend || *backend == "nftables") return;
+  if (*backend == "iptables")
+    throw Error(Code::UnsupportedField, "unsupported field \"ipMasqBackend\": \"iptables\"",
+                "nexus-bridge masquerades with nftables only: set \"ipMasqBackend\": \"nftables\" or leave it out");
+  throw Error(Code::InvalidConfig, "invalid ipMasqBackend \"" + *backend + "\": must be \"nftables\" or \"iptables\"");
+}
+
+// runtimeConfig.dns (capability "dns") in the conventions' form: servers, searches, options. Its keys differ
+// from the result's (nameservers, search); we keep it in the result's form.
+cni::Dns parse_runtime_dns(const json& j) {
+  if (!j.is_object())
+    throw Error(Code::DecodeFailure, "field \"runtimeConfig.dns\" must be an object, got " + j.dump());
+  cni::Dns dns;
+  dns.nameservers = cni::opt_strings(j, "servers").value_or(std::vector<std::string>{});
+  dns.search = cni::opt_strings(j, "searches").value_or(std::vector<std::string>{});
+  dns.options = cni::opt_strings(j, "options").value_or(std::vector<std::string>{});
+  return dns;
 }
 
 std::optional<std::string> requested_mac(const cni::Request& req, const cni::NetConf& net) {
@@ -64,6 +87,7 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   c.net = cni::NetConf::parse(req);
   const json& j = req.config;
   reject_unsupported(j);
+  check_masq_backend(j);
   if (auto b = cni::opt_string(j, "bridge"); b && !b->empty()) c.bridge = *b;
   if (!cni::is_valid_ifname(c.bridge))
     throw Error(Code::InvalidConfig, "invalid bridge \"" + c.bridge + "\": not a valid interface name");
@@ -83,13 +107,18 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   c.mtu = cni::opt_uint(j, "mtu");
   if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");
+  c.disable_container_interface = cni::opt_bool(j, "disableContainerInterface").value_or(false);
+  // As the reference: an interface left down cannot hold addresses, so asking for both is a mistake.
+  if (c.disable_container_interface && !c.net.ipam_type.empty())
+    throw Error(Code::InvalidConfig, "disableContainerInterface cannot be used with ipam",
+                "the container interface is left down and gets no addresses: remove ipam or the option");
   if ((c.is_gateway || c.ip_masq) && c.net.ipam_type.empty())
     throw Error(Code::InvalidConfig, "missing ipam.type: isGateway and ipMasq need addresses from an IPAM plugin");
   req.args.reject_unknown({"IP", "MAC"});  // in every verb, as the reference; IP= is for the IPAM plugin
   // DEL is best effort (spec 1.1): a MAC request, which only an ADD uses, must not stop it.
   if (req.command != "DEL") c.mac = requested_mac(req, c.net);
-  if (j.contains("runtimeConfig") && c.net.runtime_config.contains("dns"))
-    c.runtime_dns = cni::parse_dns(c.net.runtime_config["dns"]);
+  if (c.net.runtime_config.contains("dns") && !c.net.runtime_config["dns"].is_null())
+    c.runtime_dns = parse_runtime_dns(c.net.runtime_config["dns"]);
   return c;
 }
 

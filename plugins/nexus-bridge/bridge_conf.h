@@ -25,10 +25,11 @@ struct BridgeConf {
   bool hairpin_mode = false;
   bool promisc_mode = false;
   bool enable_dad = false;
-  bool port_isolation = false;  // portIsolation: the host veth is an isolated bridge port
-  std::optional<unsigned> mtu;
+  bool port_isolation = false;               // portIsolation: the host veth is an isolated bridge port
+  bool disable_container_interface = false;  // container interface left down (L2 only: no ipam)
+  std::optional<unsigned> mtu;               // unset: cmd_add takes the host's default-route interface's
   std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"
-  std::optional<cni::Dns> runtime_dns;  // runtimeConfig.dns (capability "dns")
+  std::optional<cni::Dns> runtime_dns;  // runtimeConfig.dns (capability "dns": servers, searches, options)
 
   /// Parses and validates everything before any side effect: code 6 wrong types, 7 bad values, 2 for keys of
   /// the reference plugin this one does not implement (message names key and value), 4 for bad CNI_ARGS.

@@ -10,6 +10,7 @@
 #include "shared/cni/delegate.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
+#include "shared/net/default_route.h"
 #include "shared/net/sysctl.h"
 #include "shared/net/veth.h"
 #include "shared/util/undo.h"
@@ -45,10 +46,19 @@ struct Port {
 
 net::BridgeOptions bridge_options(const BridgeConf& conf) { return {.mtu = conf.mtu, .promisc = conf.promisc_mode}; }
 
+// The MTU for the bridge and veth pair: the configured one, else that of the host's default-route interface
+// (as netavark does), so that hosts whose uplink has a smaller MTU (overlays, clouds) work without a setting.
+// A host without a default route has no uplink to match: 1500, Ethernet's and the kernel's default.
+unsigned effective_mtu(const net::Sockets& nl, const BridgeConf& conf) {
+  if (conf.mtu) return *conf.mtu;
+  return net::default_route_mtu(nl.host).value_or(1500);
+}
+
 Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Request& req, Undo& undo,
                net::Link bridge) {
   net::VethSpec spec{.host_name = host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
-                     .mtu = conf.mtu.value_or(0), .master_index = bridge.index};
+                     .mtu = conf.mtu.value_or(0), .master_index = bridge.index,
+                     .peer_up = !conf.disable_container_interface};
   if (conf.mac) spec.peer_mac = net::parse_mac(*conf.mac);
   net::VethPair veth = net::create_veth(nl, spec);
   undo.push("delete veth", [&nl, index = veth.host.index] { net::delete_link(nl.host, index); });
@@ -76,7 +86,7 @@ cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const n
 }  // namespace
 
 nlohmann::json cmd_add(const cni::Request& req) {
-  const BridgeConf conf = BridgeConf::parse(req);
+  BridgeConf conf = BridgeConf::parse(req);  // not const: its mtu is settled once we can look at the host
   // The helpers start first, as their start-up is the longest: ipMasq's loads libnftables and opens its
   // context, IPAM execs. Neither changes anything before we have checked the request.
   std::optional<MasqueradeAdder> masquerade;
@@ -85,6 +95,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
   require_free_ifname(nl, req);
+  conf.mtu = effective_mtu(nl, conf);
 
   cni::Result ipam;
   Undo undo;

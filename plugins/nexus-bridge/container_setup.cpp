@@ -46,7 +46,9 @@ void configure_container(const net::NlSocket& container, const net::Link& peer, 
   net::set_up(container, net::kLoopbackIndex);  // no lookup: lo is always index 1; already up is a no-op
   for (const auto& ip : ipam.ips)
     net::ensure_address(container, peer.index, ip.address, {.nodad = !conf.enable_dad});
-  if (!peer.is_up()) net::set_up(container, peer.index);  // routes via a gateway need the link up
+  // disableContainerInterface leaves it down (it then has no addresses or routes: parse() refuses ipam).
+  if (!peer.is_up() && !conf.disable_container_interface)
+    net::set_up(container, peer.index);  // routes via a gateway need the link up
   for (const auto& r : routes) net::ensure_route(container, route_spec(r, peer.index));
 }
 

@@ -12,7 +12,8 @@ namespace nexus::bridge_plugin {
 /// Routes the container gets: IPAM's, each without a next hop sent via its family's gateway, plus a default
 /// route per family via the gateway when isDefaultGateway asks for it and IPAM gave none.
 std::vector<cni::Route> container_routes(const BridgeConf& conf, const cni::Result& ipam);
-/// Inside the container netns: `lo` up, IPAM's addresses on `peer` (DAD off unless enabledad), `routes`.
+/// Inside the container netns: `lo` up, IPAM's addresses on `peer` (DAD off unless enabledad), `routes`, and
+/// `peer` up unless disableContainerInterface.
 void configure_container(const net::NlSocket& container, const net::Link& peer, const cni::Result& ipam,
                          const std::vector<cni::Route>& routes, const BridgeConf& conf);
 /// The result's DNS: the config's, else IPAM's, with runtimeConfig.dns's fields taking precedence.

@@ -19,14 +19,14 @@ const json kDefaultRanges = json::array({json::array({{{"subnet", "10.0.42.0/24"
 
 std::vector<ipam::RangeSet> parse_range_sets(const json& ipam, const json& runtime_config) {
   std::vector<ipam::RangeSet> sets;
-  // runtimeConfig.ipRanges (capability "ipRanges") replaces the configured ranges, as in host-local.
-  if (auto rt = cni::opt_array(runtime_config, "ipRanges"); rt && !rt->empty()) {
+  // As host-local: the runtime's range sets (runtimeConfig.ipRanges, capability "ipRanges") come first, then
+  // the configured ones, the legacy single range before "ranges". One address per set, so the runtime's add
+  // addresses rather than replace the configured ones; a runtime set overlapping a configured one is refused.
+  if (auto rt = cni::opt_array(runtime_config, "ipRanges"))
     for (const auto& set : *rt) sets.push_back(ipam::parse_range_set(set));
-  } else {
-    if (ipam.contains("subnet")) sets.push_back({ipam::parse_range(ipam)});  // legacy single range comes first
-    if (auto ranges = cni::opt_array(ipam, "ranges"))
-      for (const auto& set : *ranges) sets.push_back(ipam::parse_range_set(set));
-  }
+  if (ipam.contains("subnet")) sets.push_back({ipam::parse_range(ipam)});
+  if (auto ranges = cni::opt_array(ipam, "ranges"))
+    for (const auto& set : *ranges) sets.push_back(ipam::parse_range_set(set));
   // The default network is for a config that names nexus-ipam and nothing more: a config written for
   // another IPAM plugin (or none) is a mistake to report, not a request for 10.0.42.0/24.
   const bool only_type = !ipam.contains("subnet") && !ipam.contains("ranges");

@@ -79,7 +79,7 @@ VethPair create_veth(const NlSocket& host, const NlSocket& container, const Netn
   Undo undo;
   undo.push("delete veth " + spec.host_name, [&] { delete_link_by_name(host, spec.host_name); });
   Link peer = get_link(container, spec.peer_name);
-  if (spec.up) {
+  if (spec.up && spec.peer_up) {
     set_up(container, peer.index);
     peer.flags |= IFF_UP;
   }

@@ -18,6 +18,7 @@ struct VethSpec {
   std::optional<std::array<unsigned char, 6>> peer_mac{}; ///< container end MAC; random if unset
   int master_index = 0;                                 ///< enslave the host end to this bridge at once; 0 = no
   bool up = true;                                       ///< bring both ends up (host end in the same request)
+  bool peer_up = true;                                  ///< with `up`: the container end too (false: left down)
 };
 
 /// Both ends as read back after creation.

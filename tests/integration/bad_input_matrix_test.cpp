@@ -222,6 +222,12 @@ void add_ipam_cases(const Matrix& m, std::vector<Case>& cases) {
     cases.push_back({"IP= not an address", p, "ADD", set_var("CNI_ARGS", "IP=10.68.0.300"), m.conf_text(p), 7});
     cases.push_back({"runtimeConfig ips outside the range", p, "ADD", nullptr,
                      m.conf_text(p, {{"runtimeConfig", {{"ips", {"10.69.0.5/24"}}}}}), 7});
+    // ipRanges come before the configured ranges, so overlapping one of them is refused as host-local does.
+    const json overlapping = json::parse(R"([[{"subnet":"10.68.0.128/25"}]])");
+    cases.push_back({"runtimeConfig ipRanges overlapping the configured range", p, "ADD", nullptr,
+                     m.conf_text(p, {{"runtimeConfig", {{"ipRanges", overlapping}}}}), 7});
+    cases.push_back({"runtimeConfig ipRanges a string", p, "ADD", nullptr,
+                     m.conf_text(p, {{"runtimeConfig", {{"ipRanges", "10.70.0.0/24"}}}}), 6});
   }
 }
 
@@ -241,6 +247,14 @@ void add_bridge_cases(const Matrix& m, std::vector<Case>& cases) {
       {"portIsolation an object", with({{"portIsolation", {{"on", true}}}}), 6},
       {"mtu out of range", with({{"mtu", 10}}), 7},
       {"mtu a string", with({{"mtu", "1500"}}), 6},
+      {"ipMasqBackend iptables (nftables only)", with({{"ipMasqBackend", "iptables"}}), 2},
+      {"ipMasqBackend unknown", with({{"ipMasqBackend", "ebtables"}}), 7},
+      {"ipMasqBackend a boolean", with({{"ipMasqBackend", true}}), 6},
+      {"disableContainerInterface with ipam", with({{"disableContainerInterface", true}}), 7},
+      {"disableContainerInterface a string", with({{"disableContainerInterface", "true"}}), 6},
+      {"runtimeConfig dns servers a string", with({{"runtimeConfig", {{"dns", {{"servers", "10.0.0.53"}}}}}}), 6},
+      {"runtimeConfig dns searches of numbers", with({{"runtimeConfig", {{"dns", {{"searches", {1, 2}}}}}}}), 6},
+      {"runtimeConfig dns not an object", with({{"runtimeConfig", {{"dns", "10.0.0.53"}}}}), 6},
       {"ipam type with a slash", with({{"ipam", {{"type", "../nexus-ipam"}}}}), 7},
       {"ipam type absolute", with({{"ipam", {{"type", "/usr/lib/cni/host-local"}}}}), 7},
       {"ipam type not in CNI_PATH", with({{"ipam", {{"type", "no-such-ipam"}}}}), 7},

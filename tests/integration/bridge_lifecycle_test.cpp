@@ -157,7 +157,7 @@ TEST_CASE("bridge: MAC requests from CNI_ARGS and runtimeConfig, DNS from config
   REQUIRE_MESSAGE(a1.exit_code == 0, a1.out);
   CHECK(a1.json()["interfaces"][2]["mac"] == "02:aa:bb:cc:dd:01");
   CHECK(a1.json()["dns"]["nameservers"] == json{"10.55.0.1"});
-  conf["runtimeConfig"] = {{"mac", "02:aa:bb:cc:dd:02"}, {"dns", {{"search", {"svc.test"}}}}};
+  conf["runtimeConfig"] = {{"mac", "02:aa:bb:cc:dd:02"}, {"dns", {{"searches", {"svc.test"}}}}};
   const auto a2 = env.run("ADD", "c2", c2.path(), conf);
   REQUIRE_MESSAGE(a2.exit_code == 0, a2.out);
   CHECK(run_in_netns(c2, "ip -o link show eth0").out.find("link/ether 02:aa:bb:cc:dd:02") != std::string::npos);

@@ -91,3 +91,33 @@ TEST_CASE("interop: the reference bridge delegating to nexus-ipam" * doctest::sk
   CHECK_FALSE(has_link_in(container, "eth0"));
   CHECK(link_names("type veth").empty());
 }
+
+TEST_CASE("interop: runtimeConfig.ipRanges come first, then the configured ranges, as host-local allocates them") {
+  // The same config to both plugins, each with its own data dir: the runtime's set, the legacy single range and
+  // a "ranges" set give three addresses, in the order host-local puts them.
+  const auto allocate_with_runtime_ranges = [](const std::string& plugin, const std::string& type) {
+    TempDir dir;
+    json conf = {{"cniVersion", "1.0.0"},
+                 {"name", "rtranges"},
+                 {"type", type},
+                 {"ipam",
+                  {{"type", type},
+                   {"dataDir", dir.path()},
+                   {"subnet", "10.46.1.0/24"},
+                   {"ranges", json::parse(R"([[{"subnet":"10.46.2.0/24","rangeStart":"10.46.2.10"}]])")}}},
+                 {"runtimeConfig",
+                  {{"ipRanges", json::parse(R"([[{"subnet":"10.46.3.0/24","gateway":"10.46.3.9"}]])")}}}};
+    const PluginCall add{.command = "ADD", .container_id = "rt1", .netns = "/dev/null", .ifname = "eth0"};
+    const auto r = run_plugin(plugin, add, conf);
+    REQUIRE_MESSAGE(r.exit_code == 0, plugin, r.out, r.err);
+    const json result = r.json();  // kept: a range-for over r.json()["ips"] would outlive the temporary
+    std::string ips;               // "address via gateway; ..."
+    for (const auto& ip : result["ips"])
+      ips += ip["address"].get<std::string>() + " via " + ip.value("gateway", "-") + "; ";
+    return ips;
+  };
+  const auto reference = allocate_with_runtime_ranges(kHostLocal, "host-local");
+  const std::string expected = "10.46.3.1/24 via 10.46.3.9; 10.46.1.2/24 via 10.46.1.1; 10.46.2.10/24 via 10.46.2.1; ";
+  CHECK(reference == expected);  // what this test assumes of host-local: if it changes, so must nexus-ipam
+  CHECK(allocate_with_runtime_ranges(kNexusIpam, "nexus-ipam") == reference);
+}

@@ -46,7 +46,8 @@ TEST_CASE("bridge_conf: defaults of a configuration with only a type") {
   CHECK_FALSE(c.promisc_mode);
   CHECK_FALSE(c.enable_dad);
   CHECK_FALSE(c.port_isolation);
-  CHECK_FALSE(c.mtu);
+  CHECK_FALSE(c.disable_container_interface);
+  CHECK_FALSE(c.mtu);  // cmd_add then takes the default-route interface's
   CHECK_FALSE(c.mac);
   CHECK_FALSE(c.runtime_dns);
   CHECK(c.net.ipam_type.empty());
@@ -95,19 +96,41 @@ TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
   CHECK(c.is_gateway);
 }
 
-TEST_CASE("bridge_conf: unimplemented keys at their do-nothing values, and ipMasqBackend, are accepted") {
+TEST_CASE("bridge_conf: unimplemented keys at their do-nothing values are accepted") {
   CHECK_NOTHROW(parse({{"vlan", 0},
                        {"vlanTrunk", json::array()},
                        {"preserveDefaultVlan", false},
-                       {"macspoofchk", false},
-                       {"disableContainerInterface", false},
-                       {"ipMasqBackend", "iptables"}}));
+                       {"macspoofchk", false}}));
+}
+
+TEST_CASE("bridge_conf: ipMasqBackend: nftables accepted, iptables code 2, anything else code 7 or 6") {
+  CHECK_NOTHROW(parse({{"ipMasq", true}, {"ipMasqBackend", "nftables"}, {"ipam", kIpam}}));
+  CHECK_NOTHROW(parse({{"ipMasqBackend", "nftables"}}));
+  CHECK_NOTHROW(parse({{"ipMasqBackend", nullptr}}));
+  // Nexus masquerades with nftables only: in every verb, as the other keys it does not implement.
+  for (const char* verb : {"ADD", "CHECK", "DEL"})
+    check_refused({{"ipMasq", true}, {"ipMasqBackend", "iptables"}, {"ipam", kIpam}}, Code::UnsupportedField,
+                  "unsupported field \"ipMasqBackend\": \"iptables\"", verb);
+  check_refused({{"ipMasqBackend", "iptables"}}, Code::UnsupportedField, "\"ipMasqBackend\": \"iptables\"");
+  check_refused({{"ipMasqBackend", "NFTables"}}, Code::InvalidConfig, "invalid ipMasqBackend \"NFTables\"");
+  check_refused({{"ipMasqBackend", ""}}, Code::InvalidConfig, "invalid ipMasqBackend \"\"");
+  check_refused({{"ipMasqBackend", true}}, Code::DecodeFailure, "field \"ipMasqBackend\" must be a string");
+  check_refused({{"ipMasqBackend", json::array({"nftables"})}}, Code::DecodeFailure, "field \"ipMasqBackend\"");
+}
+
+TEST_CASE("bridge_conf: disableContainerInterface: L2 only, with ipam code 7 as the reference") {
+  CHECK(parse({{"disableContainerInterface", true}}).disable_container_interface);
+  CHECK_FALSE(parse({{"disableContainerInterface", false}, {"ipam", kIpam}}).disable_container_interface);
+  check_refused({{"disableContainerInterface", true}, {"ipam", kIpam}}, Code::InvalidConfig,
+                "disableContainerInterface cannot be used with ipam");
+  check_refused({{"disableContainerInterface", "true"}}, Code::DecodeFailure,
+                "field \"disableContainerInterface\" must be a boolean");
 }
 
 TEST_CASE("bridge_conf: unimplemented keys of the reference plugin are code 2, naming key and value") {
   check_refused({{"vlan", 100}}, Code::UnsupportedField, "unsupported field \"vlan\": 100");
   check_refused({{"vlanTrunk", json::array({{{"id", 5}}})}}, Code::UnsupportedField, "unsupported field \"vlanTrunk\"");
-  for (const char* key : {"preserveDefaultVlan", "macspoofchk", "disableContainerInterface"})
+  for (const char* key : {"preserveDefaultVlan", "macspoofchk"})
     check_refused({{key, true}}, Code::UnsupportedField, std::string("unsupported field \"") + key + "\": true");
 }
 
@@ -159,11 +182,28 @@ TEST_CASE("bridge_conf: CNI_ARGS keys other than IP and MAC are code 4 unless Ig
   CHECK_NOTHROW(parse(json::object(), "ADD", "IP=10.0.42.7;FOO=1;IgnoreUnknown=1"));
 }
 
-TEST_CASE("bridge_conf: runtimeConfig.dns is kept for the result") {
-  const BridgeConf c = parse({{"runtimeConfig", {{"dns", {{"nameservers", {"10.0.0.53"}}, {"search", {"example"}}}}}}});
+TEST_CASE("bridge_conf: runtimeConfig.dns in the conventions' keys servers, searches, options is kept for the result") {
+  const BridgeConf c = parse({{"runtimeConfig",
+                               {{"dns",
+                                 {{"servers", {"10.0.0.53", "10.0.0.54"}},
+                                  {"searches", {"example", "corp.test"}},
+                                  {"options", {"ndots:2"}}}}}}});
   REQUIRE(c.runtime_dns);
-  CHECK(c.runtime_dns->nameservers == std::vector<std::string>{"10.0.0.53"});
-  CHECK(c.runtime_dns->search == std::vector<std::string>{"example"});
+  CHECK(c.runtime_dns->nameservers == std::vector<std::string>{"10.0.0.53", "10.0.0.54"});
+  CHECK(c.runtime_dns->search == std::vector<std::string>{"example", "corp.test"});
+  CHECK(c.runtime_dns->options == std::vector<std::string>{"ndots:2"});
+  // The result's keys are not the capability's: they ask for nothing.
+  const BridgeConf result_keys =
+      parse({{"runtimeConfig", {{"dns", {{"nameservers", {"10.0.0.53"}}, {"search", {"example"}}}}}}});
+  REQUIRE(result_keys.runtime_dns);
+  CHECK(result_keys.runtime_dns->empty());
+  CHECK_FALSE(parse({{"runtimeConfig", {{"dns", nullptr}}}}).runtime_dns);
+  check_refused({{"runtimeConfig", {{"dns", {{"servers", "10.0.0.53"}}}}}}, Code::DecodeFailure,
+                "field \"servers\" must be a list of strings");
+  check_refused({{"runtimeConfig", {{"dns", {{"searches", {1}}}}}}}, Code::DecodeFailure, "field \"searches\"");
+  check_refused({{"runtimeConfig", {{"dns", {{"options", {{"a", 1}}}}}}}}, Code::DecodeFailure, "field \"options\"");
+  check_refused({{"runtimeConfig", {{"dns", "8.8.8.8"}}}}, Code::DecodeFailure,
+                "runtimeConfig.dns\" must be an object");
 }
 
 TEST_CASE("bridge_conf: normalize_mac") {

@@ -91,10 +91,29 @@ TEST_CASE("ipam_conf: ranges, with host-local's defaults; the legacy single rang
   CHECK(c.routes.empty());
 }
 
-TEST_CASE("ipam_conf: runtimeConfig.ipRanges replaces the configured ranges") {
-  const IpamConf c = parse({{"type", "nexus-ipam"}, {"ranges", {{kRange}}}}, "", IpamConf::Use::Allocate,
-                           {{"runtimeConfig", {{"ipRanges", {{{{"subnet", "10.7.0.0/24"}}}}}}}});
-  CHECK(ranges_text(c) == std::vector<std::string>{"10.7.0.0/24 10.7.0.1-10.7.0.254 10.7.0.1"});
+TEST_CASE("ipam_conf: runtimeConfig.ipRanges come first, then the legacy range, then ranges (as host-local)") {
+  const json runtime = {{"runtimeConfig", {{"ipRanges", {{{{"subnet", "10.7.0.0/24"}}}}}}}};
+  const IpamConf c = parse({{"type", "nexus-ipam"}, {"ranges", {{kRange}}}}, "", IpamConf::Use::Allocate, runtime);
+  CHECK(ranges_text(c) == std::vector<std::string>{"10.7.0.0/24 10.7.0.1-10.7.0.254 10.7.0.1",
+                                                   "10.9.0.0/24 10.9.0.1-10.9.0.254 10.9.0.1"});
+  const IpamConf legacy = parse({{"type", "nexus-ipam"}, {"subnet", "10.1.0.0/24"}, {"ranges", {{kRange}}}}, "",
+                                IpamConf::Use::Allocate, runtime);
+  CHECK(ranges_text(legacy) == std::vector<std::string>{"10.7.0.0/24 10.7.0.1-10.7.0.254 10.7.0.1",
+                                                        "10.1.0.0/24 10.1.0.1-10.1.0.254 10.1.0.1",
+                                                        "10.9.0.0/24 10.9.0.1-10.9.0.254 10.9.0.1"});
+  // Release (DEL, GC) sees the same sets, so it frees what ADD took from the runtime's ranges too.
+  CHECK(ranges_text(parse({{"type", "nexus-ipam"}, {"ranges", {{kRange}}}}, "", IpamConf::Use::Release, runtime)) ==
+        ranges_text(c));
+  // Only a type and the runtime's ranges: those, without the default network.
+  CHECK(ranges_text(parse({{"type", "nexus-ipam"}}, "", IpamConf::Use::Allocate, runtime)) ==
+        std::vector<std::string>{"10.7.0.0/24 10.7.0.1-10.7.0.254 10.7.0.1"});
+  // An empty list adds nothing.
+  CHECK(ranges_text(parse({{"type", "nexus-ipam"}, {"ranges", {{kRange}}}}, "", IpamConf::Use::Allocate,
+                          {{"runtimeConfig", {{"ipRanges", json::array()}}}})) ==
+        std::vector<std::string>{"10.9.0.0/24 10.9.0.1-10.9.0.254 10.9.0.1"});
+  // A runtime range overlapping a configured one is refused (host-local: "range set 0 overlaps with 1").
+  check_refused({{"type", "nexus-ipam"}, {"ranges", {{kRange}}}}, Code::InvalidConfig, "overlap", "",
+                {{"runtimeConfig", {{"ipRanges", {{{{"subnet", "10.9.0.128/25"}}}}}}}});
 }
 
 TEST_CASE("ipam_conf: routes, dst masked to its network, gw optional") {
