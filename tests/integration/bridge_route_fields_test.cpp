@@ -68,7 +68,8 @@ TEST_CASE("bridge: route priority, table, scope, mtu and advmss are applied in t
   REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
 
   const auto metrics = route_words(c, "10.60.0.0/16");
-  CAPTURE(inspect_in(c, "ip -d route show table all"));
+  const std::string all_routes = inspect_in(c, "ip -d route show table all");
+  CAPTURE(all_routes);
   REQUIRE_FALSE(metrics.empty());
   CHECK(value_of(metrics, "via") == "10.70.0.1");
   CHECK(value_of(metrics, "metric") == "77");
