@@ -142,3 +142,30 @@ TEST_CASE("bridge: before 1.1.0 the route fields are neither returned nor applie
     CHECK(value_of(route_words(c, "10.62.0.0/16"), "via") == "10.70.0.1");
   }
 }
+
+// Debian's reference plugins (1.1.1) speak CNI up to 1.0.0, whose route type has only dst and gw: side by side at
+// 1.0.0, the same ipam.routes (fields included) must leave the container with the same routes as the reference.
+TEST_CASE("interop: at 1.0.0 the container's routes match the reference bridge + host-local's, fields given or not" *
+          doctest::skip(skip_root_tests())) {
+  const auto routes_after_add = [](const std::string& bridge, const std::string& ipam) {
+    BridgeEnv env;
+    ContainerNetns c;
+    json conf = config_with_routes(env, "1.0.0");
+    conf["type"] = bridge;
+    conf["ipam"]["type"] = ipam;
+    const std::string path = bridge == "bridge" ? std::string(kReferencePluginDir) + "/bridge" : nexus_bridge_path();
+    const PluginRun add =
+        run_plugin(path, {.command = "ADD", .container_id = "c1", .netns = c.path(), .ifname = "eth0"}, conf);
+    REQUIRE_MESSAGE(add.exit_code == 0, bridge, add.out, add.err);
+    std::vector<std::vector<std::string>> out;
+    for (const char* dst : {"10.60.0.0/16", "10.61.0.0/16", "10.62.0.0/16"}) out.push_back(route_words(c, dst));
+    const PluginRun del =
+        run_plugin(path, {.command = "DEL", .container_id = "c1", .netns = c.path(), .ifname = "eth0"}, conf);
+    CHECK_MESSAGE(del.exit_code == 0, bridge, del.out, del.err);
+    return out;
+  };
+  const auto reference = routes_after_add("bridge", "host-local");
+  const auto nexus = routes_after_add("nexus-bridge", "nexus-ipam");
+  for (const auto& words : reference) CHECK_FALSE(words.empty());
+  CHECK(nexus == reference);
+}
