@@ -34,13 +34,35 @@ void check_addresses(const net::NlSocket& sock, const net::Link& link, const cni
   }
 }
 
+// What of `want` (a prevResult route) the kernel's `have` differs in, or empty. Only fields the result sets are
+// compared; scope only for IPv4, as the kernel reports every IPv6 route as global.
+std::string route_mismatch(const cni::Route& want, const net::Route& have) {
+  const auto differs = [](const char* what, unsigned expected, unsigned actual) {
+    return std::string(what) + " " + std::to_string(actual) + ", expected " + std::to_string(expected);
+  };
+  if (want.priority && have.priority != *want.priority) return differs("priority", *want.priority, have.priority);
+  if (want.mtu && have.mtu != *want.mtu) return differs("mtu", *want.mtu, have.mtu);
+  if (want.advmss && have.advmss != *want.advmss) return differs("advmss", *want.advmss, have.advmss);
+  if (want.scope && want.dst.is_v4() && static_cast<unsigned>(have.scope) != *want.scope)
+    return differs("scope", *want.scope, static_cast<unsigned>(have.scope));
+  return "";
+}
+
 // Routes may have been changed by a later plugin of the chain (the spec allows it): only our own routes via this
-// interface that prevResult lists are checked, by destination.
+// interface that prevResult lists are checked, by destination in their table, then by the fields the result gives.
 void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::Result& prev) {
   for (const auto& r : prev.routes) {
-    const auto routes = net::list_routes(sock, link.index, net::family_of(r.dst), r.table.value_or(0) ? *r.table : 254);
-    const bool found = std::any_of(routes.begin(), routes.end(), [&](const auto& k) { return k.dst == r.dst; });
-    if (!found) fail("route to " + r.dst.to_string() + " via " + link.name + " is missing");
+    const unsigned table = r.table.value_or(0) ? *r.table : RT_TABLE_MAIN;
+    const auto routes = net::list_routes(sock, link.index, net::family_of(r.dst), table);
+    const std::string where = "route to " + r.dst.to_string() + " via " + link.name + " in table " + std::to_string(table);
+    std::string mismatch = "is missing";
+    for (const auto& k : routes) {
+      if (k.dst != r.dst) continue;
+      mismatch = route_mismatch(r, k);
+      if (mismatch.empty()) break;
+      mismatch = "has " + mismatch;
+    }
+    if (!mismatch.empty()) fail(where + " " + mismatch);
   }
 }
 

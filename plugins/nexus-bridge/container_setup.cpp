@@ -1,5 +1,7 @@
 #include "plugins/nexus-bridge/container_setup.h"
 
+#include <linux/rtnetlink.h>
+
 #include <algorithm>
 
 #include "shared/net/addr.h"
@@ -20,7 +22,7 @@ net::RouteSpec route_spec(const cni::Route& r, int ifindex) {
   spec.mtu = r.mtu;
   spec.advmss = r.advmss;
   spec.priority = r.priority;
-  if (r.table) spec.table = *r.table;
+  if (r.table && *r.table != 0) spec.table = *r.table;  // table 0 is the main table, as for the kernel and the reference
   if (r.scope) spec.scope = static_cast<int>(*r.scope);
   return spec;
 }
@@ -29,8 +31,8 @@ net::RouteSpec route_spec(const cni::Route& r, int ifindex) {
 
 std::vector<cni::Route> container_routes(const BridgeConf& conf, const cni::Result& ipam) {
   std::vector<cni::Route> routes = ipam.routes;
-  for (auto& r : routes)
-    if (!r.gw) r.gw = gateway_of_family(ipam, r.dst.is_v4());
+  for (auto& r : routes)  // a link- or host-scoped route is on the link: it takes no next hop
+    if (!r.gw && !(r.scope && *r.scope >= RT_SCOPE_LINK)) r.gw = gateway_of_family(ipam, r.dst.is_v4());
   if (!conf.is_default_gateway) return routes;
   for (const bool v4 : {true, false}) {
     const std::optional<IpAddress> gw = gateway_of_family(ipam, v4);

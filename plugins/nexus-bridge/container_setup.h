@@ -9,7 +9,8 @@
 
 namespace nexus::bridge_plugin {
 
-/// Routes the container gets: IPAM's, each without a next hop sent via its family's gateway, plus a default
+/// Routes the container gets: IPAM's with their 1.1.0 fields, each without a next hop (and not link- or
+/// host-scoped) sent via its family's gateway, plus a default
 /// route per family via the gateway when isDefaultGateway asks for it and IPAM gave none.
 std::vector<cni::Route> container_routes(const BridgeConf& conf, const cni::Result& ipam);
 /// Inside the container netns: `lo` up, IPAM's addresses on `peer` (DAD off unless enabledad), `routes`, and

@@ -1,6 +1,9 @@
 #include "plugins/nexus-ipam/ipam_conf.h"
 
+#include <linux/rtnetlink.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -40,6 +43,29 @@ std::vector<ipam::RangeSet> parse_range_sets(const json& ipam, const json& runti
   return sets;
 }
 
+// A route's number field (CNI spec 1.1.0: uint): absent/null is nullopt; not a whole number is a wrong type (6);
+// negative or above `max` is a bad value (7), where Go's int in the reference would have let the kernel decide.
+std::optional<unsigned> route_number(const json& route, const char* key, unsigned max) {
+  const auto it = route.find(key);
+  if (it == route.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer())
+    throw Error(Code::DecodeFailure, std::string("route field \"") + key + "\" must be an integer, got " + it->dump());
+  if (it->is_number_unsigned() && it->get<unsigned long long>() <= max) return it->get<unsigned>();
+  throw Error(Code::InvalidConfig, std::string("invalid route ") + key + " " + it->dump() + " for dst " +
+                                       route.value("dst", std::string()) + ": must be 0.." + std::to_string(max));
+}
+
+// mtu, advmss and priority of 0 mean "not set", as in the reference (Go ints with omitempty): nothing is applied
+// or returned. table and scope of 0 are values (table 0: the kernel's main table; scope 0: global).
+void parse_route_extras(const json& j, cni::Route& r) {
+  const auto nonzero = [](std::optional<unsigned> v) { return v && *v != 0 ? v : std::nullopt; };
+  r.mtu = nonzero(route_number(j, "mtu", UINT32_MAX));
+  r.advmss = nonzero(route_number(j, "advmss", UINT32_MAX));
+  r.priority = nonzero(route_number(j, "priority", UINT32_MAX));
+  r.table = route_number(j, "table", UINT32_MAX);
+  r.scope = route_number(j, "scope", UINT8_MAX);  // rtm_scope is one byte
+}
+
 cni::Route parse_route(const json& j) {
   if (!j.is_object()) throw Error(Code::DecodeFailure, "ipam.routes entries must be objects, got " + j.dump());
   cni::Route r;
@@ -53,6 +79,11 @@ cni::Route parse_route(const json& j) {
       throw Error(Code::InvalidConfig, "invalid route gw \"" + *gw + "\" for dst " + r.dst.to_string());
     r.gw = addr;
   }
+  parse_route_extras(j, r);
+  // The kernel refuses an IPv4 next hop on a link- or host-scoped route: say so before anything is created.
+  if (r.gw && r.scope && *r.scope >= RT_SCOPE_LINK && r.dst.is_v4())
+    throw Error(Code::InvalidConfig, "invalid route to " + r.dst.to_string() + ": scope " +
+                                         std::to_string(*r.scope) + " (link or host) cannot have gw " + r.gw->to_string());
   return r;
 }
 

@@ -186,6 +186,10 @@ void add_decoding_cases(const Matrix& m, std::vector<Case>& cases) {
 void add_ipam_cases(const Matrix& m, std::vector<Case>& cases) {
   const std::string d = m.data_dir();
   const auto ranges = [&](const char* text) { return json{{"type", "nexus-ipam"}, {"dataDir", d}, {"ranges", json::parse(text)}}; };
+  const auto route = [&](const char* key, const json& value) {
+    return json{{"type", "nexus-ipam"}, {"dataDir", d}, {"ranges", json::parse(R"([[{"subnet":"10.68.0.0/24"}]])")},
+                {"routes", {{{"dst", "10.69.0.0/16"}, {key, value}}}}};
+  };
   const std::vector<std::pair<const char*, std::pair<json, unsigned>>> ipam = {
       {"subnet prefix too long", {ranges(R"([[{"subnet":"10.68.0.0/33"}]])"), 7}},
       {"subnet not a CIDR", {ranges(R"([[{"subnet":"banana"}]])"), 7}},
@@ -210,6 +214,14 @@ void add_ipam_cases(const Matrix& m, std::vector<Case>& cases) {
       {"ranges a string", {ranges(R"("10.68.0.0/24")"), 6}},
       {"route dst not a CIDR",
        {json{{"type", "nexus-ipam"}, {"dataDir", d}, {"subnet", "10.68.0.0/24"}, {"ranges", nullptr}, {"routes", {{{"dst", "x"}}}}}, 7}},
+      {"route mtu a string", {route("mtu", "1400"), 6}},
+      {"route table a fraction", {route("table", 1.5), 6}},
+      {"route priority negative", {route("priority", -1), 7}},
+      {"route advmss above 32 bits", {route("advmss", 4294967296u), 7}},
+      {"route scope above 255", {route("scope", 256), 7}},
+      {"route link scope with a gw",
+       {json{{"type", "nexus-ipam"}, {"dataDir", d}, {"ranges", json::parse(R"([[{"subnet":"10.68.0.0/24"}]])")},
+             {"routes", {{{"dst", "10.69.0.0/16"}, {"gw", "10.68.0.1"}, {"scope", 253}}}}}, 7}},
       {"relative dataDir", {json{{"type", "nexus-ipam"}, {"dataDir", "var/lib/x"}}, 7}},
       {"dataDir climbing out with ..", {json{{"type", "nexus-ipam"}, {"dataDir", d + "/../escape"}}, 7}},
       {"dataDir a number", {json{{"type", "nexus-ipam"}, {"dataDir", 5}}, 6}},

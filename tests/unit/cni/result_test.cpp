@@ -46,6 +46,25 @@ TEST_CASE("results: route and interface extras only from 1.1.0") {
   CHECK(j["interfaces"][1]["mtu"] == 1500);
 }
 
+TEST_CASE("results: every route field of 1.1.0 (0 included) is kept by 1.1.0 and dropped by older versions") {
+  Result r = sample();
+  r.routes = {{prefix("10.8.0.0/16"), address("10.0.42.1"), 1400u, 1360u, 50u, 100u, 253u},
+              {prefix("10.9.0.0/16"), std::nullopt, std::nullopt, std::nullopt, std::nullopt, 0u, 0u}};
+  const json j = encode_result(r, "1.1.0");
+  CHECK(j["routes"][0] == json{{"dst", "10.8.0.0/16"}, {"gw", "10.0.42.1"}, {"mtu", 1400}, {"advmss", 1360},
+                               {"priority", 50}, {"table", 100}, {"scope", 253}});
+  CHECK(j["routes"][1] == json{{"dst", "10.9.0.0/16"}, {"table", 0}, {"scope", 0}});
+  CHECK(parse_result(j, "1.1.0").routes == r.routes);
+  for (const auto v : kSupportedVersions) {
+    const std::string version(v);
+    if (version == "1.1.0") continue;
+    CAPTURE(version);
+    const json old = encode_result(r, version);
+    CHECK(old["routes"][0] == json{{"dst", "10.8.0.0/16"}, {"gw", "10.0.42.1"}});
+    CHECK(old["routes"][1] == json{{"dst", "10.9.0.0/16"}});
+  }
+}
+
 TEST_CASE("results: round trip through every version keeps what that version can say") {
   for (const auto v : kSupportedVersions) {
     const std::string version(v);

@@ -123,6 +123,33 @@ TEST_CASE("ipam_conf: routes, dst masked to its network, gw optional") {
   CHECK(routes_text(c) == std::vector<std::string>{"0.0.0.0/0", "10.8.0.0/16 via 10.9.0.1"});
 }
 
+TEST_CASE("ipam_conf: route fields of spec 1.1.0 pass through; mtu/advmss/priority 0 is unset, table/scope 0 kept") {
+  const json all = {{"dst", "10.8.0.0/16"}, {"mtu", 1400}, {"advmss", 1360}, {"priority", 50}, {"table", 100},
+                    {"scope", 253}};
+  const json zeros = {{"dst", "10.9.0.0/16"}, {"mtu", 0}, {"advmss", 0}, {"priority", 0}, {"table", 0}, {"scope", 0}};
+  const json limits = {{"dst", "fd00:8::/64"}, {"priority", 4294967295u}, {"table", 4294967295u}, {"scope", 255}};
+  const IpamConf c = parse({{"type", "nexus-ipam"}, {"ranges", {{kRange}}},
+                            {"routes", {all, zeros, limits, {{"dst", "0.0.0.0/0"}}}}});
+  REQUIRE(c.routes.size() == 4);
+  const auto& r = c.routes[0];
+  CHECK(r.mtu == 1400u);
+  CHECK(r.advmss == 1360u);
+  CHECK(r.priority == 50u);
+  CHECK(r.table == 100u);
+  CHECK(r.scope == 253u);
+  const auto& z = c.routes[1];
+  CHECK_FALSE(z.mtu);
+  CHECK_FALSE(z.advmss);
+  CHECK_FALSE(z.priority);
+  CHECK(z.table == 0u);
+  CHECK(z.scope == 0u);
+  CHECK(c.routes[2].priority == 4294967295u);
+  CHECK(c.routes[2].table == 4294967295u);
+  CHECK(c.routes[2].scope == 255u);
+  const auto& plain = c.routes[3];  // none given: none set, so nothing is applied or returned
+  CHECK_FALSE((plain.mtu || plain.advmss || plain.priority || plain.table || plain.scope));
+}
+
 TEST_CASE("ipam_conf: dataDir") {
   CHECK(parse({{"type", "nexus-ipam"}, {"dataDir", "/srv/leases"}}).data_dir == "/srv/leases");
   CHECK(parse({{"type", "nexus-ipam"}, {"dataDir", ""}}).data_dir == "/var/lib/cni/networks");
@@ -212,6 +239,24 @@ TEST_CASE("ipam_conf: refusals of routes") {
                 "invalid route gw \"10.9.0.1\" for dst fd00::/64");
   check_refused(with_routes({{{"dst", "10.0.0.0/8"}, {"gw", "nonsense"}}}), Code::InvalidConfig,
                 "invalid route gw \"nonsense\"");
+}
+
+TEST_CASE("ipam_conf: refusals of route fields: wrong type 6, negative or out of range 7") {
+  const auto route_with = [](const char* key, json value) {
+    return json{{"type", "nexus-ipam"}, {"ranges", {{kRange}}}, {"routes", {{{"dst", "10.8.0.0/16"}, {key, value}}}}};
+  };
+  for (const char* key : {"mtu", "advmss", "priority", "table", "scope"}) {
+    CAPTURE(key);
+    check_refused(route_with(key, "1"), Code::DecodeFailure, std::string("route field \"") + key + "\" must be an integer");
+    check_refused(route_with(key, 1.5), Code::DecodeFailure, "must be an integer, got 1.5");
+    check_refused(route_with(key, true), Code::DecodeFailure, "must be an integer");
+    check_refused(route_with(key, -1), Code::InvalidConfig, std::string("invalid route ") + key + " -1 for dst 10.8.0.0/16");
+    check_refused(route_with(key, 4294967296u), Code::InvalidConfig, "4294967296");
+  }
+  check_refused(route_with("scope", 256), Code::InvalidConfig, "invalid route scope 256 for dst 10.8.0.0/16: must be 0..255");
+  const json link_via_gw = {{"type", "nexus-ipam"}, {"ranges", {{kRange}}},
+                            {"routes", {{{"dst", "10.8.0.0/16"}, {"gw", "10.9.0.1"}, {"scope", 253}}}}};
+  check_refused(link_via_gw, Code::InvalidConfig, "scope 253 (link or host) cannot have gw 10.9.0.1");
 }
 
 TEST_CASE("ipam_conf: CNI_ARGS keys other than IP and MAC are code 4 unless IgnoreUnknown") {
