@@ -11,11 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-json with_prev(json conf, const PluginRun& add) {
-  conf["prevResult"] = add.json();
-  return conf;
-}
-
 /// ADD of container c1 in `c` with `conf`, which must succeed.
 PluginRun add_c1(const BridgeEnv& env, const ContainerNetns& c, const json& conf) {
   PluginRun add = env.run("ADD", "c1", c.path(), conf);

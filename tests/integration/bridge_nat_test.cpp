@@ -50,11 +50,6 @@ std::vector<std::string> owners_of(const std::string& address) {
   return out;
 }
 
-json with_prev(json conf, const PluginRun& add) {
-  conf["prevResult"] = add.json();
-  return conf;
-}
-
 }  // namespace
 
 TEST_CASE("bridge NAT: the container reaches the outside with its source translated" *

@@ -14,18 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-json with_prev(json conf, const PluginRun& add) {
-  conf["prevResult"] = add.json();
-  return conf;
-}
-
-/// ADD of container `id` in `c`, which must succeed; returns the run (its result names the host veth).
-PluginRun add(const BridgeEnv& env, const std::string& id, const ContainerNetns& c, const json& conf) {
-  PluginRun run = env.run("ADD", id, c.path(), conf);
-  REQUIRE_MESSAGE(run.exit_code == 0, run.out, run.err);
-  return run;
-}
-
 std::string host_veth_of(const PluginRun& add) { return add.json()["interfaces"][1]["name"]; }
 
 /// The port's "isolated on|off" as `bridge -d link` prints it (the test fails if bridge does).
@@ -48,8 +36,8 @@ TEST_CASE("bridge: portIsolation isolates the host ports: containers reach the g
   BridgeEnv env;
   ContainerNetns a, b;
   const json conf = env.config("10.93.0.0/24", {{"portIsolation", true}});
-  const PluginRun add_a = add(env, "a", a, conf);
-  const PluginRun add_b = add(env, "b", b, conf);
+  const PluginRun add_a = env.add_ok("a", a, conf);
+  const PluginRun add_b = env.add_ok("b", b, conf);
   const std::string veth_a = host_veth_of(add_a), veth_b = host_veth_of(add_b);
 
   CHECK(isolation_of(veth_a) == "isolated on");
@@ -94,8 +82,8 @@ TEST_CASE("bridge: without portIsolation (absent or false) the ports are open an
     BridgeEnv env;
     ContainerNetns a, b;
     const json conf = env.config("10.94.0.0/24", extra);
-    const PluginRun add_a = add(env, "a", a, conf);
-    const PluginRun add_b = add(env, "b", b, conf);
+    const PluginRun add_a = env.add_ok("a", a, conf);
+    const PluginRun add_b = env.add_ok("b", b, conf);
     CHECK(isolation_of(host_veth_of(add_a)) == "isolated off");
     CHECK(isolation_of(host_veth_of(add_b)) == "isolated off");
     CHECK(pings(a, "10.94.0.3"));

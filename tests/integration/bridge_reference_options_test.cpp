@@ -13,17 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-json with_prev(json conf, const PluginRun& add) {
-  conf["prevResult"] = add.json();
-  return conf;
-}
-
-PluginRun add_ok(const BridgeEnv& env, const std::string& id, const ContainerNetns& c, const json& conf) {
-  PluginRun add = env.run("ADD", id, c.path(), conf);
-  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
-  return add;
-}
-
 // `ip -j link show dev` of one link, in the host netns the test is in or in a container.
 json link_json(const std::string& name) { return json::parse(inspect("ip -j link show dev " + name)).at(0); }
 json link_json_in(const ContainerNetns& c, const std::string& name) {
@@ -51,7 +40,7 @@ TEST_CASE("bridge options: mtu unset takes the default-route interface's, an exp
   BridgeEnv env;
   ContainerNetns c0, c1, c2;
   // No default route: 1500, what the kernel gives a veth.
-  const auto none = add_ok(env, "c0", c0, env.config("10.51.0.0/24", {{"bridge", "nxbr0"}}));
+  const auto none = env.add_ok("c0", c0, env.config("10.51.0.0/24", {{"bridge", "nxbr0"}}));
   CHECK(link_json("nxbr0")["mtu"] == 1500);
   CHECK(link_json_in(c0, "eth0")["mtu"] == 1500);
 
@@ -62,7 +51,7 @@ TEST_CASE("bridge options: mtu unset takes the default-route interface's, an exp
   inspect("ip link set up0p up");
   inspect("ip addr add 192.0.2.2/24 dev up0");
   inspect("ip route add default via 192.0.2.1 dev up0");
-  const auto add = add_ok(env, "c1", c1, env.config("10.52.0.0/24", {{"bridge", "nxbr1"}}, "1.1.0"));
+  const auto add = env.add_ok("c1", c1, env.config("10.52.0.0/24", {{"bridge", "nxbr1"}}, "1.1.0"));
   const std::string host_veth = add.json()["interfaces"][1]["name"];
   CHECK(link_json("nxbr1")["mtu"] == 1400);
   CHECK(link_json(host_veth)["mtu"] == 1400);
@@ -70,7 +59,7 @@ TEST_CASE("bridge options: mtu unset takes the default-route interface's, an exp
   CHECK(add.json()["interfaces"][2]["mtu"] == 1400);  // a 1.1.0 result says so
 
   // An explicit mtu is taken as it is, larger than the uplink's or not.
-  const auto explicit_mtu = add_ok(env, "c2", c2, env.config("10.53.0.0/24", {{"bridge", "nxbr2"}, {"mtu", 1500}}));
+  const auto explicit_mtu = env.add_ok("c2", c2, env.config("10.53.0.0/24", {{"bridge", "nxbr2"}, {"mtu", 1500}}));
   CHECK(link_json("nxbr2")["mtu"] == 1500);
   CHECK(link_json(explicit_mtu.json()["interfaces"][1]["name"].get<std::string>())["mtu"] == 1500);
   CHECK(link_json_in(c2, "eth0")["mtu"] == 1500);
@@ -80,9 +69,9 @@ TEST_CASE("bridge options: disableContainerInterface leaves the container interf
           doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns normal, disabled;
-  const auto add_normal = add_ok(env, "c1", normal, l2_config(env));
+  const auto add_normal = env.add_ok("c1", normal, l2_config(env));
   const json conf = l2_config(env, {{"disableContainerInterface", true}});
-  const auto add = add_ok(env, "c2", disabled, conf);
+  const auto add = env.add_ok("c2", disabled, conf);
 
   // The container interface: there, down, no address (not even IPv6 link-local), no route via it.
   const json eth0 = link_json_in(disabled, "eth0");
@@ -130,7 +119,7 @@ TEST_CASE("bridge options: ipMasqBackend nftables masquerades; iptables is code 
   BridgeEnv env;
   ContainerNetns c1, c2;
   const json conf = env.config("10.58.0.0/24", {{"ipMasq", true}, {"ipMasqBackend", "nftables"}});
-  const auto add = add_ok(env, "c1", c1, conf);
+  const auto add = env.add_ok("c1", c1, conf);
   const std::string address = add.json()["ips"][0]["address"];
   CHECK(masqueraded_v4() == std::multiset<std::string>{address.substr(0, address.find('/'))});
   CHECK(env.run("CHECK", "c1", c1.path(), with_prev(conf, add)).exit_code == 0);
@@ -154,7 +143,7 @@ TEST_CASE("bridge options: runtimeConfig.dns in the conventions' keys reaches th
                             {{"servers", {"10.59.0.53", "10.59.0.54"}},
                              {"searches", {"svc.test", "corp.test"}},
                              {"options", {"ndots:2"}}}}};
-  const json dns = add_ok(env, "c1", c, conf).json()["dns"];
+  const json dns = env.add_ok("c1", c, conf).json()["dns"];
   CHECK(dns["nameservers"] == json{"10.59.0.53", "10.59.0.54"});
   CHECK(dns["search"] == json{"svc.test", "corp.test"});
   CHECK(dns["options"] == json{"ndots:2"});

@@ -52,11 +52,6 @@ const json* result_route(const json& result, const std::string& dst) {
   return nullptr;
 }
 
-json with_prev(json conf, const PluginRun& add) {
-  conf["prevResult"] = add.json();
-  return conf;
-}
-
 }  // namespace
 
 TEST_CASE("bridge: route priority, table, scope, mtu and advmss are applied in the container and returned for 1.1.0" *

@@ -28,6 +28,13 @@ size_t count_lines(const std::string& text) {
   for (char c : text) n += c == '\n';
   return n;
 }
+
+// A throwaway host netns and a container netns, with netlink sockets in both.
+struct HostAndContainer {
+  HostNetns host;
+  ContainerNetns container;
+  const net::Sockets nl = net::Sockets::open(container.path());
+};
 }  // namespace
 
 TEST_CASE("find_link returns nullopt for a missing link, get_link throws" * doctest::skip(skip_root_tests())) {
@@ -87,11 +94,9 @@ TEST_CASE("20 processes racing to create one bridge: all succeed, one bridge" * 
   CHECK(count_lines(run_shell("ip -o link show type bridge").out) == 1);
 }
 
-TEST_CASE("create_veth makes the peer inside the container netns with its final name, in one request" *
-          doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  const net::Sockets nl = net::Sockets::open(container.path());
+TEST_CASE_FIXTURE(HostAndContainer,
+                  "create_veth makes the peer inside the container netns with its final name, in one request" *
+                      doctest::skip(skip_root_tests())) {
   const net::Link br = net::ensure_bridge(nl.host, "nxbr2");
   const std::array<unsigned char, 6> mac = {0x02, 0x42, 0x0a, 0x00, 0x00, 0x02};
   const net::VethPair pair = net::create_veth(
@@ -111,10 +116,8 @@ TEST_CASE("create_veth makes the peer inside the container netns with its final 
   CHECK(run_shell("ip -o link show nxh0").out.find("master nxbr2") != std::string::npos);
 }
 
-TEST_CASE("create_veth names the side that already exists" * doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  const net::Sockets nl = net::Sockets::open(container.path());
+TEST_CASE_FIXTURE(HostAndContainer, "create_veth names the side that already exists" *
+                                         doctest::skip(skip_root_tests())) {
   net::create_veth(nl, {.host_name = "nxh1", .peer_name = "eth0"});
   try {
     net::create_veth(nl, {.host_name = "nxh2", .peer_name = "eth0"});
@@ -131,10 +134,8 @@ TEST_CASE("create_veth names the side that already exists" * doctest::skip(skip_
   }
 }
 
-TEST_CASE("set_master, hairpin, set_up, delete is idempotent" * doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  const net::Sockets nl = net::Sockets::open(container.path());
+TEST_CASE_FIXTURE(HostAndContainer, "set_master, hairpin, set_up, delete is idempotent" *
+                                         doctest::skip(skip_root_tests())) {
   const net::Link br = net::ensure_bridge(nl.host, "nxbr3");
   const net::VethPair pair = net::create_veth(nl, {.host_name = "nxh3", .peer_name = "eth0", .up = false});
   CHECK_FALSE(pair.host.is_up());
@@ -155,11 +156,9 @@ TEST_CASE("set_master, hairpin, set_up, delete is idempotent" * doctest::skip(sk
   CHECK_FALSE(net::delete_link(nl.host, pair.host.index));
 }
 
-TEST_CASE("set_port_isolated and port_isolated: on, off, and nothing for a link that is no bridge port" *
-          doctest::skip(skip_root_tests())) {
-  HostNetns host;
-  ContainerNetns container;
-  const net::Sockets nl = net::Sockets::open(container.path());
+TEST_CASE_FIXTURE(HostAndContainer,
+                  "set_port_isolated and port_isolated: on, off, and nothing for a link that is no bridge port" *
+                      doctest::skip(skip_root_tests())) {
   const net::Link br = net::ensure_bridge(nl.host, "nxbr4");
   const net::VethPair pair = net::create_veth(nl, {.host_name = "nxh4", .peer_name = "eth0"});
   CHECK_FALSE(net::port_isolated(nl.host, pair.host.index).has_value());  // not on a bridge yet

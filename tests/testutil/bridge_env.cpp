@@ -1,8 +1,10 @@
 #include "tests/testutil/bridge_env.h"
 
-#include "tests/testutil/inspect.h"
+#include <doctest/doctest.h>
 
 #include <sstream>
+
+#include "tests/testutil/inspect.h"
 
 namespace nexus::testutil {
 
@@ -32,6 +34,12 @@ PluginRun BridgeEnv::run(const std::string& command, const std::string& id, cons
                          const json& conf, const std::string& args) const {
   PluginCall call{.command = command, .container_id = id, .netns = netns, .ifname = "eth0", .args = args};
   return run_plugin(nexus_bridge_path(), call, conf);
+}
+
+PluginRun BridgeEnv::add_ok(const std::string& id, const ContainerNetns& container, const json& conf) const {
+  PluginRun add = run("ADD", id, container.path(), conf);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+  return add;
 }
 
 int BridgeEnv::lease_count(const std::string& network) const {

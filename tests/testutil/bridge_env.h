@@ -30,6 +30,9 @@ struct BridgeEnv {
   PluginRun run(const std::string& command, const std::string& id, const std::string& netns,
                 const nlohmann::json& conf, const std::string& args = "") const;
 
+  /// ADD of (`id`, eth0) in `container`, which must succeed (the test stops otherwise, printing its output).
+  PluginRun add_ok(const std::string& id, const ContainerNetns& container, const nlohmann::json& conf) const;
+
   /// Number of lease files (addresses) in the ipam dir of network `network`.
   int lease_count(const std::string& network = "testnet") const;
   /// Names of veth links in the host netns.

@@ -20,6 +20,11 @@ unsigned PluginRun::error_code() const {
   return j.contains("code") && j["code"].is_number_unsigned() ? j["code"].get<unsigned>() : 0;
 }
 
+nlohmann::json with_prev(nlohmann::json conf, const PluginRun& add) {
+  conf["prevResult"] = add.json();
+  return conf;
+}
+
 PluginRun run_plugin(const std::string& plugin_path, const PluginCall& call, const std::string& config) {
   CommandOptions options;
   options.clear_env = true;

@@ -35,6 +35,9 @@ struct PluginRun {
   unsigned error_code() const;
 };
 
+/// `conf` with `add`'s result as its prevResult, for the CHECK or DEL of that attachment.
+nlohmann::json with_prev(nlohmann::json conf, const PluginRun& add);
+
 /// Runs `plugin_path` with the call's environment and `config` on stdin.
 PluginRun run_plugin(const std::string& plugin_path, const PluginCall& call, const std::string& config);
 inline PluginRun run_plugin(const std::string& plugin_path, const PluginCall& call, const nlohmann::json& config) {
