@@ -126,7 +126,8 @@ TEST_CASE("bridge: before 1.1.0 the route fields are neither returned nor applie
     ContainerNetns c;
     const PluginRun add = env.run("ADD", "c1", c.path(), config_with_routes(env, version));
     REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
-    for (const auto& r : add.json()["routes"])
+    const json result = add.json();  // a range-for over add.json()["routes"] would outlive the temporary
+    for (const auto& r : result["routes"])
       for (const char* key : {"priority", "table", "scope", "mtu", "advmss"}) CHECK_MESSAGE(!r.contains(key), r);
     // The IPAM result of this version cannot carry them, so the bridge never saw them: plain routes in main.
     const auto words = route_words(c, "10.61.0.0/16");
