@@ -129,7 +129,8 @@ TEST_CASE("a config without type is code 7 for both plugins" * doctest::skip(ski
     json conf = env.config("10.59.0.0/24");
     if (type.is_null()) conf.erase("type");
     else conf["type"] = type;
-    CAPTURE(conf.dump());
+    const std::string sent = conf.dump();  // CAPTURE keeps a reference: not to a temporary
+    CAPTURE(sent);
     for (const char* verb : {"ADD", "DEL"}) {
       check_refused(env.run(verb, "c1", container.path(), conf), 7, "missing required field \"type\"");
       check_refused(run_ipam(verb, container.path(), conf), 7, "missing required field \"type\"");
