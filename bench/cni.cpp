@@ -37,10 +37,12 @@ std::string ipam_config(const Side& side, const std::filesystem::path& data_dir)
   return config.dump();
 }
 
-std::string bridge_config(const Side& side, bool ip_masq, const std::filesystem::path& data_dir) {
+std::string bridge_config(const Side& side, bool ip_masq, const std::filesystem::path& data_dir,
+                          const std::string& options) {
   json config = {{"cniVersion", "1.0.0"}, {"name", kNetworkName},       {"type", side.bridge_plugin},
                  {"bridge", side.bridge_device}, {"isGateway", true},   {"ipMasq", ip_masq},
                  {"hairpinMode", true},  {"ipam", ipam_section(side, data_dir)}};
+  config.update(json::parse(options));
   return config.dump();
 }
 

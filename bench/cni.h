@@ -28,8 +28,10 @@ struct Side {
 
 /// The IPAM plugin's config (IPAM plugins get the whole network config).
 std::string ipam_config(const Side& side, const std::filesystem::path& data_dir);
-/// The bridge plugin's config with `ip_masq`, delegating to the side's IPAM plugin.
-std::string bridge_config(const Side& side, bool ip_masq, const std::filesystem::path& data_dir);
+/// The bridge plugin's config with `ip_masq`, delegating to the side's IPAM plugin; `options` (a JSON object's
+/// text, e.g. {"macspoofchk":true}) adds or overrides keys.
+std::string bridge_config(const Side& side, bool ip_masq, const std::filesystem::path& data_dir,
+                          const std::string& options = "{}");
 
 /// What a runtime execs: the plugin with CNI_* env and the config on stdin. The container ID is prefixed with
 /// the side's label: both sides share one netns, and names derived from (network, container ID), such as the

@@ -109,4 +109,27 @@ double timed_link_delete(const std::string& ifname) {
   return timed_request(m, "RTM_DELLINK " + ifname);
 }
 
+bool kernel_has_bridge_vlan_filtering() {
+  const std::string probe = "nxbench-vlan";
+  Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  ifinfomsg info{};
+  info.ifi_family = AF_UNSPEC;
+  m.append(&info, sizeof info);
+  m.attr(IFLA_IFNAME, probe);
+  size_t linkinfo = m.begin_attr(IFLA_LINKINFO);
+  m.attr(IFLA_INFO_KIND, std::string("bridge"));
+  size_t data = m.begin_attr(IFLA_INFO_DATA);
+  const uint8_t on = 1;
+  m.attr(IFLA_BR_VLAN_FILTERING, &on, sizeof on);
+  m.end_attr(data);
+  m.end_attr(linkinfo);
+  try {
+    timed_request(m, "RTM_NEWLINK bridge vlan_filtering 1");
+  } catch (const std::runtime_error&) {
+    return false;  // EOPNOTSUPP: the kernel is built without CONFIG_BRIDGE_VLAN_FILTERING (and made no bridge)
+  }
+  timed_link_delete(probe);
+  return true;
+}
+
 }  // namespace nexus::bench

@@ -12,4 +12,8 @@ double timed_veth_create(const std::string& host_name, const std::string& peer_n
 /// Returns the seconds from send to ack. Throws std::runtime_error when the link is missing or the kernel refuses.
 double timed_link_delete(const std::string& ifname);
 
+/// Whether the kernel can filter VLANs on a bridge: creates and deletes a probe bridge with vlan_filtering on in
+/// the current netns (the bench's own).
+bool kernel_has_bridge_vlan_filtering();
+
 }  // namespace nexus::bench
