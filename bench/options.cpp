@@ -18,7 +18,7 @@ Compares the Nexus plugins with the reference CNI plugins side by side and print
   --sections LIST        comma list of ipam,bridge,concurrency,iperf (default: all; memory is gathered from all)
   --ipam-iterations N    timed ADD+DEL pairs per lease count (default 100)
   --leases LIST          pre-existing leases in the /16 (default 0,1000,10000,60000)
-  --containers N         sequential bridge ADDs then DELs, per ipMasq setting (default 50)
+  --containers N         sequential bridge ADDs then DELs, per configuration (default 50)
   --concurrency LIST     concurrent ADD/DEL batch sizes (default 100,1000)
   --max-inflight N       cap on plugin processes alive at once in a batch (default 100)
   --iperf-seconds S      iperf3 run length (default 3; 0 skips)
