@@ -3,8 +3,6 @@
 
 #include <cstdio>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "launcher/address_list.h"
 #include "launcher/commands.h"
@@ -85,13 +83,6 @@ std::unique_ptr<runtime::Cgroup> create_cgroup(const Context& ctx, NodeRecord& n
   return cgroup;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 pid_t start_process(const Context& ctx, NodeRecord& node, runtime::SyncPipe& sync) {
   const std::string dir = ctx.store().node_dir(node.name);
   runtime::write_in_place(dir + "/hosts", runtime::render_hosts(node.name, {}));
@@ -114,7 +105,7 @@ void attach_network(const Context& ctx, NodeRecord& node, const runtime::Network
   const std::string dir = ctx.store().node_dir(node.name);
   runtime::write_in_place(dir + "/resolv.conf",
                           runtime::render_resolv_conf(result.value("dns", nlohmann::json::object()),
-                                                      read_text("/etc/resolv.conf")));
+                                                      runtime::host_resolv_conf()));
   refresh_hosts(ctx, node.network);
 }
 

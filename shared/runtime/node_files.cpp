@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "shared/base/error.h"
@@ -44,7 +46,21 @@ std::vector<std::string> host_nameservers(const std::string& host_resolv_conf) {
   return out;
 }
 
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
 }  // namespace
+
+std::string host_resolv_conf(const std::string& etc_path, const std::string& upstream_path) {
+  const std::string etc = read_file(etc_path).value_or("");
+  if (!host_nameservers(etc).empty()) return etc;
+  return read_file(upstream_path).value_or(etc);
+}
 
 std::string render_resolv_conf(const json& dns, const std::string& host_resolv_conf) {
   std::vector<std::string> servers = strings(dns, "nameservers");

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "shared/runtime/node_store.h"
 #include "tests/testutil/temp_dir.h"
 
@@ -29,6 +31,28 @@ TEST_CASE("render_resolv_conf prefers the result's dns, else the host's non-loop
   CHECK(from_host.find("nameserver 9.9.9.9\n") != std::string::npos);
   CHECK(from_host.find("127.0.0.53") == std::string::npos);
   CHECK(render_resolv_conf(json{{"domain", "d.example"}}, "").find("search d.example") != std::string::npos);
+}
+
+TEST_CASE("host_resolv_conf: a stub-only /etc/resolv.conf (systemd-resolved) gives way to the upstream list") {
+  nexus::testutil::TempDir dir;
+  const std::string etc = dir.path() + "/resolv.conf", upstream = dir.path() + "/upstream.conf";
+  const auto write = [](const std::string& path, const std::string& text) { std::ofstream(path) << text; };
+  write(etc, "# stub\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n");
+  write(upstream, "nameserver 192.0.2.53\nnameserver 2001:db8::53\nsearch lan\n");
+  const std::string chosen = host_resolv_conf(etc, upstream);
+  CHECK(chosen.find("192.0.2.53") != std::string::npos);
+  const std::string node = render_resolv_conf(json::object(), chosen);
+  CHECK(node.find("nameserver 192.0.2.53\n") != std::string::npos);
+  CHECK(node.find("nameserver 2001:db8::53\n") != std::string::npos);
+  CHECK(node.find("127.0.0.53") == std::string::npos);
+  // A host whose /etc/resolv.conf names a reachable server keeps it, upstream file or not.
+  write(etc, "nameserver 198.51.100.1\n");
+  CHECK(host_resolv_conf(etc, upstream).find("198.51.100.1") != std::string::npos);
+  CHECK(host_resolv_conf(etc, upstream).find("192.0.2.53") == std::string::npos);
+  // Stub-only without systemd-resolved's file: nothing better to offer, the stub text stays (and is filtered).
+  write(etc, "nameserver 127.0.0.53\n");
+  CHECK(host_resolv_conf(etc, dir.path() + "/missing.conf") == "nameserver 127.0.0.53\n");
+  CHECK(host_resolv_conf(dir.path() + "/missing.conf", upstream).find("192.0.2.53") != std::string::npos);
 }
 
 TEST_CASE("result_addresses keeps the container side of a result") {
