@@ -17,6 +17,16 @@ struct CreateOptions {
   std::string network = "nexus";
   std::string ip;
   std::string rootfs;
+  std::vector<std::string> env_args;   ///< -e NAME=value / NAME
+  std::vector<std::string> env_files;  ///< --env-file
+  std::vector<std::string> command;
+};
+
+struct ExecOptions {
+  std::string name;
+  std::vector<std::string> env_args;   ///< -e, added to the node's environment
+  std::vector<std::string> env_files;  ///< --env-file
+  bool tty = false;                    ///< -t: the command gets a terminal
   std::vector<std::string> command;
 };
 
@@ -24,7 +34,7 @@ int node_create(const Context& ctx, const CreateOptions& options);
 int node_delete(const Context& ctx, const std::string& name, bool force);
 int node_list(const Context& ctx, bool json);
 int node_show(const Context& ctx, const std::string& name);
-int node_exec(const Context& ctx, const std::string& name, const std::vector<std::string>& command);
+int node_exec(const Context& ctx, const ExecOptions& options);
 int node_check(const Context& ctx, const std::string& name);
 int gc(const Context& ctx);
 

@@ -28,6 +28,15 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->envname("NEXUS_CGROUP_PARENT")->capture_default_str();
 }
 
+// -e and --env-file, the same for `create` and `exec`.
+void add_env_options(CLI::App& cmd, std::vector<std::string>& env_args, std::vector<std::string>& env_files) {
+  cmd.add_option("-e,--env", env_args,
+                 "Set an environment variable: NAME=value, or NAME to pass on this shell's value (repeatable)")
+      ->allow_extra_args(false);
+  cmd.add_option("--env-file", env_files, "Read NAME=value lines from a file ('#' comments; before -e)")
+      ->allow_extra_args(false);
+}
+
 CLI::App* add_create(CLI::App& node, CreateOptions& o) {
   CLI::App* cmd = node.add_subcommand("create", "Start a node: a process with its own network, hostname, PIDs, IPC "
                                                 "and mounts, limited by a cgroup and attached to a CNI network");
@@ -37,9 +46,11 @@ CLI::App* add_create(CLI::App& node, CreateOptions& o) {
   cmd->add_option("--net", o.network, "CNI network (a conflist name)")->capture_default_str();
   cmd->add_option("--ip", o.ip, "Ask for this address (CNI_ARGS IP and the 'ips' capability)");
   cmd->add_option("--rootfs", o.rootfs, "Root filesystem directory to pivot into (fresh /proc mounted)");
+  add_env_options(*cmd, o.env_args, o.env_files);
   cmd->add_option("command", o.command, "Command to run after '--' (default: an init that waits)");
   cmd->footer("Example: nexus node create node-001 --mem 256 --cpu 512\n"
-              "         nexus node create web --ip 10.0.42.80 -- /usr/bin/python3 -m http.server 80");
+              "         nexus node create web --ip 10.0.42.80 -- /usr/bin/python3 -m http.server 80\n"
+              "         nexus node create app -e MODE=prod --env-file app.env -- /usr/local/bin/app");
   return cmd;
 }
 
@@ -49,7 +60,7 @@ struct NodeCommands {
   std::string name;
   bool json = false;
   bool force = false;
-  std::vector<std::string> command;
+  ExecOptions exec;
   CLI::App *create_cmd, *list_cmd, *show_cmd, *exec_cmd, *check_cmd, *delete_cmd;
 };
 
@@ -61,8 +72,13 @@ void add_node_commands(CLI::App& node, NodeCommands& c) {
   c.show_cmd->add_option("name", c.name, "Node name")->required();
   c.exec_cmd = node.add_subcommand("exec", "Run a command inside a node (its namespaces and cgroup); "
                                            "exits with the command's status");
-  c.exec_cmd->add_option("name", c.name, "Node name")->required();
-  c.exec_cmd->add_option("command", c.command, "Command and arguments, after '--'")->required();
+  c.exec_cmd->add_option("name", c.exec.name, "Node name")->required();
+  add_env_options(*c.exec_cmd, c.exec.env_args, c.exec.env_files);
+  c.exec_cmd->add_flag("-t,--tty", c.exec.tty, "Give the command a terminal (for an interactive shell)");
+  c.exec_cmd->add_option("command", c.exec.command, "Command and arguments, after '--'")->required();
+  c.exec_cmd->footer("Example: nexus node exec node-001 -- ip addr\n"
+                     "         nexus node exec -t node-001 -- /bin/sh\n"
+                     "         nexus node exec -e DEBUG=1 node-001 -- printenv DEBUG");
   c.check_cmd = node.add_subcommand("check", "Ask the network's plugins to verify the node (CNI CHECK)");
   c.check_cmd->add_option("name", c.name, "Node name")->required();
   c.delete_cmd = node.add_subcommand("delete", "Stop a node and remove its network, cgroup and state "
@@ -96,7 +112,7 @@ int run(int argc, char** argv) {
   if (c.create_cmd->parsed()) return node_create(ctx, c.create);
   if (c.list_cmd->parsed()) return node_list(ctx, c.json);
   if (c.show_cmd->parsed()) return node_show(ctx, c.name);
-  if (c.exec_cmd->parsed()) return node_exec(ctx, c.name, c.command);
+  if (c.exec_cmd->parsed()) return node_exec(ctx, c.exec);
   if (c.check_cmd->parsed()) return node_check(ctx, c.name);
   if (c.delete_cmd->parsed()) return node_delete(ctx, c.name, c.force);
   if (gc_cmd->parsed()) return gc(ctx);

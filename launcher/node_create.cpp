@@ -6,6 +6,7 @@
 
 #include "launcher/address_list.h"
 #include "launcher/commands.h"
+#include "launcher/env_options.h"
 #include "launcher/launcher_error.h"
 #include "launcher/network_hosts.h"
 #include "launcher/node_lookup.h"
@@ -15,6 +16,7 @@
 #include "shared/base/ip_address.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
+#include "shared/runtime/node_env.h"
 #include "shared/runtime/node_files.h"
 #include "shared/runtime/node_process.h"
 #include "shared/runtime/pending_releases.h"
@@ -51,7 +53,8 @@ std::string now_utc() {
   return buf;
 }
 
-NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runtime::NetworkConfigList& list) {
+NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runtime::NetworkConfigList& list,
+                          const std::vector<std::string>& env) {
   NodeRecord node;
   node.name = o.name;
   node.network = list.name;
@@ -62,6 +65,7 @@ NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runt
   node.cpu_shares = o.cpu_shares > 0 ? static_cast<uint64_t>(o.cpu_shares) : 0;
   node.rootfs = o.rootfs;
   node.command = o.command;
+  node.env = runtime::node_environment(o.name, env);
   node.created = now_utc();
   if (!o.ip.empty()) {
     // CNI_ARGS for plugins of the host-local lineage, runtimeConfig "ips" for those that declare the capability.
@@ -88,7 +92,8 @@ pid_t start_process(const Context& ctx, NodeRecord& node, runtime::SyncPipe& syn
   runtime::write_in_place(dir + "/hosts", runtime::render_hosts(node.name, {}));
   runtime::write_in_place(dir + "/resolv.conf", "");
   runtime::NodeProcessSpec spec{node.name,          dir + "/hosts",  dir + "/resolv.conf", ctx.options().netns_dir,
-                                node.rootfs,        dir + "/log",    node.command};
+                                node.rootfs,        dir + "/log",    node.command,
+                                node.env};
   node.pid = runtime::spawn_node_process(spec, sync);
   node.start_time = runtime::process_start_time(node.pid).value_or(0);
   ctx.store().save(node);
@@ -152,10 +157,11 @@ void release_earlier_attachment(const Context& ctx, const NodeRecord& node) {
 
 int node_create(const Context& ctx, const CreateOptions& o) {
   validate(o);
+  const std::vector<std::string> env = parse_env_options(o.env_args, o.env_files);
   runtime::FileLock lock = ctx.store().lock_exclusive();
   runtime::NetworkConfigList list = runtime::load_network(o.network, ctx.conf_dirs());
   ctx.store().create_node_dir(o.name);
-  NodeRecord node = initial_record(ctx, o, list);
+  NodeRecord node = initial_record(ctx, o, list, env);
   try {
     release_earlier_attachment(ctx, node);
   } catch (...) {

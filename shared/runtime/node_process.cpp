@@ -17,6 +17,7 @@
 #include "shared/runtime/init.h"
 #include "shared/runtime/mounts.h"
 #include "shared/runtime/namespaces.h"
+#include "shared/runtime/node_env.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::runtime {
@@ -76,6 +77,7 @@ void set_up_node(const NodeProcessSpec& spec) {
     isolate_fds(sync, spec.log_file);
     if (!sync.wait_for_parent()) ::_exit(1);  // the parent failed and rolls back; nothing to report
     set_up_node(spec);
+    replace_environment(spec.env);
     ::_exit(run_node_init(spec.command, sync.report_fd()));
   } catch (const Error& e) {
     sync.report_error(std::string(e.what()) + (e.details().empty() ? "" : " (" + e.details() + ")"));

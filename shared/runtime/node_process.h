@@ -19,6 +19,7 @@ struct NodeProcessSpec {
   std::string rootfs;       ///< pivot_root target; empty: share the host's root
   std::string log_file;     ///< stdout and stderr of the node (stdin is /dev/null)
   std::vector<std::string> command;  ///< empty: just the init
+  std::vector<std::string> env;      ///< the whole environment of the init and the command
 };
 
 /// Clones the node process (pid 1 of new net, UTS, PID, IPC and mount namespaces) and returns its pid. The child

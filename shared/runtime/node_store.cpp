@@ -33,7 +33,7 @@ json to_json(const NodeRecord& r) {
           {"cpuShares", r.cpu_shares}, {"cgroupVersion", r.cgroup_version},
           {"cgroupRoot", r.cgroup_root}, {"cgroupParent", r.cgroup_parent},
           {"cgroupPaths", r.cgroup_paths}, {"rootfs", r.rootfs},
-          {"command", r.command},   {"cniArgs", args},
+          {"command", r.command},   {"env", r.env},           {"cniArgs", args},
           {"capabilityArgs", r.capability_args}, {"addresses", address_texts(r.addresses)},
           {"created", r.created}};
 }
@@ -58,6 +58,7 @@ NodeRecord node_from_json(const json& doc) {
   r.cgroup_paths = doc.value("cgroupPaths", std::vector<std::string>{});
   r.rootfs = doc.value("rootfs", "");
   r.command = doc.value("command", std::vector<std::string>{});
+  r.env = doc.value("env", std::vector<std::string>{});
   for (const json& pair : doc.value("cniArgs", json::array()))
     if (pair.is_array() && pair.size() == 2) r.cni_args.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
   r.capability_args = doc.value("capabilityArgs", json::object());

@@ -48,11 +48,14 @@ class LauncherWorld {
   LauncherWorld& operator=(const LauncherWorld&) = delete;
 
   /// Runs nexus with the isolated locations.
-  CommandResult nexus(const std::vector<std::string>& args) const {
+  CommandResult nexus(const std::vector<std::string>& args, const std::string& stdin_data = "",
+                      const std::vector<std::string>& extra_env = {}) const {
     std::vector<std::string> argv{kNexus};
     argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> all_env = env();
+    all_env.insert(all_env.end(), extra_env.begin(), extra_env.end());
     // Not own_sysfs: nexus must run in the real mount namespace, where its netns pins and cgroups live.
-    return testutil::run_command(argv, {.env = env()});
+    return testutil::run_command(argv, {.stdin_data = stdin_data, .env = all_env});
   }
 
   std::vector<std::string> env() const {
