@@ -19,6 +19,7 @@ struct CreateOptions {
   std::string rootfs;
   std::vector<std::string> env_args;   ///< -e NAME=value / NAME
   std::vector<std::string> env_files;  ///< --env-file
+  uint64_t log_max_bytes = 0;          ///< --log-max-size; 0: runtime::kDefaultLogCap
   std::vector<std::string> command;
 };
 
@@ -34,6 +35,7 @@ int node_create(const Context& ctx, const CreateOptions& options);
 int node_delete(const Context& ctx, const std::string& name, bool force);
 int node_list(const Context& ctx, bool json);
 int node_show(const Context& ctx, const std::string& name);
+int node_logs(const Context& ctx, const std::string& name, bool follow);
 int node_exec(const Context& ctx, const ExecOptions& options);
 int node_check(const Context& ctx, const std::string& name);
 int gc(const Context& ctx);

@@ -47,6 +47,10 @@ CLI::App* add_create(CLI::App& node, CreateOptions& o) {
   cmd->add_option("--ip", o.ip, "Ask for this address (CNI_ARGS IP and the 'ips' capability)");
   cmd->add_option("--rootfs", o.rootfs, "Root filesystem directory to pivot into (fresh /proc mounted)");
   add_env_options(*cmd, o.env_args, o.env_files);
+  cmd->add_option("--log-max-size", o.log_max_bytes,
+                  "Cap on the command's log on disk, e.g. 512k, 10m (default 1m; at least 128k). The newest output "
+                  "is kept; see it with 'nexus node logs'")
+      ->transform(CLI::AsSizeValue(false));
   cmd->add_option("command", o.command, "Command to run after '--' (default: an init that waits)");
   cmd->footer("Example: nexus node create node-001 --mem 256 --cpu 512\n"
               "         nexus node create web --ip 10.0.42.80 -- /usr/bin/python3 -m http.server 80\n"
@@ -60,8 +64,9 @@ struct NodeCommands {
   std::string name;
   bool json = false;
   bool force = false;
+  bool follow = false;
   ExecOptions exec;
-  CLI::App *create_cmd, *list_cmd, *show_cmd, *exec_cmd, *check_cmd, *delete_cmd;
+  CLI::App *create_cmd, *list_cmd, *show_cmd, *logs_cmd, *exec_cmd, *check_cmd, *delete_cmd;
 };
 
 void add_node_commands(CLI::App& node, NodeCommands& c) {
@@ -70,6 +75,9 @@ void add_node_commands(CLI::App& node, NodeCommands& c) {
   c.list_cmd->add_flag("--json", c.json, "Print JSON instead of a table");
   c.show_cmd = node.add_subcommand("show", "Print a node as JSON, with its CNI result");
   c.show_cmd->add_option("name", c.name, "Node name")->required();
+  c.logs_cmd = node.add_subcommand("logs", "Print what the node's command wrote (stdout and stderr), oldest first");
+  c.logs_cmd->add_option("name", c.name, "Node name")->required();
+  c.logs_cmd->add_flag("-f,--follow", c.follow, "Keep printing new output until the node's process ends");
   c.exec_cmd = node.add_subcommand("exec", "Run a command inside a node (its namespaces and cgroup); "
                                            "exits with the command's status");
   c.exec_cmd->add_option("name", c.exec.name, "Node name")->required();
@@ -112,6 +120,7 @@ int run(int argc, char** argv) {
   if (c.create_cmd->parsed()) return node_create(ctx, c.create);
   if (c.list_cmd->parsed()) return node_list(ctx, c.json);
   if (c.show_cmd->parsed()) return node_show(ctx, c.name);
+  if (c.logs_cmd->parsed()) return node_logs(ctx, c.name, c.follow);
   if (c.exec_cmd->parsed()) return node_exec(ctx, c.exec);
   if (c.check_cmd->parsed()) return node_check(ctx, c.name);
   if (c.delete_cmd->parsed()) return node_delete(ctx, c.name, c.force);

@@ -14,6 +14,7 @@
 #include "launcher/signal_block.h"
 #include "shared/base/error.h"
 #include "shared/base/ip_address.h"
+#include "shared/runtime/capped_log.h"
 #include "shared/runtime/cgroup.h"
 #include "shared/runtime/namespaces.h"
 #include "shared/runtime/node_env.h"
@@ -41,6 +42,9 @@ void validate(const CreateOptions& o) {
     throw LauncherError("invalid --ip '" + o.ip + "'", "give an IPv4 or IPv6 address, e.g. --ip 10.0.42.20");
   if (!runtime::valid_network_name(o.network))
     throw LauncherError("invalid --net '" + o.network + "'", "network names are letters, digits, '_', '.' and '-'");
+  if (o.log_max_bytes != 0 && o.log_max_bytes < runtime::kMinLogCap)
+    throw LauncherError("invalid --log-max-size " + std::to_string(o.log_max_bytes) + " bytes",
+                        "give at least 128k (the log keeps two halves of it, each at least a pipe's buffer)");
   struct stat st {};
   if (!o.rootfs.empty() && (o.rootfs.front() != '/' || ::stat(o.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
     throw LauncherError("invalid --rootfs '" + o.rootfs + "'", "give the absolute path of an existing directory");
@@ -66,6 +70,7 @@ NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runt
   node.rootfs = o.rootfs;
   node.command = o.command;
   node.env = runtime::node_environment(o.name, env);
+  node.log_max_bytes = o.log_max_bytes != 0 ? o.log_max_bytes : runtime::kDefaultLogCap;
   node.created = now_utc();
   if (!o.ip.empty()) {
     // CNI_ARGS for plugins of the host-local lineage, runtimeConfig "ips" for those that declare the capability.
@@ -92,7 +97,7 @@ pid_t start_process(const Context& ctx, NodeRecord& node, runtime::SyncPipe& syn
   runtime::write_in_place(dir + "/hosts", runtime::render_hosts(node.name, {}));
   runtime::write_in_place(dir + "/resolv.conf", "");
   runtime::NodeProcessSpec spec{node.name,          dir + "/hosts",  dir + "/resolv.conf", ctx.options().netns_dir,
-                                node.rootfs,        dir + "/log",    node.command,
+                                node.rootfs,        dir + "/log",    node.log_max_bytes, node.command,
                                 node.env};
   node.pid = runtime::spawn_node_process(spec, sync);
   node.start_time = runtime::process_start_time(node.pid).value_or(0);

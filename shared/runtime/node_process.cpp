@@ -14,6 +14,7 @@
 #include <exception>
 
 #include "shared/base/error.h"
+#include "shared/runtime/capped_log.h"
 #include "shared/runtime/init.h"
 #include "shared/runtime/mounts.h"
 #include "shared/runtime/namespaces.h"
@@ -27,20 +28,26 @@ constexpr int kGoFd = 3;
 constexpr int kReportFd = 4;
 
 // The child is a copy of the launcher: drop every inherited fd (the state lock above all, or the lock would be
-// held for the node's lifetime) and detach from the caller's terminal.
-void isolate_fds(SyncPipe& sync, const std::string& log_file) {
+// held for the node's lifetime) and detach from the caller's terminal. The node's log is opened here, while
+// its directory is still in sight: init's own stdout and stderr, and the command's through init (capped_log.h).
+CappedLog isolate_fds(SyncPipe& sync, const std::string& log_file, uint64_t log_max_bytes) {
   sync.close_parent_ends();
   sync.move_child_ends(kGoFd, kReportFd);
   ::syscall(SYS_close_range, kReportFd + 1, ~0U, 0);
+  const auto slash = log_file.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : log_file.substr(0, slash);
+  const std::string name = slash == std::string::npos ? log_file : log_file.substr(slash + 1);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (null_fd < 0 || log_fd < 0) throw sys_error("open node stdio", errno);
+  if (null_fd < 0 || log_fd < 0 || !dir_fd) throw sys_error("open node stdio", errno);
   ::dup2(null_fd, 0);
   ::dup2(log_fd, 1);
   ::dup2(log_fd, 2);
   ::close(null_fd);
   ::close(log_fd);
   ::setsid();
+  return CappedLog(std::move(dir_fd), name, log_max_bytes);
 }
 
 // Plugins configure the node's interface, but not every chain raises loopback (the reference bridge does not);
@@ -74,11 +81,11 @@ void set_up_node(const NodeProcessSpec& spec) {
 
 [[noreturn]] void node_main(const NodeProcessSpec& spec, SyncPipe& sync) {
   try {
-    isolate_fds(sync, spec.log_file);
+    CappedLog log = isolate_fds(sync, spec.log_file, spec.log_max_bytes);
     if (!sync.wait_for_parent()) ::_exit(1);  // the parent failed and rolls back; nothing to report
     set_up_node(spec);
     replace_environment(spec.env);
-    ::_exit(run_node_init(spec.command, sync.report_fd()));
+    ::_exit(run_node_init(spec.command, sync.report_fd(), &log));
   } catch (const Error& e) {
     sync.report_error(std::string(e.what()) + (e.details().empty() ? "" : " (" + e.details() + ")"));
   } catch (const std::exception& e) {

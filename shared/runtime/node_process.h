@@ -3,12 +3,16 @@
 // then run the node init (which runs the command). Setup failures travel back through the SyncPipe.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "shared/runtime/sync_pipe.h"
 
 namespace nexus::runtime {
+
+/// A node's log cap unless told otherwise: 1 MiB (the log and its predecessor).
+inline constexpr uint64_t kDefaultLogCap = 1024 * 1024;
 
 /// What the node's process sets up inside its namespaces.
 struct NodeProcessSpec {
@@ -17,7 +21,8 @@ struct NodeProcessSpec {
   std::string resolv_file;  ///< bind-mounted over /etc/resolv.conf
   std::string netns_dir;    ///< unmounted inside the node (other nodes' pins must not stay referenced)
   std::string rootfs;       ///< pivot_root target; empty: share the host's root
-  std::string log_file;     ///< stdout and stderr of the node (stdin is /dev/null)
+  std::string log_file;     ///< stdout and stderr of the node (stdin is /dev/null), kept to log_max_bytes
+  uint64_t log_max_bytes = kDefaultLogCap;  ///< the log and its one rotated predecessor together (capped_log.h)
   std::vector<std::string> command;  ///< empty: just the init
   std::vector<std::string> env;      ///< the whole environment of the init and the command
 };

@@ -33,7 +33,7 @@ json to_json(const NodeRecord& r) {
           {"cpuShares", r.cpu_shares}, {"cgroupVersion", r.cgroup_version},
           {"cgroupRoot", r.cgroup_root}, {"cgroupParent", r.cgroup_parent},
           {"cgroupPaths", r.cgroup_paths}, {"rootfs", r.rootfs},
-          {"command", r.command},   {"env", r.env},           {"cniArgs", args},
+          {"command", r.command},   {"env", r.env}, {"logMaxBytes", r.log_max_bytes},           {"cniArgs", args},
           {"capabilityArgs", r.capability_args}, {"addresses", address_texts(r.addresses)},
           {"created", r.created}};
 }
@@ -59,6 +59,7 @@ NodeRecord node_from_json(const json& doc) {
   r.rootfs = doc.value("rootfs", "");
   r.command = doc.value("command", std::vector<std::string>{});
   r.env = doc.value("env", std::vector<std::string>{});
+  r.log_max_bytes = doc.value("logMaxBytes", uint64_t{0});
   for (const json& pair : doc.value("cniArgs", json::array()))
     if (pair.is_array() && pair.size() == 2) r.cni_args.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
   r.capability_args = doc.value("capabilityArgs", json::object());

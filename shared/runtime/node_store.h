@@ -34,6 +34,7 @@ struct NodeRecord {
   std::vector<std::string> cgroup_paths;
   std::string rootfs;
   std::vector<std::string> command;
+  uint64_t log_max_bytes = 0;          ///< cap of the command's log on disk (capped_log.h)
   std::vector<std::string> env;        ///< the node's whole environment, "NAME=value"; `node exec` starts from it
   std::vector<std::pair<std::string, std::string>> cni_args;
   nlohmann::json capability_args = nlohmann::json::object();
