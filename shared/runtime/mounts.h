@@ -26,4 +26,21 @@ void pivot_into(const std::string& rootfs);
 /// Mounts a fresh procfs at /proc (shows this PID namespace only).
 void mount_proc();
 
+// A rootfs is the user's tree, maybe hostile. Before pivoting into it, every path inside it is resolved within
+// it from its directory fd `root`: "/" and ".." stop at the rootfs, and the links procfs shows (/proc/self/fd/N,
+// /proc/1/root...) are refused (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). So a rootfs whose etc,
+// etc/hosts, proc, dev or sys is a symlink, absolute or with a chain of "..", cannot make the node create, cover
+// or change anything outside it. Mounts go onto the resolved file by its fd.
+
+/// Bind-mounts the host file `source` onto `path` of the rootfs (relative, e.g. "etc/hosts"), creating it and its
+/// parent directories when missing. A target that exists and is no regular file is refused (code 7).
+void bind_file_in_root(int root, const std::string& source, const std::string& path);
+
+/// Mounts a fresh procfs (this PID namespace's) at the rootfs's /proc.
+void mount_proc_in_root(int root);
+
+/// A fresh /dev for the rootfs (tmpfs with null, zero, full, random, urandom, tty, a private devpts at /dev/pts
+/// with /dev/ptmx, a tmpfs /dev/shm, and the fd, stdin, stdout and stderr links) and a read-only sysfs at /sys.
+void mount_dev_and_sys(int root);
+
 }  // namespace nexus::runtime

@@ -63,18 +63,31 @@ void bring_up_loopback() {
   if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw sys_error("bring lo up", errno);
 }
 
+// A rootfs is the user's tree, maybe hostile: what goes inside it is resolved within it (mounts.h), then we
+// pivot into it, taking those mounts along.
+void set_up_rootfs(const NodeProcessSpec& spec) {
+  const UniqueFd root(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw sys_error("open rootfs " + spec.rootfs, errno);
+  bind_file_in_root(root.get(), spec.hosts_file, "etc/hosts");
+  bind_file_in_root(root.get(), spec.resolv_file, "etc/resolv.conf");
+  mount_proc_in_root(root.get());
+  mount_dev_and_sys(root.get());
+  pivot_into(spec.rootfs);
+}
+
 void set_up_node(const NodeProcessSpec& spec) {
   if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) throw sys_error("set hostname", errno);
   bring_up_loopback();
   make_mounts_private_to_node();
   detach_mount(spec.netns_dir);
   hide_directory(spec.netns_dir);
-  const std::string etc = spec.rootfs.empty() ? "/etc" : spec.rootfs + "/etc";
-  ::mkdir(etc.c_str(), 0755);  // a bare rootfs may have none; the bind targets are created inside it
-  bind_file(spec.hosts_file, etc + "/hosts");
-  bind_file(spec.resolv_file, etc + "/resolv.conf");
-  if (!spec.rootfs.empty()) pivot_into(spec.rootfs);
-  mount_proc();
+  if (spec.rootfs.empty()) {
+    bind_file(spec.hosts_file, "/etc/hosts");
+    bind_file(spec.resolv_file, "/etc/resolv.conf");
+    mount_proc();
+  } else {
+    set_up_rootfs(spec);
+  }
   if (::chdir("/") != 0) throw sys_error("chdir /", errno);
   ::prctl(PR_SET_NAME, "nexus-init", 0, 0, 0);
 }
