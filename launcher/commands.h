@@ -19,6 +19,7 @@ struct CreateOptions {
   std::string rootfs;
   std::vector<std::string> env_args;   ///< -e NAME=value / NAME
   std::vector<std::string> env_files;  ///< --env-file
+  std::vector<std::string> publish;    ///< -p [HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTOCOL]
   uint64_t log_max_bytes = 0;          ///< --log-max-size; 0: runtime::kDefaultLogCap
   std::vector<std::string> command;
 };

@@ -47,6 +47,10 @@ CLI::App* add_create(CLI::App& node, CreateOptions& o) {
   cmd->add_option("--ip", o.ip, "Ask for this address (CNI_ARGS IP and the 'ips' capability)");
   cmd->add_option("--rootfs", o.rootfs, "Root filesystem directory to pivot into (fresh /proc mounted)");
   add_env_options(*cmd, o.env_args, o.env_files);
+  cmd->add_option("-p,--publish", o.publish,
+                  "Publish a port: [HOST_IP:]HOST_PORT:NODE_PORT[/tcp|udp|sctp] (repeatable; the network needs a "
+                  "plugin with the portMappings capability)")
+      ->allow_extra_args(false);
   cmd->add_option("--log-max-size", o.log_max_bytes,
                   "Cap on the command's log on disk, e.g. 512k, 10m (default 1m; at least 128k). The newest output "
                   "is kept; see it with 'nexus node logs'")
@@ -54,7 +58,8 @@ CLI::App* add_create(CLI::App& node, CreateOptions& o) {
   cmd->add_option("command", o.command, "Command to run after '--' (default: an init that waits)");
   cmd->footer("Example: nexus node create node-001 --mem 256 --cpu 512\n"
               "         nexus node create web --ip 10.0.42.80 -- /usr/bin/python3 -m http.server 80\n"
-              "         nexus node create app -e MODE=prod --env-file app.env -- /usr/local/bin/app");
+              "         nexus node create app -e MODE=prod --env-file app.env -- /usr/local/bin/app\n"
+              "         nexus node create web -p 8080:80 -- busybox httpd -f -p 80");
   return cmd;
 }
 

@@ -11,6 +11,7 @@
 #include "launcher/network_hosts.h"
 #include "launcher/node_lookup.h"
 #include "launcher/node_release.h"
+#include "launcher/port_mapping.h"
 #include "launcher/signal_block.h"
 #include "shared/base/error.h"
 #include "shared/base/ip_address.h"
@@ -58,7 +59,7 @@ std::string now_utc() {
 }
 
 NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runtime::NetworkConfigList& list,
-                          const std::vector<std::string>& env) {
+                          const std::vector<std::string>& env, const std::vector<PortMapping>& ports) {
   NodeRecord node;
   node.name = o.name;
   node.network = list.name;
@@ -77,6 +78,7 @@ NodeRecord initial_record(const Context& ctx, const CreateOptions& o, const runt
     node.cni_args = {{"IgnoreUnknown", "1"}, {"IP", parse_address_or_prefix(o.ip)->to_string()}};
     node.capability_args["ips"] = nlohmann::json::array({o.ip});
   }
+  if (!ports.empty()) node.capability_args["portMappings"] = port_mappings_json(ports);
   return node;
 }
 
@@ -163,10 +165,12 @@ void release_earlier_attachment(const Context& ctx, const NodeRecord& node) {
 int node_create(const Context& ctx, const CreateOptions& o) {
   validate(o);
   const std::vector<std::string> env = parse_env_options(o.env_args, o.env_files);
+  const std::vector<PortMapping> ports = parse_publish_options(o.publish);
   runtime::FileLock lock = ctx.store().lock_exclusive();
   runtime::NetworkConfigList list = runtime::load_network(o.network, ctx.conf_dirs());
+  if (!ports.empty()) require_port_mapping_plugin(list);
   ctx.store().create_node_dir(o.name);
-  NodeRecord node = initial_record(ctx, o, list, env);
+  NodeRecord node = initial_record(ctx, o, list, env, ports);
   try {
     release_earlier_attachment(ctx, node);
   } catch (...) {

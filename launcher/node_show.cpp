@@ -12,6 +12,7 @@ int node_show(const Context& ctx, const std::string& name) {
   nlohmann::json out = runtime::to_json(node);
   out.erase("networkConfig");
   out["status"] = node_status(node);
+  out["ports"] = node.capability_args.value("portMappings", nlohmann::json::array());
   out["networkConfig"] = nlohmann::json::parse(node.network_config, nullptr, false);
   auto cached = ctx.cni().cached(node.network, runtime_conf(node));
   out["cniResult"] = cached ? cached->result : nlohmann::json(nullptr);
