@@ -127,7 +127,8 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
 }
 
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req) {
-  return {.network = conf.net.name, .bridge = gateway_link_name(conf), .owner = nat::owner_of(req.container_id, req.ifname)};
+  return {.network = conf.net.name, .bridge = gateway_link_name(conf),
+          .owner = nat::owner_of(req.container_id, req.ifname)};
 }
 
 std::string gateway_link_name(const BridgeConf& conf) {

@@ -79,7 +79,8 @@ void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cn
 // vlan/vlanTrunk: the bridge filters VLANs and the host port has every wanted VLAN with its flags.
 void check_vlans(const net::NlSocket& host, const net::Link& bridge, const net::Link& port, const BridgeConf& conf) {
   const auto state = net::bridge_vlan_state(host, bridge.index);
-  if (!state || !state->filtering) fail("bridge " + conf.bridge + " does not filter VLANs (vlan_filtering is off)");
+  if (!state || !state->filtering)
+    fail("bridge " + conf.bridge + " does not filter VLANs (vlan_filtering is off)");
   const std::string missing = missing_port_vlan(port_vlan_entries(conf.vlans), net::port_vlans(host, port.index));
   if (!missing.empty()) fail(missing + " on host veth " + port.name + " (bridge " + conf.bridge + ")");
   if (conf.is_gateway && conf.vlans.vlan != 0 && !net::find_link(host, gateway_link_name(conf)))

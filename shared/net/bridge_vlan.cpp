@@ -135,7 +135,8 @@ void add_port_vlans(const NlSocket& sock, int port_index, const std::vector<Vlan
 void remove_port_vlans(const NlSocket& sock, int port_index, const std::vector<VlanEntry>& entries) {
   if (entries.empty()) return;
   const int err = send_and_wait_ack(sock, port_vlan_message(RTM_DELLINK, port_index, entries));
-  if (err < 0 && err != -NLE_OBJ_NOTFOUND) throw nl_error("remove VLANs from", "bridge port", port_label(port_index), err);
+  if (err < 0 && err != -NLE_OBJ_NOTFOUND)
+    throw nl_error("remove VLANs from", "bridge port", port_label(port_index), err);
 }
 
 std::vector<VlanEntry> parse_vlan_af_spec(const nlattr* af_spec) {
