@@ -17,9 +17,7 @@ void reject_unsupported(const json& j) {
     throw Error(Code::UnsupportedField, std::string("unsupported field \"") + key + "\": " + j[key].dump(),
                 "nexus-bridge does not implement this option of the reference bridge plugin");
   };
-  if (j.contains("vlan") && !(j["vlan"].is_number_integer() && j["vlan"] == 0)) refuse("vlan");
-  if (j.contains("vlanTrunk") && !(j["vlanTrunk"].is_array() && j["vlanTrunk"].empty())) refuse("vlanTrunk");
-  for (const char* key : {"preserveDefaultVlan", "macspoofchk"})
+  for (const char* key : {"macspoofchk"})
     if (cni::opt_bool(j, key).value_or(false)) refuse(key);
 }
 
@@ -93,6 +91,12 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
     throw Error(Code::InvalidConfig, "invalid bridge \"" + c.bridge + "\": not a valid interface name");
   c.is_default_gateway = cni::opt_bool(j, "isDefaultGateway").value_or(false);
   c.is_gateway = cni::opt_bool(j, "isGateway").value_or(false) || c.is_default_gateway;
+  c.vlans = VlanConf::parse(j);
+  // The reference's name for the VLAN gateway interface: refused here if the bridge's name leaves no room.
+  if (c.is_gateway && c.vlans.vlan != 0 && !cni::is_valid_ifname(gateway_link_name(c)))
+    throw Error(Code::InvalidConfig, "invalid bridge \"" + c.bridge + "\" with isGateway and vlan " +
+                                         std::to_string(c.vlans.vlan) + ": the gateway interface \"" +
+                                         gateway_link_name(c) + "\" would be longer than 15 characters");
   c.force_address = cni::opt_bool(j, "forceAddress").value_or(false);
   c.ip_masq = cni::opt_bool(j, "ipMasq").value_or(false);
   c.hairpin_mode = cni::opt_bool(j, "hairpinMode").value_or(false);
@@ -123,7 +127,12 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
 }
 
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req) {
-  return {.network = conf.net.name, .bridge = conf.bridge, .owner = nat::owner_of(req.container_id, req.ifname)};
+  return {.network = conf.net.name, .bridge = gateway_link_name(conf),
+          .owner = nat::owner_of(req.container_id, req.ifname)};
+}
+
+std::string gateway_link_name(const BridgeConf& conf) {
+  return conf.is_gateway && conf.vlans.vlan != 0 ? vlan_gateway_name(conf.bridge, conf.vlans.vlan) : conf.bridge;
 }
 
 std::vector<IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips) {

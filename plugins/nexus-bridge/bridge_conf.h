@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "plugins/nexus-bridge/vlan_conf.h"
 #include "shared/cni/net_conf.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
@@ -30,15 +31,19 @@ struct BridgeConf {
   std::optional<unsigned> mtu;               // unset: cmd_add takes the host's default-route interface's
   std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"
   std::optional<cni::Dns> runtime_dns;  // runtimeConfig.dns (capability "dns": servers, searches, options)
+  VlanConf vlans;                       // vlan, vlanTrunk, preserveDefaultVlan (vlan_conf.h)
 
   /// Parses and validates everything before any side effect: code 6 wrong types, 7 bad values, 2 for keys of
   /// the reference plugin this one does not implement (message names key and value), 4 for bad CNI_ARGS.
   static BridgeConf parse(const cni::Request& req);
 };
 
-/// ipMasq's target for this attachment (shared/nat/masquerade.h): the network, its bridge, and the owner
+/// ipMasq's target for this attachment (shared/nat/masquerade.h): the network, the interface its traffic comes
+/// in by (the bridge; "<bridge>.<vlan>" when isGateway puts the gateway there), and the owner
 /// "<containerID>/<ifname>".
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req);
+/// The host interface holding the gateway with isGateway: the bridge, or "<bridge>.<vlan>" with `vlan`.
+std::string gateway_link_name(const BridgeConf& conf);
 /// The container's addresses (with prefix lengths) as the masquerade functions take them.
 std::vector<IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips);
 

@@ -6,6 +6,7 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_helper.h"
+#include "plugins/nexus-bridge/vlan_setup.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
 #include "shared/net/addr.h"
@@ -27,12 +28,12 @@ void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
                 "pick another CNI_IFNAME or DEL the attachment that created it");
 }
 
-// isGateway: every gateway IPAM gave goes on the bridge with its subnet's prefix, and the host forwards.
-void setup_gateway(const net::Sockets& nl, const net::Link& bridge, const cni::Result& ipam, const BridgeConf& conf) {
+// isGateway: every gateway IPAM gave goes on `link` (the bridge, or the VLAN's gateway interface) with its subnet's prefix, and the host forwards.
+void setup_gateway(const net::Sockets& nl, const net::Link& link, const cni::Result& ipam, const BridgeConf& conf) {
   bool v4 = false, v6 = false;
   for (const auto& ip : ipam.ips) {
     if (!ip.gateway) continue;
-    net::ensure_gateway_address(nl.host, bridge, IpPrefix(*ip.gateway, ip.address.length()), conf.force_address);
+    net::ensure_gateway_address(nl.host, link, IpPrefix(*ip.gateway, ip.address.length()), conf.force_address);
     (ip.address.is_v4() ? v4 : v6) = true;
   }
   net::enable_forwarding(v4, v6);
@@ -44,7 +45,9 @@ struct Port {
   net::VethPair veth;
 };
 
-net::BridgeOptions bridge_options(const BridgeConf& conf) { return {.mtu = conf.mtu, .promisc = conf.promisc_mode}; }
+net::BridgeOptions bridge_options(const BridgeConf& conf) {
+  return {.mtu = conf.mtu, .promisc = conf.promisc_mode, .vlan_filtering = conf.vlans.enabled()};
+}
 
 // The MTU for the bridge and veth pair: the configured one, else that of the host's default-route interface
 // (as netavark does), so that hosts whose uplink has a smaller MTU (overlays, clouds) work without a setting.
@@ -64,6 +67,7 @@ Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Reques
   undo.push("delete veth", [&nl, index = veth.host.index] { net::delete_link(nl.host, index); });
   if (conf.hairpin_mode) net::set_hairpin(nl.host, veth.host.index, true);
   if (conf.port_isolation) net::set_port_isolated(nl.host, veth.host.index, true);
+  if (conf.vlans.enabled()) setup_port_vlans(nl.host, bridge, veth.host.index, conf.vlans);
   return {std::move(bridge), std::move(veth)};
 }
 
@@ -95,6 +99,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
   require_free_ifname(nl, req);
+  require_vlan_support(nl.host, conf);  // code 100 on a kernel without VLAN filtering, before IPAM acts
   conf.mtu = effective_mtu(nl, conf);
 
   cni::Result ipam;
@@ -110,7 +115,10 @@ nlohmann::json cmd_add(const cni::Request& req) {
     port = plug_veth(nl, conf, req, undo, net::adopt_bridge(nl.host, *existing, bridge_options(conf)));
   if (ipam_add) ipam = ipam_add->result();
   if (!port) port = plug_veth(nl, conf, req, undo, net::ensure_bridge(nl.host, conf.bridge, bridge_options(conf)));
-  if (conf.is_gateway) setup_gateway(nl, port->bridge, ipam, conf);
+  // With `vlan` the gateway lives on "<bridge>.<vlan>", an access port of that VLAN (the reference's layout).
+  std::optional<net::Link> vlan_gateway;
+  if (conf.is_gateway && conf.vlans.vlan != 0) vlan_gateway = ensure_vlan_gateway(nl.host, port->bridge, conf);
+  if (conf.is_gateway) setup_gateway(nl, vlan_gateway ? *vlan_gateway : port->bridge, ipam, conf);
 
   if (masquerade) {
     masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
@@ -120,7 +128,9 @@ nlohmann::json cmd_add(const cni::Request& req) {
   configure_container(nl.container, port->veth.peer, ipam, routes, conf);
   if (masquerade) masquerade->wait_added();
   undo.commit();
-  return cni::encode_result(make_result(conf, req, port->bridge, port->veth, ipam, routes), conf.net.cni_version);
+  cni::Result result = make_result(conf, req, port->bridge, port->veth, ipam, routes);
+  if (vlan_gateway) result.interfaces.push_back({.name = vlan_gateway->name, .mac = vlan_gateway->mac});
+  return cni::encode_result(result, conf.net.cni_version);
 }
 
 }  // namespace nexus::bridge_plugin

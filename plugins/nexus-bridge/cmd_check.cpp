@@ -9,6 +9,7 @@
 #include "shared/nat/nft.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
+#include "shared/net/bridge_vlan.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_address.h"
 #include "shared/net/nl_socket.h"
@@ -75,6 +76,17 @@ void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cn
          req.ifname + " on " + conf.bridge);
 }
 
+// vlan/vlanTrunk: the bridge filters VLANs and the host port has every wanted VLAN with its flags.
+void check_vlans(const net::NlSocket& host, const net::Link& bridge, const net::Link& port, const BridgeConf& conf) {
+  const auto state = net::bridge_vlan_state(host, bridge.index);
+  if (!state || !state->filtering)
+    fail("bridge " + conf.bridge + " does not filter VLANs (vlan_filtering is off)");
+  const std::string missing = missing_port_vlan(port_vlan_entries(conf.vlans), net::port_vlans(host, port.index));
+  if (!missing.empty()) fail(missing + " on host veth " + port.name + " (bridge " + conf.bridge + ")");
+  if (conf.is_gateway && conf.vlans.vlan != 0 && !net::find_link(host, gateway_link_name(conf)))
+    fail("VLAN gateway interface " + gateway_link_name(conf) + " is missing");
+}
+
 }  // namespace
 
 void cmd_check(const cni::Request& req) {
@@ -93,6 +105,7 @@ void cmd_check(const cni::Request& req) {
   if (host->master != bridge->index) fail("host veth " + host_name + " is not attached to " + conf.bridge);
   if (conf.port_isolation && net::port_isolated(nl.host, host->index) != true)
     fail("host veth " + host_name + " on " + conf.bridge + " is not an isolated bridge port (portIsolation)");
+  if (conf.vlans.enabled()) check_vlans(nl.host, *bridge, *host, conf);
 
   const cni::Interface& want = container_interface(prev, req);
   const auto peer = net::find_link(nl.container, req.ifname);

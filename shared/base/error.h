@@ -20,6 +20,8 @@ enum class Code : unsigned {
   TryAgainLater = 11,
   NotAvailable = 50,
   LimitedConnectivity = 51,
+  // Nexus's own, 100 and up (the spec leaves them to plugins):
+  KernelLacksFeature = 100,  // the configuration needs a kernel feature this kernel was built without
   Internal = 999,
 };
 

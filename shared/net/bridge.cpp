@@ -6,12 +6,12 @@
 #include <netlink/attr.h>
 #include <netlink/errno.h>
 
+#include "shared/net/bridge_vlan.h"
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
 #include "shared/util/fnv1a.h"
 
 namespace nexus::net {
-namespace {
 
 // The kernel default forward delay is 15 s; with STP off it does not delay forwarding, but 0 states intent and
 // keeps the bridge usable at once if someone turns STP on.
@@ -32,12 +32,12 @@ NlMsgPtr bridge_create_message(const std::string& name, const BridgeOptions& opt
   check_put(data == nullptr ? -NLE_NOMEM : 0, "IFLA_INFO_DATA");
   check_put(nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0), "IFLA_BR_FORWARD_DELAY");
   check_put(nla_put_u32(m, IFLA_BR_STP_STATE, 0), "IFLA_BR_STP_STATE");
+  // A kernel without VLAN filtering refuses the whole request (EOPNOTSUPP): no bridge is left behind.
+  if (options.vlan_filtering) check_put(nla_put_u8(m, IFLA_BR_VLAN_FILTERING, 1), "IFLA_BR_VLAN_FILTERING");
   nla_nest_end(m, data);
   nla_nest_end(m, info);
   return msg;
 }
-
-}  // namespace
 
 Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOptions& options) {
   if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of("/ \t\n:") != std::string::npos) {
@@ -47,6 +47,7 @@ Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOp
   // NLM_F_EXCL makes creation the arbiter between racing processes: one wins, the others get EEXIST and use
   // the winner's bridge, which the same request already brought up.
   const int err = send_and_wait_ack(sock, bridge_create_message(name, options));
+  if (err == -NLE_OPNOTSUPP && options.vlan_filtering) throw vlan_filtering_unsupported(name);
   if (err < 0 && err != -NLE_EXIST) throw nl_error("create", "bridge", name, err);
   if (std::optional<Link> link = find_link(sock, name)) return adopt_bridge(sock, *link, options);
   throw nl_error("create", "bridge", name, -NLE_OBJ_NOTFOUND);  // created and deleted at once by someone else
@@ -56,6 +57,12 @@ Link adopt_bridge(const NlSocket& sock, const Link& link, const BridgeOptions& o
   if (link.kind != "bridge") {
     throw Error(Code::InvalidConfig, "bridge '" + link.name + "': an interface of that name exists and is " +
                                                    (link.kind.empty() ? "not a bridge" : "a " + link.kind + ", not a bridge"));
+  }
+  if (options.vlan_filtering) {
+    // Checked before anything else changes, so that a refusal leaves the bridge as it was.
+    const std::optional<BridgeVlanState> vlans = bridge_vlan_state(sock, link.index);
+    if (!vlans || !vlans->supported) throw vlan_filtering_unsupported(link.name);
+    if (!vlans->filtering) enable_vlan_filtering(sock, link);
   }
   const bool needs_promisc = options.promisc && (link.flags & IFF_PROMISC) == 0;
   if (needs_promisc) set_promisc(sock, link.index);

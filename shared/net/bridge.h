@@ -13,6 +13,9 @@ namespace nexus::net {
 struct BridgeOptions {
   std::optional<unsigned> mtu{};  ///< only applied when the bridge is created
   bool promisc = false;         ///< set IFF_PROMISC (also on an existing bridge)
+  /// 802.1Q VLAN filtering on (also on an existing bridge that has it off); code 100 on a kernel without it
+  /// (shared/net/bridge_vlan.h), and then nothing is created or changed.
+  bool vlan_filtering = false;
 };
 
 /// Returns the bridge `name`, creating it if missing: up, STP off, forward delay 0, and a fixed locally
@@ -23,6 +26,9 @@ Link ensure_bridge(const NlSocket& sock, const std::string& name, const BridgeOp
 /// ensure_bridge() for a link the caller has just found (find_link): checks it is a bridge, applies `options`,
 /// brings it up; saves the lookup.
 Link adopt_bridge(const NlSocket& sock, const Link& existing, const BridgeOptions& options = {});
+
+/// The RTM_NEWLINK creating bridge `name` as ensure_bridge() does (NLM_F_CREATE | NLM_F_EXCL).
+NlMsgPtr bridge_create_message(const std::string& name, const BridgeOptions& options);
 
 /// The bridge MAC for `name`: stable across restarts, locally administered, unicast. A bridge otherwise takes
 /// the lowest MAC of its ports, which changes as containers come and go and leaves stale gateway ARP entries

@@ -40,6 +40,22 @@ int dump_once(const NlSocket& sock, NlMsgPtr request, DumpState& state) {
   return nl_recvmsgs(sock.get(), cb.get());
 }
 
+// Raw replies of a dump, each with a reference of ours, kept until it completed without interruption.
+int keep_message(nl_msg* msg, void* arg) {
+  nlmsg_get(msg);
+  static_cast<std::vector<NlMsgPtr>*>(arg)->emplace_back(msg);
+  return NL_OK;
+}
+
+int dump_messages_once(const NlSocket& sock, NlMsgPtr request, std::vector<NlMsgPtr>& messages) {
+  if (const int err = nl_send_auto(sock.get(), request.get()); err < 0) return err;
+  const CbPtr socket_cb(nl_socket_get_cb(sock.get()));  // a reference of our own: put it back
+  CbPtr cb(nl_cb_clone(socket_cb.get()));
+  if (!cb) return -NLE_NOMEM;
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, keep_message, &messages);
+  return nl_recvmsgs(sock.get(), cb.get());
+}
+
 // Keeps (a reference to) the first reply and stops: a request for one object gets one reply, then the ack.
 int keep_reply(nl_msg* msg, void* arg) {
   nlmsg_get(msg);
@@ -91,6 +107,22 @@ void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
     }
     // An interrupted dump may be partial or inconsistent: start over rather than hand out half a list.
     if (err != -NLE_DUMP_INTR) break;
+  }
+  throw nl_error("dump", what, "", err);
+}
+
+void dump_messages(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
+                   const std::function<void(nl_msg*)>& on_message, const std::string& what) {
+  constexpr int kAttempts = 5;
+  int err = 0;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::vector<NlMsgPtr> messages;
+    err = dump_messages_once(sock, make_request(), messages);
+    if (err >= 0) {
+      for (const NlMsgPtr& msg : messages) on_message(msg.get());
+      return;
+    }
+    if (err != -NLE_DUMP_INTR) break;  // an interrupted dump may be partial: start over
   }
   throw nl_error("dump", what, "", err);
 }

@@ -31,6 +31,12 @@ int request_reply(const NlSocket& sock, NlMsgPtr request, NlMsgPtr& reply);
 void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
           const std::function<void(nl_object*)>& on_object, const std::string& what);
 
+/// Sends a dump request and hands every reply message, raw, to `on_message` once the dump completed (outside
+/// libnl's callbacks, so it may throw): for replies libnl's objects do not decode (AF_BRIDGE port VLANs).
+/// Retries an interrupted dump as dump() does.
+void dump_messages(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
+                   const std::function<void(nl_msg*)>& on_message, const std::string& what);
+
 /// Throws if a nla_put/nlmsg_append returned an error (the message buffer is too small).
 void check_put(int err, const char* what);
 

@@ -41,6 +41,12 @@ std::string stable_iptables(const std::string& text) {
   return out;
 }
 
+// `ip -d link` without what a bridge's or port's running timers change on their own ("gc_timer  299.58").
+std::string stable_links(const std::string& text) {
+  static const std::regex timers(R"(([a-z_]+_timer) +[0-9.]+)");
+  return std::regex_replace(text, timers, "$1 (running)");
+}
+
 std::string sysctls() {
   std::string out;
   for (const char* path : kSysctls) {
@@ -81,7 +87,7 @@ constexpr const char* kIpBatch = "link show\naddr show\nroute show table all\nru
 
 HostState capture_host_state(const std::vector<std::string>& dirs) {
   HostState s;
-  s.parts["ip links, addresses, routes, rules"] = inspect("ip -d -o -batch -", {.stdin_data = kIpBatch});
+  s.parts["ip links, addresses, routes, rules"] = stable_links(inspect("ip -d -o -batch -", {.stdin_data = kIpBatch}));
   s.parts["nft ruleset"] = inspect("nft list ruleset");
   s.parts["iptables-save"] = stable_iptables(inspect("iptables-save"));
   s.parts["ip6tables-save"] = stable_iptables(inspect("ip6tables-save"));
@@ -93,7 +99,7 @@ HostState capture_host_state(const std::vector<std::string>& dirs) {
 HostState capture_netns_state(const TestNetns& ns) {
   HostState s;
   s.parts["ip links, addresses, routes, rules"] =
-      inspect("ip -n " + ns.name() + " -d -o -batch -", {.stdin_data = kIpBatch});
+      stable_links(inspect("ip -n " + ns.name() + " -d -o -batch -", {.stdin_data = kIpBatch}));
   return s;
 }
 
