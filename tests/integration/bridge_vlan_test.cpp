@@ -16,6 +16,7 @@
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/kernel_features.h"
 #include "tests/testutil/root.h"
+#include "tests/testutil/vlan_table.h"
 
 using namespace nexus::testutil;
 using nlohmann::json;
@@ -34,34 +35,11 @@ bool pings(const ContainerNetns& from, const std::string& to) {
   return run_in_netns(from, "ping -c1 -W1 " + to).exit_code == 0;
 }
 
-/// A port's VLAN table as `bridge -compressvlans -j vlan show` gives it (ranges compressed), one entry per VLAN or range in
-/// the kernel's order, e.g. "1 PVID Egress Untagged, 10, 100-4094"; empty when the port has no VLAN.
-std::string vlan_table(const std::string& port) {
-  const json table = json::parse(inspect({"bridge", "-compressvlans", "-j", "vlan", "show", "dev", port}));
-  std::string out;
-  for (const json& dev : table) {
-    if (dev.value("ifname", "") != port) continue;
-    for (const json& v : dev.value("vlans", json::array())) {
-      std::string entry = std::to_string(v["vlan"].get<int>());
-      if (v.contains("vlanEnd")) entry += "-" + std::to_string(v["vlanEnd"].get<int>());
-      for (const json& flag : v.value("flags", json::array())) entry += " " + flag.get<std::string>();
-      out += (out.empty() ? "" : ", ") + entry;
-    }
-  }
-  return out;
-}
-
 /// Names of the ports in the whole VLAN table (`bridge -j vlan show`).
 std::vector<std::string> ports_with_vlans() {
   std::vector<std::string> names;
   for (const json& dev : json::parse(inspect({"bridge", "-j", "vlan", "show"}))) names.push_back(dev.value("ifname", ""));
   return names;
-}
-
-/// The bridge's vlan_filtering as `ip -d -j link show` reports it.
-int vlan_filtering_of(const std::string& bridge) {
-  const json link = json::parse(inspect({"ip", "-d", "-j", "link", "show", "dev", bridge}));
-  return link.at(0).at("linkinfo").at("info_data").at("vlan_filtering").get<int>();
 }
 
 }  // namespace
