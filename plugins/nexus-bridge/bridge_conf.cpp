@@ -19,7 +19,7 @@ void reject_unsupported(const json& j) {
   };
   if (j.contains("vlan") && !(j["vlan"].is_number_integer() && j["vlan"] == 0)) refuse("vlan");
   if (j.contains("vlanTrunk") && !(j["vlanTrunk"].is_array() && j["vlanTrunk"].empty())) refuse("vlanTrunk");
-  for (const char* key : {"preserveDefaultVlan", "macspoofchk"})
+  for (const char* key : {"preserveDefaultVlan"})
     if (cni::opt_bool(j, key).value_or(false)) refuse(key);
 }
 
@@ -104,6 +104,7 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
                 "they are alternative ways to let a container reach itself through the bridge: set one");
   c.enable_dad = cni::opt_bool(j, "enabledad").value_or(false);
   c.port_isolation = cni::opt_bool(j, "portIsolation").value_or(false);
+  c.mac_spoof_check = cni::opt_bool(j, "macspoofchk").value_or(false);
   c.mtu = cni::opt_uint(j, "mtu");
   if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");

@@ -6,6 +6,7 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_helper.h"
+#include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
 #include "shared/net/addr.h"
@@ -67,6 +68,18 @@ Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Reques
   return {std::move(bridge), std::move(veth)};
 }
 
+// macspoofchk: the bridge drops frames from the host veth whose source MAC is not the container interface's.
+// Undone by owner, so a rollback never removes a check that is not this attachment's.
+void check_mac_spoofing(const cni::Request& req, const net::VethPair& veth, Undo& undo) {
+  const nat::SpoofCheckedPort checked = spoof_checked_port(req, veth.peer.mac);
+  nat::Nft nft;
+  nat::add_mac_spoof_check(nft, checked);
+  undo.push("remove macspoofchk", [checked] {
+    nat::Nft nft;
+    nat::remove_mac_spoof_check(nft, checked.port, checked.owner, checked.mac);
+  });
+}
+
 cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const net::Link& bridge,
                         const net::VethPair& veth, const cni::Result& ipam, std::vector<cni::Route> routes) {
   cni::Result r = conf.net.prev_result.value_or(cni::Result{});  // chained: ours are appended to prevResult
@@ -111,6 +124,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   if (ipam_add) ipam = ipam_add->result();
   if (!port) port = plug_veth(nl, conf, req, undo, net::ensure_bridge(nl.host, conf.bridge, bridge_options(conf)));
   if (conf.is_gateway) setup_gateway(nl, port->bridge, ipam, conf);
+  if (conf.mac_spoof_check) check_mac_spoofing(req, port->veth, undo);
 
   if (masquerade) {
     masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container

@@ -90,6 +90,15 @@ TEST_CASE("bridge_conf: portIsolation true isolates the port; false and null lea
   CHECK(parse({{"portIsolation", true}}, "CHECK").port_isolation);
 }
 
+TEST_CASE("bridge_conf: macspoofchk: off by default, true turns it on in every verb, a non-boolean is code 6") {
+  CHECK_FALSE(parse({}).mac_spoof_check);
+  CHECK_FALSE(parse({{"macspoofchk", false}}).mac_spoof_check);
+  CHECK_FALSE(parse({{"macspoofchk", nullptr}}).mac_spoof_check);
+  for (const char* verb : {"ADD", "CHECK", "DEL"}) CHECK(parse({{"macspoofchk", true}}, verb).mac_spoof_check);
+  check_refused({{"macspoofchk", "yes"}}, Code::DecodeFailure, "field \"macspoofchk\" must be a boolean, got \"yes\"");
+  check_refused({{"macspoofchk", 1}}, Code::DecodeFailure, "field \"macspoofchk\" must be a boolean, got 1");
+}
+
 TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
   const BridgeConf c = parse({{"isDefaultGateway", true}, {"ipam", kIpam}});
   CHECK(c.is_default_gateway);
@@ -99,8 +108,7 @@ TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
 TEST_CASE("bridge_conf: unimplemented keys at their do-nothing values are accepted") {
   CHECK_NOTHROW(parse({{"vlan", 0},
                        {"vlanTrunk", json::array()},
-                       {"preserveDefaultVlan", false},
-                       {"macspoofchk", false}}));
+                       {"preserveDefaultVlan", false}}));
 }
 
 TEST_CASE("bridge_conf: ipMasqBackend: nftables accepted, iptables code 2, anything else code 7 or 6") {
@@ -130,7 +138,7 @@ TEST_CASE("bridge_conf: disableContainerInterface: L2 only, with ipam code 7 as 
 TEST_CASE("bridge_conf: unimplemented keys of the reference plugin are code 2, naming key and value") {
   check_refused({{"vlan", 100}}, Code::UnsupportedField, "unsupported field \"vlan\": 100");
   check_refused({{"vlanTrunk", json::array({{{"id", 5}}})}}, Code::UnsupportedField, "unsupported field \"vlanTrunk\"");
-  for (const char* key : {"preserveDefaultVlan", "macspoofchk"})
+  for (const char* key : {"preserveDefaultVlan"})
     check_refused({{key, true}}, Code::UnsupportedField, std::string("unsupported field \"") + key + "\": true");
 }
 
