@@ -9,6 +9,7 @@
 #include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
+#include "shared/nat/nft.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/default_route.h"
@@ -70,9 +71,8 @@ Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Reques
 
 // macspoofchk: the bridge drops frames from the host veth whose source MAC is not the container interface's.
 // Undone by owner, so a rollback never removes a check that is not this attachment's.
-void check_mac_spoofing(const cni::Request& req, const net::VethPair& veth, Undo& undo) {
+void check_mac_spoofing(nat::Nft& nft, const cni::Request& req, const net::VethPair& veth, Undo& undo) {
   const nat::SpoofCheckedPort checked = spoof_checked_port(req, veth.peer.mac);
-  nat::Nft nft;
   nat::add_mac_spoof_check(nft, checked);
   undo.push("remove macspoofchk", [checked] {
     nat::Nft nft;
@@ -121,10 +121,12 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<Port> port;
   if (auto existing = net::find_link(nl.host, conf.bridge))
     port = plug_veth(nl, conf, req, undo, net::adopt_bridge(nl.host, *existing, bridge_options(conf)));
+  std::optional<nat::Nft> spoof_nft;  // macspoofchk's libnftables loads while IPAM runs
+  if (conf.mac_spoof_check) spoof_nft.emplace();
   if (ipam_add) ipam = ipam_add->result();
   if (!port) port = plug_veth(nl, conf, req, undo, net::ensure_bridge(nl.host, conf.bridge, bridge_options(conf)));
   if (conf.is_gateway) setup_gateway(nl, port->bridge, ipam, conf);
-  if (conf.mac_spoof_check) check_mac_spoofing(req, port->veth, undo);
+  if (spoof_nft) check_mac_spoofing(*spoof_nft, req, port->veth, undo);
 
   if (masquerade) {
     masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container

@@ -21,20 +21,24 @@ constexpr auto kVethDeleteTimeout = std::chrono::seconds(30);
 // is best effort). The nft context closes and the veth's deletion returns, both after RCU grace periods, when
 // the plugin no longer waits.
 int tear_down_in_helper(LineChannel& channel, const std::optional<nat::MasqueradeTarget>& masquerade,
-               const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
-               const std::optional<nat::SpoofCheckedPort>& spoof_check) {
+               const std::vector<IpPrefix>& masquerade_addresses, int veth_index) {
   std::optional<nat::Nft> nft;
   if (masquerade) cni::reply_to_parent(channel, [&] {
       nft.emplace();
       nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
     });
-  if (spoof_check) cni::reply_to_parent(channel, [&] {
-      if (!nft) nft.emplace();
-      const std::string& mac = spoof_check->mac;
-      nat::remove_mac_spoof_check(*nft, spoof_check->port, spoof_check->owner,
-                                  mac.empty() ? std::nullopt : std::optional<std::string>(mac));
-    });
   if (veth_index > 0) cni::reply_to_parent(channel, [&] { net::delete_link(net::NlSocket::open(), veth_index); });
+  return 0;
+}
+
+// The spoof check's helper, beside the other: loading libnftables and removing the elements overlap the veth's
+// deletion, which nothing in it waits for.
+int remove_spoof_check_in_helper(LineChannel& channel, const nat::SpoofCheckedPort& port) {
+  cni::reply_to_parent(channel, [&] {
+    nat::Nft nft;
+    nat::remove_mac_spoof_check(nft, port.port, port.owner,
+                                port.mac.empty() ? std::nullopt : std::optional<std::string>(port.mac));
+  });
   return 0;
 }
 
@@ -44,13 +48,15 @@ Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
                    const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
                    const std::optional<nat::SpoofCheckedPort>& spoof_check)
     : ip_masq_(masquerade.has_value()),
-      spoof_check_(spoof_check.has_value()),
       veth_index_(veth_index),
       watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {
-  if (ip_masq_ || spoof_check_ || veth_index_ > 0)
+  if (ip_masq_ || veth_index_ > 0)
     child_.emplace(DetachedChild::start([&](LineChannel& channel) {
-      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index, spoof_check);
+      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index);
     }));
+  if (spoof_check)
+    spoof_child_.emplace(DetachedChild::start(
+        [&](LineChannel& channel) { return remove_spoof_check_in_helper(channel, *spoof_check); }));
 }
 
 void Teardown::wait_masquerade_removed() {
@@ -58,7 +64,7 @@ void Teardown::wait_masquerade_removed() {
 }
 
 void Teardown::wait_spoof_check_removed() {
-  if (spoof_check_) cni::await_reply(child_->channel(), "remove macspoofchk");
+  if (spoof_child_) cni::await_reply(spoof_child_->channel(), "remove macspoofchk");
 }
 
 void Teardown::wait_veth_gone() {

@@ -1,7 +1,7 @@
 #pragma once
 // DEL's helper process (shared/util/detached_child.h): it removes the attachment's masquerade elements (ipMasq,
-// shared/nat/masquerade.h) and its MAC spoof check (macspoofchk, shared/nat/mac_spoof_check.h), then deletes the
-// host veth. The plugin waits only until the elements are gone and
+// shared/nat/masquerade.h), then deletes the host veth; a second one, beside it, removes the MAC spoof check
+// (macspoofchk, shared/nat/mac_spoof_check.h). The plugin waits only until the elements are gone and
 // the veth is unlisted; the kernel's cleanup of both, after RCU grace periods, finishes in the helper.
 // Start it while the plugin is still single-threaded.
 #include <optional>
@@ -27,18 +27,17 @@ class Teardown {
 
   /// Waits until the masquerade elements are gone (no-op without ipMasq); re-throws the helper's error.
   void wait_masquerade_removed();
-  /// Waits until the spoof check is gone (no-op without macspoofchk); re-throws the helper's error. Call it
-  /// after wait_masquerade_removed() and before wait_veth_gone(): the helper answers in that order.
+  /// Waits until the spoof check is gone (no-op without macspoofchk); re-throws the helper's error.
   void wait_spoof_check_removed();
   /// Waits until the veth (and with it the container's end) is gone from the kernel's view.
   void wait_veth_gone();
 
  private:
   bool ip_masq_;
-  bool spoof_check_;
   int veth_index_;
   std::optional<net::LinkGoneWatch> watch_;  // subscribed before the helper deletes anything
   std::optional<DetachedChild> child_;       // none when there is nothing to remove
+  std::optional<DetachedChild> spoof_child_;  // none without macspoofchk
 };
 
 }  // namespace nexus::bridge_plugin
