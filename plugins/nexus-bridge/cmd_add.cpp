@@ -6,10 +6,9 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_helper.h"
-#include "plugins/nexus-bridge/spoof_checked_port.h"
+#include "plugins/nexus-bridge/spoof_check_helper.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
-#include "shared/nat/nft.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/default_route.h"
@@ -69,17 +68,6 @@ Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Reques
   return {std::move(bridge), std::move(veth)};
 }
 
-// macspoofchk: the bridge drops frames from the host veth whose source MAC is not the container interface's.
-// Undone by owner, so a rollback never removes a check that is not this attachment's.
-void check_mac_spoofing(nat::Nft& nft, const cni::Request& req, const net::VethPair& veth, Undo& undo) {
-  const nat::SpoofCheckedPort checked = spoof_checked_port(req, veth.peer.mac);
-  nat::add_mac_spoof_check(nft, checked);
-  undo.push("remove macspoofchk", [checked] {
-    nat::Nft nft;
-    nat::remove_mac_spoof_check(nft, checked.port, checked.owner, checked.mac);
-  });
-}
-
 cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const net::Link& bridge,
                         const net::VethPair& veth, const cni::Result& ipam, std::vector<cni::Route> routes) {
   cni::Result r = conf.net.prev_result.value_or(cni::Result{});  // chained: ours are appended to prevResult
@@ -100,10 +88,12 @@ cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const n
 
 nlohmann::json cmd_add(const cni::Request& req) {
   BridgeConf conf = BridgeConf::parse(req);  // not const: its mtu is settled once we can look at the host
-  // The helpers start first, as their start-up is the longest: ipMasq's loads libnftables and opens its
-  // context, IPAM execs. Neither changes anything before we have checked the request.
+  // The helpers start first, as their start-up is the longest: ipMasq's and macspoofchk's load libnftables and
+  // open their contexts, IPAM execs. None changes anything before we have checked the request.
   std::optional<MasqueradeAdder> masquerade;
   if (conf.ip_masq) masquerade.emplace(masquerade_target(conf, req));
+  std::optional<SpoofCheckAdder> spoof_check;
+  if (conf.mac_spoof_check) spoof_check.emplace(req);
   std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
@@ -121,12 +111,13 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<Port> port;
   if (auto existing = net::find_link(nl.host, conf.bridge))
     port = plug_veth(nl, conf, req, undo, net::adopt_bridge(nl.host, *existing, bridge_options(conf)));
-  std::optional<nat::Nft> spoof_nft;  // macspoofchk's libnftables loads while IPAM runs
-  if (conf.mac_spoof_check) spoof_nft.emplace();
   if (ipam_add) ipam = ipam_add->result();
   if (!port) port = plug_veth(nl, conf, req, undo, net::ensure_bridge(nl.host, conf.bridge, bridge_options(conf)));
   if (conf.is_gateway) setup_gateway(nl, port->bridge, ipam, conf);
-  if (spoof_nft) check_mac_spoofing(*spoof_nft, req, port->veth, undo);
+  if (spoof_check) {
+    spoof_check->add(port->veth.peer.mac);  // the helper adds the check while we go on; undone by owner
+    undo.push("remove macspoofchk", [&] { spoof_check->undo(); });
+  }
 
   if (masquerade) {
     masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
@@ -135,6 +126,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   const std::vector<cni::Route> routes = container_routes(conf, ipam);
   configure_container(nl.container, port->veth.peer, ipam, routes, conf);
   if (masquerade) masquerade->wait_added();
+  if (spoof_check) spoof_check->wait_added();
   undo.commit();
   return cni::encode_result(make_result(conf, req, port->bridge, port->veth, ipam, routes), conf.net.cni_version);
 }
