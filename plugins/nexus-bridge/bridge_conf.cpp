@@ -11,18 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-// Keys of the reference plugin we do not implement: refuse them rather than silently ignore what was asked.
-void reject_unsupported(const json& j) {
-  auto refuse = [&](const char* key) {
-    throw Error(Code::UnsupportedField, std::string("unsupported field \"") + key + "\": " + j[key].dump(),
-                "nexus-bridge does not implement this option of the reference bridge plugin");
-  };
-  for (const char* key : {"macspoofchk"})
-    if (cni::opt_bool(j, key).value_or(false)) refuse(key);
-}
-
 // ipMasqBackend: the reference picks iptables or nftables; Nexus masquerades with nftables only, so "iptables"
-// is an option we do not implement (code 2, in every verb like the keys above), anything else a bad value.
+// is an option we do not implement (code 2, in every verb), anything else a bad value.
 void check_masq_backend(const json& j) {
   const std::optional<std::string> backend = cni::opt_string(j, "ipMasqBackend");  // code 6 if not a string
   if (!backend || *backend == "nftables") return;
@@ -84,7 +74,6 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   BridgeConf c;
   c.net = cni::NetConf::parse(req);
   const json& j = req.config;
-  reject_unsupported(j);
   check_masq_backend(j);
   if (auto b = cni::opt_string(j, "bridge"); b && !b->empty()) c.bridge = *b;
   if (!cni::is_valid_ifname(c.bridge))
@@ -108,6 +97,7 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
                 "they are alternative ways to let a container reach itself through the bridge: set one");
   c.enable_dad = cni::opt_bool(j, "enabledad").value_or(false);
   c.port_isolation = cni::opt_bool(j, "portIsolation").value_or(false);
+  c.mac_spoof_check = cni::opt_bool(j, "macspoofchk").value_or(false);
   c.mtu = cni::opt_uint(j, "mtu");
   if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");

@@ -27,6 +27,7 @@ struct BridgeConf {
   bool promisc_mode = false;
   bool enable_dad = false;
   bool port_isolation = false;               // portIsolation: the host veth is an isolated bridge port
+  bool mac_spoof_check = false;              // macspoofchk: drop the container's frames with a foreign source MAC
   bool disable_container_interface = false;  // container interface left down (L2 only: no ipam)
   std::optional<unsigned> mtu;               // unset: cmd_add takes the host's default-route interface's
   std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"

@@ -6,6 +6,7 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_helper.h"
+#include "plugins/nexus-bridge/spoof_check_helper.h"
 #include "plugins/nexus-bridge/vlan_setup.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
@@ -91,10 +92,12 @@ cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const n
 
 nlohmann::json cmd_add(const cni::Request& req) {
   BridgeConf conf = BridgeConf::parse(req);  // not const: its mtu is settled once we can look at the host
-  // The helpers start first, as their start-up is the longest: ipMasq's loads libnftables and opens its
-  // context, IPAM execs. Neither changes anything before we have checked the request.
+  // The helpers start first, as their start-up is the longest: ipMasq's and macspoofchk's load libnftables and
+  // open their contexts, IPAM execs. None changes anything before we have checked the request.
   std::optional<MasqueradeAdder> masquerade;
   if (conf.ip_masq) masquerade.emplace(masquerade_target(conf, req));
+  std::optional<SpoofCheckAdder> spoof_check;
+  if (conf.mac_spoof_check) spoof_check.emplace(req);
   std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
@@ -119,6 +122,10 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<net::Link> vlan_gateway;
   if (conf.is_gateway && conf.vlans.vlan != 0) vlan_gateway = ensure_vlan_gateway(nl.host, port->bridge, conf);
   if (conf.is_gateway) setup_gateway(nl, vlan_gateway ? *vlan_gateway : port->bridge, ipam, conf);
+  if (spoof_check) {
+    spoof_check->add(port->veth.peer.mac);  // the helper adds the check while we go on; undone by owner
+    undo.push("remove macspoofchk", [&] { spoof_check->undo(); });
+  }
 
   if (masquerade) {
     masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
@@ -127,6 +134,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   const std::vector<cni::Route> routes = container_routes(conf, ipam);
   configure_container(nl.container, port->veth.peer, ipam, routes, conf);
   if (masquerade) masquerade->wait_added();
+  if (spoof_check) spoof_check->wait_added();
   undo.commit();
   cni::Result result = make_result(conf, req, port->bridge, port->veth, ipam, routes);
   if (vlan_gateway) result.interfaces.push_back({.name = vlan_gateway->name, .mac = vlan_gateway->mac});

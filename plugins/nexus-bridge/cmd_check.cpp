@@ -3,8 +3,10 @@
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
+#include "shared/nat/mac_spoof_check.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/net/addr.h"
@@ -87,6 +89,13 @@ void check_vlans(const net::NlSocket& host, const net::Link& bridge, const net::
     fail("VLAN gateway interface " + gateway_link_name(conf) + " is missing");
 }
 
+// macspoofchk: the container port's check is in place, for the container interface's MAC, as this attachment's.
+void check_mac_spoof_check(const cni::Request& req, const net::Link& peer) {
+  nat::Nft nft;
+  const std::string gap = nat::find_mac_spoof_check_gap(nft, spoof_checked_port(req, peer.mac));
+  if (!gap.empty()) fail("macspoofchk of " + req.container_id + "/" + req.ifname + ": " + gap);
+}
+
 }  // namespace
 
 void cmd_check(const cni::Request& req) {
@@ -115,6 +124,7 @@ void cmd_check(const cni::Request& req) {
   check_addresses(nl.container, *peer, prev);
   check_routes(nl.container, *peer, prev);
   if (conf.ip_masq) check_masqueraded(conf, req, prev);
+  if (conf.mac_spoof_check) check_mac_spoof_check(req, *peer);
 }
 
 }  // namespace nexus::bridge_plugin

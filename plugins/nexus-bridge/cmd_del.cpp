@@ -5,6 +5,7 @@
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "plugins/nexus-bridge/teardown_helper.h"
 #include "shared/cni/delegate.h"
 
@@ -27,6 +28,16 @@ int host_veth_index(const cni::Request& req) {
   return static_cast<int>(::if_nametoindex(host_veth_name(req.container_id, req.ifname).c_str()));
 }
 
+// macspoofchk's port, with the container interface's MAC from prevResult when it has one (a hint: the check goes
+// by owner either way).
+nat::SpoofCheckedPort spoof_check_of(const BridgeConf& conf, const cni::Request& req) {
+  std::string mac;
+  if (conf.net.prev_result)
+    for (const auto& i : conf.net.prev_result->interfaces)
+      if (i.name == req.ifname && !i.sandbox.empty()) mac = i.mac;
+  return spoof_checked_port(req, mac);
+}
+
 }  // namespace
 
 // DEL is best effort and idempotent: it works without CNI_NETNS, with the netns already gone, and twice.
@@ -41,7 +52,9 @@ void cmd_del(const cni::Request& req) {
     masquerade = masquerade_target(conf, req);
     if (conf.net.prev_result) masquerade_hint = masquerade_addresses(ips_of(*conf.net.prev_result, req));
   }
-  Teardown teardown(masquerade, masquerade_hint, host_veth_index(req));
+  std::optional<nat::SpoofCheckedPort> spoof_check;
+  if (conf.mac_spoof_check) spoof_check = spoof_check_of(conf, req);
+  Teardown teardown(masquerade, masquerade_hint, host_veth_index(req), spoof_check);
   // IPAM frees the addresses only once their masquerade elements are gone: a concurrent ADD may take a freed
   // address at once, and would otherwise find our element still there. So with ipMasq, IPAM starts now but is
   // held until then (and killed if the removal fails).
@@ -49,6 +62,7 @@ void cmd_del(const cni::Request& req) {
   if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, conf.ip_masq));
   teardown.wait_masquerade_removed();
   if (ipam) ipam->release();
+  teardown.wait_spoof_check_removed();
   // IPAM's DEL runs while the kernel unlists the veth: neither needs the other.
   teardown.wait_veth_gone();
   if (ipam) ipam->get();

@@ -1,13 +1,13 @@
 #pragma once
-// ADD's ipMasq helper process (shared/util/detached_child.h): it loads libnftables and opens its context while
-// IPAM runs, adds the container's masquerade elements (shared/nat/masquerade.h) when given its addresses, and
-// closes the context, which waits for RCU grace periods, after the plugin has answered.
+// ADD's ipMasq helper process (nft_job.h): it loads libnftables and opens its context while IPAM runs, adds the
+// container's masquerade elements (shared/nat/masquerade.h) when given its addresses, and closes the context,
+// which waits for RCU grace periods, after the plugin has answered.
 // Start it while the plugin is still single-threaded.
 #include <vector>
 
+#include "plugins/nexus-bridge/nft_job.h"
 #include "shared/cni/result.h"
 #include "shared/nat/masquerade.h"
-#include "shared/util/detached_child.h"
 
 namespace nexus::bridge_plugin {
 
@@ -25,8 +25,7 @@ class MasqueradeAdder {
 
  private:
   nat::MasqueradeTarget target_;
-  DetachedChild child_;
-  bool answered_ = false;
+  NftJob job_;
 };
 
 }  // namespace nexus::bridge_plugin

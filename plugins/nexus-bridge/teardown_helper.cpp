@@ -31,10 +31,22 @@ int tear_down_in_helper(LineChannel& channel, const std::optional<nat::Masquerad
   return 0;
 }
 
+// The spoof check's helper, beside the other: loading libnftables and removing the elements overlap the veth's
+// deletion, which nothing in it waits for.
+int remove_spoof_check_in_helper(LineChannel& channel, const nat::SpoofCheckedPort& port) {
+  cni::reply_to_parent(channel, [&] {
+    nat::Nft nft;
+    nat::remove_mac_spoof_check(nft, port.port, port.owner,
+                                port.mac.empty() ? std::nullopt : std::optional<std::string>(port.mac));
+  });
+  return 0;
+}
+
 }  // namespace
 
 Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
-                   const std::vector<IpPrefix>& masquerade_addresses, int veth_index)
+                   const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
+                   const std::optional<nat::SpoofCheckedPort>& spoof_check)
     : ip_masq_(masquerade.has_value()),
       veth_index_(veth_index),
       watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {
@@ -42,10 +54,17 @@ Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
     child_.emplace(DetachedChild::start([&](LineChannel& channel) {
       return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index);
     }));
+  if (spoof_check)
+    spoof_child_.emplace(DetachedChild::start(
+        [&](LineChannel& channel) { return remove_spoof_check_in_helper(channel, *spoof_check); }));
 }
 
 void Teardown::wait_masquerade_removed() {
   if (ip_masq_) cni::await_reply(child_->channel(), "remove masquerade");
+}
+
+void Teardown::wait_spoof_check_removed() {
+  if (spoof_child_) cni::await_reply(spoof_child_->channel(), "remove macspoofchk");
 }
 
 void Teardown::wait_veth_gone() {

@@ -1,12 +1,14 @@
 #pragma once
 // DEL's helper process (shared/util/detached_child.h): it removes the attachment's masquerade elements (ipMasq,
-// shared/nat/masquerade.h), then deletes the host veth. The plugin waits only until the elements are gone and
+// shared/nat/masquerade.h), then deletes the host veth; a second one, beside it, removes the MAC spoof check
+// (macspoofchk, shared/nat/mac_spoof_check.h). The plugin waits only until the elements are gone and
 // the veth is unlisted; the kernel's cleanup of both, after RCU grace periods, finishes in the helper.
 // Start it while the plugin is still single-threaded.
 #include <optional>
 #include <vector>
 
 #include "shared/base/ip_address.h"
+#include "shared/nat/mac_spoof_check.h"
 #include "shared/nat/masquerade.h"
 #include "shared/net/link_watch.h"
 #include "shared/util/detached_child.h"
@@ -17,12 +19,16 @@ class Teardown {
  public:
   /// `masquerade`: the attachment's target, none without ipMasq. `masquerade_addresses`: its addresses from
   /// prevResult, a hint (its elements go by owner either way). `veth_index`: the host veth, 0 when it is
-  /// already gone.
+  /// already gone. `spoof_check`: the attachment's checked port, none without macspoofchk (removed by owner; its
+  /// MAC, empty when unknown, only speeds that up).
   Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
-           const std::vector<IpPrefix>& masquerade_addresses, int veth_index);
+           const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
+           const std::optional<nat::SpoofCheckedPort>& spoof_check = std::nullopt);
 
   /// Waits until the masquerade elements are gone (no-op without ipMasq); re-throws the helper's error.
   void wait_masquerade_removed();
+  /// Waits until the spoof check is gone (no-op without macspoofchk); re-throws the helper's error.
+  void wait_spoof_check_removed();
   /// Waits until the veth (and with it the container's end) is gone from the kernel's view.
   void wait_veth_gone();
 
@@ -31,6 +37,7 @@ class Teardown {
   int veth_index_;
   std::optional<net::LinkGoneWatch> watch_;  // subscribed before the helper deletes anything
   std::optional<DetachedChild> child_;       // none when there is nothing to remove
+  std::optional<DetachedChild> spoof_child_;  // none without macspoofchk
 };
 
 }  // namespace nexus::bridge_plugin

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/base/error.h"
+#include "shared/nat/owned_elements.h"
 #include "shared/net/sysctl.h"
 #include "shared/util/fnv1a.h"
 
@@ -14,23 +15,6 @@ namespace nexus::nat {
 namespace {
 
 constexpr const char* kTable = "inet nexus";
-
-bool is_exists_error(const std::string& error) { return error.find("File exists") != std::string::npos; }
-bool is_missing_error(const std::string& error) { return error.find("No such file") != std::string::npos; }
-
-[[noreturn]] void fail(const std::string& what, const std::string& error) {
-  throw Error(Code::Internal, what + ": nftables transaction failed: " + error.substr(0, error.find('\n')),
-              error);
-}
-
-// Objects are created once, by whichever process gets there first, and never rewritten: deleting or flushing
-// rules makes the kernel wait for an RCU grace period (tens of ms) in this or the next transaction.
-// `add table/map/set` is idempotent by itself; a chain and its rules go in one `create chain` transaction, so
-// exactly one racing process creates them and the others see EEXIST, which means "done by someone else".
-void create_once(Nft& nft, const std::string& commands) {
-  std::string error;
-  if (!nft.try_run(commands, &error) && !is_exists_error(error)) fail("create masquerade chain", error);
-}
 
 void create_table(Nft& nft) {
   const std::string t = kTable;
@@ -42,7 +26,8 @@ void create_table(Nft& nft) {
   create_once(nft, "create chain " + t +
                        " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" + "add rule " +
                        t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " + t +
-                       " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n");
+                       " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n",
+              "create masquerade chain");
 }
 
 // Addresses in nft's text: nft reads the one text form (shared/base/ip_address.h) as it is.
@@ -62,7 +47,8 @@ void create_network_chain(Nft& nft, const std::string& chain, const std::vector<
   create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
                        join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
                        " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" + "add rule " +
-                       c + " masquerade\n");
+                       c + " masquerade\n",
+              "create masquerade chain");
 }
 
 std::string hex(uint64_t value, int digits) {
@@ -84,11 +70,6 @@ std::string subnets_key(std::vector<IpPrefix> subnets) {
 
 // Owners and bridge names go inside quoted nft strings, which have no escapes: keep to characters that need
 // none.
-bool is_nft_safe(const std::string& text) {
-  return !text.empty() && text.size() <= 120 && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.-/:@+").find(c) != std::string_view::npos;
-  });
-}
 void require_nft_safe(const std::string& text, const char* what) {
   if (!is_nft_safe(text))
     throw Error(Code::InvalidConfig, std::string("masquerade: ") + what + " \"" + text +
@@ -97,14 +78,8 @@ void require_nft_safe(const std::string& text, const char* what) {
 
 // The owner set's last two fields: 64 bits of a hash of (network, owner), so the same "<containerID>/<ifname>"
 // in two networks holds two different tokens.
-struct Token {
-  uint32_t hi = 0, lo = 0;
-  bool operator==(const Token&) const = default;
-};
-Token token_of(const std::string& network, const std::string& owner) {
-  const uint64_t h = fnv1a(network + "\n" + owner);
-  return {static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(h)};
-}
+using Token = OwnerToken;
+Token token_of(const std::string& network, const std::string& owner) { return OwnerToken::of(network + "\n" + owner); }
 
 bool v6(const IpAddress& a) { return !a.is_v4(); }
 const char* map_of(const IpAddress& a) { return v6(a) ? "bridge_masq_v6" : "bridge_masq_v4"; }
@@ -113,22 +88,17 @@ const char* owner_set_of(const IpAddress& a) { return v6(a) ? "bridge_owner_v6" 
 std::string key_of(const std::string& bridge, const IpAddress& a) {
   return "\"" + bridge + "\" . " + nft_text(a);
 }
-std::string token_text(Token t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%08x . 0x%08x", t.hi, t.lo);
-  return buf;
-}
 
 std::string create_lines(const std::string& bridge, const IpAddress& a, const std::string& chain,
                          const std::string& owner, Token t) {
   const std::string key = key_of(bridge, a);
   return std::string("create element ") + kTable + " " + map_of(a) + " { " + key + " comment \"" + owner +
          "\" : jump " + chain + " }\n" + "create element " + kTable + " " + owner_set_of(a) + " { " + key + " . " +
-         token_text(t) + " }\n";
+         t.text() + " }\n";
 }
 std::string delete_token_line(const std::string& bridge, const IpAddress& a, Token t) {
   return std::string("delete element ") + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " +
-         token_text(t) + " }\n";
+         t.text() + " }\n";
 }
 std::string delete_element_line(const std::string& bridge, const IpAddress& a) {
   return std::string("delete element ") + kTable + " " + map_of(a) + " { " + key_of(bridge, a) + " }\n";
@@ -170,19 +140,8 @@ struct TableState {
   }
 };
 
-// A key is {"concat": [...]}, or {"elem": {"val": {"concat": [...]}, "comment": ...}} with a comment.
-const nlohmann::json* concat_of(const nlohmann::json& key, std::string* comment) {
-  const nlohmann::json* val = &key;
-  if (key.is_object() && key.contains("elem")) {
-    if (comment != nullptr) *comment = key["elem"].value("comment", "");
-    val = &key["elem"]["val"];
-  }
-  if (!val->is_object() || !val->contains("concat") || !(*val)["concat"].is_array()) return nullptr;
-  return &(*val)["concat"];
-}
-
-void collect(const nlohmann::json& reply, TableState& state) {
-  for (const nlohmann::json& item : reply.value("nftables", nlohmann::json::array())) {
+void collect(const nlohmann::json& objects, TableState& state) {
+  for (const nlohmann::json& item : objects) {
     const bool is_map = item.contains("map");
     if (!is_map && !item.contains("set")) continue;
     const nlohmann::json& obj = is_map ? item["map"] : item["set"];
@@ -191,7 +150,7 @@ void collect(const nlohmann::json& reply, TableState& state) {
     if (!is_map && name != "bridge_owner_v4" && name != "bridge_owner_v6") continue;
     for (const nlohmann::json& elem : obj.value("elem", nlohmann::json::array())) {
       std::string comment;
-      const nlohmann::json* c = concat_of(is_map ? elem.at(0) : elem, &comment);
+      const nlohmann::json* c = element_concat(is_map ? elem.at(0) : elem, &comment);
       if (c == nullptr || c->size() < 2) continue;
       const std::string bridge = (*c)[0].get<std::string>();
       const IpAddress address = parse_address((*c)[1].get<std::string>(), "address");
@@ -206,30 +165,9 @@ void collect(const nlohmann::json& reply, TableState& state) {
   }
 }
 
-// JSON output for a scope: list commands are parsed, everything else keeps nft's text errors.
-class JsonOutput {
- public:
-  explicit JsonOutput(Nft& nft) : nft_(nft) { nft_.set_json(true); }
-  ~JsonOutput() { nft_.set_json(false); }
-  JsonOutput(const JsonOutput&) = delete;
-  JsonOutput& operator=(const JsonOutput&) = delete;
-
- private:
-  Nft& nft_;
-};
-
 TableState read_table(Nft& nft) {
   TableState state;
-  const JsonOutput json(nft);
-  // The whole (small) table in one run: libnftables fetches its cache once per run, and two list commands in
-  // one run do not work (the cache is filtered for the last one).
-  std::string output, error;
-  if (!nft.try_run(std::string("list table ") + kTable, &error, &output)) return state;  // no table yet
-  try {
-    collect(nlohmann::json::parse(output), state);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(Code::Internal, std::string("parse nft output for the masquerade maps: ") + e.what());
-  }
+  collect(list_table(nft, kTable, "the masquerade maps"), state);
   return state;
 }
 
@@ -251,7 +189,7 @@ void remove_owned(Nft& nft, const std::string& network, const std::vector<Elemen
     std::string error;
     if (!nft.try_run(owned_delete_lines(e.bridge, e.address, token_of(network, e.owner)), &error) &&
         !is_missing_error(error))
-      fail("remove masquerade of " + e.owner, error);
+      fail_transaction("remove masquerade of " + e.owner, error);
   }
 }
 
@@ -298,7 +236,7 @@ void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
     create_table(nft);
     create_network_chain(nft, chain, subnets);
     if (nft.try_run(creates, &error)) return;
-    if (!is_exists_error(error)) fail("masquerade for " + owner, error);
+    if (!is_exists_error(error)) fail_transaction("masquerade for " + owner, error);
   }
   // An element for one of the keys is there: ours already (a repeated add), or left by an owner the address
   // no longer belongs to. Replace the latter in one transaction; retry if it changed meanwhile.
@@ -316,7 +254,7 @@ void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
       replace += create_lines(bridge, a.address(), chain, owner, token);
     }
     if (replace.empty() || nft.try_run(replace, &error)) return;
-    if (attempt == 3) fail("masquerade for " + owner, error);
+    if (attempt == 3) fail_transaction("masquerade for " + owner, error);
   }
 }
 

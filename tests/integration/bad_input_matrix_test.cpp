@@ -267,6 +267,8 @@ void add_bridge_cases(const Matrix& m, std::vector<Case>& cases) {
       {"portIsolation a string", with({{"portIsolation", "true"}}), 6},
       {"portIsolation a number", with({{"portIsolation", 1}}), 6},
       {"portIsolation an object", with({{"portIsolation", {{"on", true}}}}), 6},
+      {"macspoofchk a string", with({{"macspoofchk", "yes"}}), 6},
+      {"macspoofchk a number", with({{"macspoofchk", 1}}), 6},
       {"mtu out of range", with({{"mtu", 10}}), 7},
       {"mtu a string", with({{"mtu", "1500"}}), 6},
       {"ipMasqBackend iptables (nftables only)", with({{"ipMasqBackend", "iptables"}}), 2},

@@ -1,9 +1,10 @@
-// A failed ADD leaves nothing: no lease, no veth, no masquerade element.
+// A failed ADD leaves nothing: no lease, no veth, no masquerade or macspoofchk element.
 #include <doctest/doctest.h>
 
 #include "tests/testutil/bridge_env.h"
 #include "tests/testutil/cni_error.h"
 #include "tests/testutil/inspect.h"
+#include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
@@ -50,6 +51,14 @@ TEST_CASE_FIXTURE(RollbackCase, "bridge rollback: a step after IPAM fails" * doc
     const auto add = env.run("ADD", "c1", c.path(), conf);
     CHECK_CNI_ERROR(add, 999);
     CHECK_FALSE(nft_mentions("10.63.0.2"));
+  }
+  SUBCASE("a route the container cannot install, with macspoofchk (installed on the port just before)") {
+    json conf = env.config("10.63.0.0/24", {{"macspoofchk", true}});
+    conf["ipam"]["routes"] = json::parse(R"([{"dst":"192.0.2.0/24","gw":"203.0.113.9"}])");
+    const auto add = env.run("ADD", "c1", c.path(), conf);
+    CHECK_CNI_ERROR(add, 999);
+    REQUIRE(nft_mentions("table bridge nexus"));  // the check was in place before the failing step
+    CHECK(spoof_check_elements().empty());
   }
   SUBCASE("the bridge's name is taken by a link that is not a bridge (found while IPAM runs)") {
     REQUIRE(run_shell("ip link add nxbr0 type vxlan id 5 dstport 4789").exit_code == 0);

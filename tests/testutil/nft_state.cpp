@@ -22,13 +22,13 @@ MasqElement parse_key(const nlohmann::json& key) {
   return {"", key.is_string() ? key.get<std::string>() : key.dump(), ""};
 }
 
-// Absent table: nothing masqueraded. Any other failure of nft must fail the test, not read as "none".
-nlohmann::json table() {
+// Absent table: nothing there. Any other failure of nft must fail the test, not read as "none".
+nlohmann::json table(const std::string& name = "inet nexus") {
   const CommandResult tables = run_shell("nft list tables");
   REQUIRE_MESSAGE(tables.exit_code == 0, "nft list tables failed: ", tables.err);
-  if (tables.out.find("table inet nexus\n") == std::string::npos) return nlohmann::json::array();
-  const CommandResult listed = run_shell("nft -j list table inet nexus");
-  REQUIRE_MESSAGE(listed.exit_code == 0, "nft list table inet nexus failed: ", listed.err);
+  if (tables.out.find("table " + name + "\n") == std::string::npos) return nlohmann::json::array();
+  const CommandResult listed = run_shell("nft -j list table " + name);
+  REQUIRE_MESSAGE(listed.exit_code == 0, "nft list table ", name, " failed: ", listed.err);
   const auto j = nlohmann::json::parse(listed.out, nullptr, false);
   REQUIRE_MESSAGE((!j.is_discarded() && j.contains("nftables")), "nft -j printed no ruleset: ", listed.out);
   return j["nftables"];
@@ -62,6 +62,37 @@ std::multiset<std::string> owner_tokens_v4() {
     if (item.contains("set") && item["set"].value("name", "") == "bridge_owner_v4" && item["set"].contains("elem"))
       for (const auto& e : item["set"]["elem"]) out.insert(parse_key(e).address);
   return out;
+}
+
+std::map<std::string, SpoofCheckElements> spoof_check_elements() {
+  std::map<std::string, SpoofCheckElements> out;
+  for (const auto& item : table("bridge nexus")) {
+    if (!item.contains("set") || !item["set"].contains("elem")) continue;
+    const std::string set = item["set"].value("name", "");
+    for (const auto& e : item["set"]["elem"]) {
+      if (set == "macspoofchk_owner") {  // {"concat": [port, mark, mark]}
+        ++out[e["concat"][0].get<std::string>()].tokens;
+        continue;
+      }
+      const MasqElement key = parse_key(e);  // {port, MAC, ""}, or {"", port, comment}
+      if (set == "macspoofchk_macs") out[key.bridge].macs.push_back(key.address);
+      if (set != "macspoofchk_ports") continue;
+      SpoofCheckElements& port = out[key.address];
+      port.owner = key.owner;
+      port.in_ports = true;
+    }
+  }
+  return out;
+}
+
+uint64_t spoof_check_drops() {
+  uint64_t packets = 0;
+  for (const auto& item : table("bridge nexus")) {
+    if (!item.contains("rule") || item["rule"].value("chain", "") != "macspoofchk") continue;
+    for (const auto& e : item["rule"]["expr"])
+      if (e.contains("counter")) packets += e["counter"].value("packets", uint64_t{0});
+  }
+  return packets;
 }
 
 }  // namespace nexus::testutil

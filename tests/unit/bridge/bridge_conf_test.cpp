@@ -90,24 +90,33 @@ TEST_CASE("bridge_conf: portIsolation true isolates the port; false and null lea
   CHECK(parse({{"portIsolation", true}}, "CHECK").port_isolation);
 }
 
+TEST_CASE("bridge_conf: macspoofchk: off by default, true turns it on in every verb, a non-boolean is code 6") {
+  CHECK_FALSE(parse({}).mac_spoof_check);
+  CHECK_FALSE(parse({{"macspoofchk", false}}).mac_spoof_check);
+  CHECK_FALSE(parse({{"macspoofchk", nullptr}}).mac_spoof_check);
+  for (const char* verb : {"ADD", "CHECK", "DEL"}) CHECK(parse({{"macspoofchk", true}}, verb).mac_spoof_check);
+  check_refused({{"macspoofchk", "yes"}}, Code::DecodeFailure, "field \"macspoofchk\" must be a boolean, got \"yes\"");
+  check_refused({{"macspoofchk", 1}}, Code::DecodeFailure, "field \"macspoofchk\" must be a boolean, got 1");
+}
+
 TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
   const BridgeConf c = parse({{"isDefaultGateway", true}, {"ipam", kIpam}});
   CHECK(c.is_default_gateway);
   CHECK(c.is_gateway);
 }
 
-TEST_CASE("bridge_conf: unimplemented keys at their do-nothing values are accepted") {
-  CHECK_NOTHROW(parse({{"vlan", 0},
-                       {"vlanTrunk", json::array()},
-                       {"preserveDefaultVlan", false},
-                       {"macspoofchk", false}}));
+TEST_CASE("bridge_conf: the VLAN and spoof-check keys at their do-nothing values leave both off") {
+  const BridgeConf c =
+      parse({{"vlan", 0}, {"vlanTrunk", json::array()}, {"preserveDefaultVlan", false}, {"macspoofchk", false}});
+  CHECK_FALSE(c.vlans.enabled());
+  CHECK_FALSE(c.mac_spoof_check);
 }
 
 TEST_CASE("bridge_conf: ipMasqBackend: nftables accepted, iptables code 2, anything else code 7 or 6") {
   CHECK_NOTHROW(parse({{"ipMasq", true}, {"ipMasqBackend", "nftables"}, {"ipam", kIpam}}));
   CHECK_NOTHROW(parse({{"ipMasqBackend", "nftables"}}));
   CHECK_NOTHROW(parse({{"ipMasqBackend", nullptr}}));
-  // Nexus masquerades with nftables only: in every verb, as the other keys it does not implement.
+  // Nexus masquerades with nftables only: refused in every verb.
   for (const char* verb : {"ADD", "CHECK", "DEL"})
     check_refused({{"ipMasq", true}, {"ipMasqBackend", "iptables"}, {"ipam", kIpam}}, Code::UnsupportedField,
                   "unsupported field \"ipMasqBackend\": \"iptables\"", verb);
@@ -125,12 +134,6 @@ TEST_CASE("bridge_conf: disableContainerInterface: L2 only, with ipam code 7 as 
                 "disableContainerInterface cannot be used with ipam");
   check_refused({{"disableContainerInterface", "true"}}, Code::DecodeFailure,
                 "field \"disableContainerInterface\" must be a boolean");
-}
-
-TEST_CASE("bridge_conf: unimplemented keys of the reference plugin are code 2, naming key and value") {
-  // (vlan, vlanTrunk, preserveDefaultVlan are implemented: tests/unit/bridge/vlan_conf_test.cpp)
-  for (const char* key : {"macspoofchk"})
-    check_refused({{key, true}}, Code::UnsupportedField, std::string("unsupported field \"") + key + "\": true");
 }
 
 TEST_CASE("bridge_conf: invalid values are code 7") {

@@ -1,0 +1,56 @@
+#include "plugins/nexus-bridge/nft_job.h"
+
+#include <exception>
+#include <optional>
+
+#include "shared/base/error.h"
+#include "shared/cni/child_reply.h"
+
+namespace nexus::bridge_plugin {
+namespace {
+
+// The helper's side. Loading libnftables and creating the context overlap the plugin's work; a failure there is
+// reported when the line arrives, as the job's own error.
+int run_in_helper(LineChannel& channel, const NftJob::Job& job) {
+  std::optional<nat::Nft> nft;
+  std::exception_ptr setup_failure;
+  try {
+    nft.emplace();
+  } catch (...) {
+    setup_failure = std::current_exception();
+  }
+  const auto line = channel.receive();
+  if (!line) return 0;  // the plugin failed before it got that far: nothing to do
+  cni::reply_to_parent(channel, [&] {
+    if (setup_failure) std::rethrow_exception(setup_failure);
+    job(*nft, *line);
+  });
+  return 0;
+}
+
+}  // namespace
+
+NftJob::NftJob(std::string what, Job job)
+    : what_(std::move(what)),
+      job_(std::move(job)),
+      child_(DetachedChild::start([this](LineChannel& channel) { return run_in_helper(channel, job_); })) {}
+
+void NftJob::send(const std::string& line) {
+  if (!child_.channel().send(line)) throw Error(Code::Internal, what_ + ": the helper process is gone");
+}
+
+void NftJob::wait() {
+  if (answered_) return;
+  answered_ = true;
+  cni::await_reply(child_.channel(), what_);
+}
+
+void NftJob::settle() noexcept {
+  try {
+    wait();
+  } catch (const Error&) {
+    // the job failed part-way: the caller removes whatever it put in
+  }
+}
+
+}  // namespace nexus::bridge_plugin

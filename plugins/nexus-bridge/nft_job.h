@@ -1,0 +1,37 @@
+#pragma once
+// One nftables job of an ADD in a helper process (shared/util/detached_child.h): it loads libnftables and opens
+// its context at once, while IPAM runs and the plugin plugs the veth, then runs the job on the one line the
+// plugin hands it and answers. ipMasq (masquerade_helper.h) and macspoofchk (spoof_check_helper.h) use it.
+// Start it while the plugin is still single-threaded.
+#include <functional>
+#include <string>
+
+#include "shared/nat/nft.h"
+#include "shared/util/detached_child.h"
+
+namespace nexus::bridge_plugin {
+
+class NftJob {
+ public:
+  /// `job` runs in the helper with its context and the line send() gave; what it throws is the answer.
+  using Job = std::function<void(nat::Nft& nft, const std::string& line)>;
+  /// `what` names the job in errors ("add masquerade").
+  NftJob(std::string what, Job job);
+  NftJob(const NftJob&) = delete;
+  NftJob& operator=(const NftJob&) = delete;
+
+  /// Hands the helper its line; the job runs while the plugin carries on.
+  void send(const std::string& line);
+  /// Waits until the job is done; re-throws its error. Once: later calls return at once.
+  void wait();
+  /// For a rollback: waits until the helper is done, whatever the job's outcome (it may have acted part-way).
+  void settle() noexcept;
+
+ private:
+  std::string what_;
+  Job job_;
+  DetachedChild child_;
+  bool answered_ = false;
+};
+
+}  // namespace nexus::bridge_plugin
