@@ -77,25 +77,41 @@ double timed_request(Message& message, const std::string& what) {
   return std::chrono::duration<double>(end - start).count();
 }
 
+// An RTM_NEWLINK creating link `name` of `kind`, open at its IFLA_INFO_DATA: the caller adds the kind's
+// attributes, then closes the two nests (end_attr(data), end_attr(linkinfo)).
+struct NewLink {
+  Message message{RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL};
+  size_t linkinfo = 0, data = 0;
+
+  NewLink(const std::string& name, const std::string& kind) {
+    ifinfomsg info{};
+    info.ifi_family = AF_UNSPEC;
+    message.append(&info, sizeof info);
+    message.attr(IFLA_IFNAME, name);
+    linkinfo = message.begin_attr(IFLA_LINKINFO);
+    message.attr(IFLA_INFO_KIND, kind);
+    data = message.begin_attr(IFLA_INFO_DATA);
+  }
+  Message& close() {
+    message.end_attr(data);
+    message.end_attr(linkinfo);
+    return message;
+  }
+};
+
 }  // namespace
 
 double timed_veth_create(const std::string& host_name, const std::string& peer_name, int netns_fd) {
-  Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  NewLink link(host_name, "veth");
+  Message& m = link.message;
+  size_t peer = m.begin_attr(VETH_INFO_PEER);
   ifinfomsg info{};
   info.ifi_family = AF_UNSPEC;
-  m.append(&info, sizeof info);
-  m.attr(IFLA_IFNAME, host_name);
-  size_t linkinfo = m.begin_attr(IFLA_LINKINFO);
-  m.attr(IFLA_INFO_KIND, std::string("veth"));
-  size_t data = m.begin_attr(IFLA_INFO_DATA);
-  size_t peer = m.begin_attr(VETH_INFO_PEER);
   m.append(&info, sizeof info);
   m.attr(IFLA_IFNAME, peer_name);
   m.attr(IFLA_NET_NS_FD, &netns_fd, sizeof netns_fd);
   m.end_attr(peer);
-  m.end_attr(data);
-  m.end_attr(linkinfo);
-  return timed_request(m, "RTM_NEWLINK veth " + host_name);
+  return timed_request(link.close(), "RTM_NEWLINK veth " + host_name);
 }
 
 double timed_link_delete(const std::string& ifname) {
@@ -111,20 +127,11 @@ double timed_link_delete(const std::string& ifname) {
 
 bool kernel_has_bridge_vlan_filtering() {
   const std::string probe = "nxbench-vlan";
-  Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  ifinfomsg info{};
-  info.ifi_family = AF_UNSPEC;
-  m.append(&info, sizeof info);
-  m.attr(IFLA_IFNAME, probe);
-  size_t linkinfo = m.begin_attr(IFLA_LINKINFO);
-  m.attr(IFLA_INFO_KIND, std::string("bridge"));
-  size_t data = m.begin_attr(IFLA_INFO_DATA);
+  NewLink link(probe, "bridge");
   const uint8_t on = 1;
-  m.attr(IFLA_BR_VLAN_FILTERING, &on, sizeof on);
-  m.end_attr(data);
-  m.end_attr(linkinfo);
+  link.message.attr(IFLA_BR_VLAN_FILTERING, &on, sizeof on);
   try {
-    timed_request(m, "RTM_NEWLINK bridge vlan_filtering 1");
+    timed_request(link.close(), "RTM_NEWLINK bridge vlan_filtering 1");
   } catch (const std::runtime_error&) {
     return false;  // EOPNOTSUPP: the kernel is built without CONFIG_BRIDGE_VLAN_FILTERING (and made no bridge)
   }

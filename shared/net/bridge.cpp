@@ -25,17 +25,12 @@ NlMsgPtr bridge_create_message(const std::string& name, const BridgeOptions& opt
   const std::array<unsigned char, 6> mac = bridge_mac(name);
   check_put(nla_put(m, IFLA_ADDRESS, static_cast<int>(mac.size()), mac.data()), "IFLA_ADDRESS");
   if (options.mtu) check_put(nla_put_u32(m, IFLA_MTU, *options.mtu), "IFLA_MTU");
-  nlattr* info = nla_nest_start(m, IFLA_LINKINFO);
-  check_put(info == nullptr ? -NLE_NOMEM : 0, "IFLA_LINKINFO");
-  check_put(nla_put_string(m, IFLA_INFO_KIND, "bridge"), "IFLA_INFO_KIND");
-  nlattr* data = nla_nest_start(m, IFLA_INFO_DATA);
-  check_put(data == nullptr ? -NLE_NOMEM : 0, "IFLA_INFO_DATA");
+  const LinkInfoNest nest = begin_link_info(m, "bridge");
   check_put(nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0), "IFLA_BR_FORWARD_DELAY");
   check_put(nla_put_u32(m, IFLA_BR_STP_STATE, 0), "IFLA_BR_STP_STATE");
   // A kernel without VLAN filtering refuses the whole request (EOPNOTSUPP): no bridge is left behind.
   if (options.vlan_filtering) check_put(nla_put_u8(m, IFLA_BR_VLAN_FILTERING, 1), "IFLA_BR_VLAN_FILTERING");
-  nla_nest_end(m, data);
-  nla_nest_end(m, info);
+  end_link_info(m, nest);
   return msg;
 }
 
@@ -104,12 +99,8 @@ void set_port_isolated(const NlSocket& sock, int port_index, bool on) {
 
 std::optional<bool> port_isolated(const NlSocket& sock, int port_index) {
   if (port_index <= 0) return std::nullopt;
-  ifinfomsg header{};
-  header.ifi_index = port_index;
-  NlMsgPtr reply;
-  const int err = request_reply(sock, link_message(RTM_GETLINK, NLM_F_REQUEST, header), reply);
-  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return std::nullopt;
-  if (err < 0) throw nl_error("get", "link", "#" + std::to_string(port_index), err);
+  const NlMsgPtr reply = get_link_reply(sock, port_index, "link");
+  if (!reply) return std::nullopt;
   // The port's bridge attributes come in IFLA_LINKINFO's slave data, as `ip -d link` shows them (the AF_BRIDGE
   // IFLA_PROTINFO view needs a dump of every port).
   nlattr* link[IFLA_MAX + 1] = {};

@@ -55,12 +55,8 @@ std::optional<BridgeVlanState> parse_bridge_vlan_state(nl_msg* reply) {
 }
 
 std::optional<BridgeVlanState> bridge_vlan_state(const NlSocket& sock, int bridge_index) {
-  ifinfomsg header{};
-  header.ifi_index = bridge_index;
-  NlMsgPtr reply;
-  const int err = request_reply(sock, link_message(RTM_GETLINK, NLM_F_REQUEST, header), reply);
-  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return std::nullopt;
-  if (err < 0) throw nl_error("get", "bridge", "#" + std::to_string(bridge_index), err);
+  const NlMsgPtr reply = get_link_reply(sock, bridge_index, "bridge");
+  if (!reply) return std::nullopt;
   return parse_bridge_vlan_state(reply.get());
 }
 
@@ -87,14 +83,9 @@ NlMsgPtr vlan_filtering_message(int bridge_index) {
   header.ifi_index = bridge_index;
   NlMsgPtr msg = link_message(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, header);
   nl_msg* m = msg.get();
-  nlattr* info = nla_nest_start(m, IFLA_LINKINFO);
-  check_put(info == nullptr ? -NLE_NOMEM : 0, "IFLA_LINKINFO");
-  check_put(nla_put_string(m, IFLA_INFO_KIND, "bridge"), "IFLA_INFO_KIND");
-  nlattr* data = nla_nest_start(m, IFLA_INFO_DATA);
-  check_put(data == nullptr ? -NLE_NOMEM : 0, "IFLA_INFO_DATA");
+  const LinkInfoNest nest = begin_link_info(m, "bridge");
   check_put(nla_put_u8(m, IFLA_BR_VLAN_FILTERING, 1), "IFLA_BR_VLAN_FILTERING");
-  nla_nest_end(m, data);
-  nla_nest_end(m, info);
+  end_link_info(m, nest);
   return msg;
 }
 

@@ -94,6 +94,30 @@ int request_reply(const NlSocket& sock, NlMsgPtr request, NlMsgPtr& reply) {
   return nl_wait_for_ack(sock.get());
 }
 
+LinkInfoNest begin_link_info(nl_msg* m, const char* kind) {
+  nlattr* info = nla_nest_start(m, IFLA_LINKINFO);
+  check_put(info == nullptr ? -NLE_NOMEM : 0, "IFLA_LINKINFO");
+  check_put(nla_put_string(m, IFLA_INFO_KIND, kind), "IFLA_INFO_KIND");
+  nlattr* data = nla_nest_start(m, IFLA_INFO_DATA);
+  check_put(data == nullptr ? -NLE_NOMEM : 0, "IFLA_INFO_DATA");
+  return {info, data};
+}
+
+void end_link_info(nl_msg* m, LinkInfoNest nest) {
+  nla_nest_end(m, nest.data);
+  nla_nest_end(m, nest.info);
+}
+
+NlMsgPtr get_link_reply(const NlSocket& sock, int index, const std::string& what) {
+  ifinfomsg header{};
+  header.ifi_index = index;
+  NlMsgPtr reply;
+  const int err = request_reply(sock, link_message(RTM_GETLINK, NLM_F_REQUEST, header), reply);
+  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return nullptr;
+  if (err < 0) throw nl_error("get", what, "#" + std::to_string(index), err);
+  return reply;
+}
+
 void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
           const std::function<void(nl_object*)>& on_object, const std::string& what) {
   constexpr int kAttempts = 5;

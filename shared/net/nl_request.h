@@ -26,6 +26,10 @@ void send_or_throw(const NlSocket& sock, NlMsgPtr msg, const std::string& verb, 
 /// The reply is handed back whole, to be parsed outside libnl's callbacks (nothing may throw through them).
 int request_reply(const NlSocket& sock, NlMsgPtr request, NlMsgPtr& reply);
 
+/// The kernel's RTM_NEWLINK answer for link `index`, parsed by the caller (request_reply); null when there is no
+/// such link. Other failures throw nl_error naming `what`.
+NlMsgPtr get_link_reply(const NlSocket& sock, int index, const std::string& what);
+
 /// Sends a dump request and calls `on_object` for every parsed libnl object of the reply. Retries a dump
 /// interrupted by a concurrent change a few times, then throws code 11.
 void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
@@ -36,6 +40,15 @@ void dump(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
 /// Retries an interrupted dump as dump() does.
 void dump_messages(const NlSocket& sock, const std::function<NlMsgPtr()>& make_request,
                    const std::function<void(nl_msg*)>& on_message, const std::string& what);
+
+/// IFLA_LINKINFO with IFLA_INFO_KIND `kind`, opened at its IFLA_INFO_DATA for the kind's attributes; close
+/// both with end_link_info().
+struct LinkInfoNest {
+  nlattr* info;
+  nlattr* data;
+};
+LinkInfoNest begin_link_info(nl_msg* m, const char* kind);
+void end_link_info(nl_msg* m, LinkInfoNest nest);
 
 /// Throws if a nla_put/nlmsg_append returned an error (the message buffer is too small).
 void check_put(int err, const char* what);

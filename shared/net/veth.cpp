@@ -38,14 +38,9 @@ NlMsgPtr veth_create_message(const VethSpec& spec, int netns_fd) {
   if (spec.mtu != 0) check_put(nla_put_u32(m, IFLA_MTU, spec.mtu), "IFLA_MTU");
   // The kernel enslaves a new link to IFLA_MASTER in the creating request, saving a round trip.
   if (spec.master_index > 0) check_put(nla_put_u32(m, IFLA_MASTER, static_cast<uint32_t>(spec.master_index)), "IFLA_MASTER");
-  nlattr* info = nla_nest_start(m, IFLA_LINKINFO);
-  check_put(info == nullptr ? -NLE_NOMEM : 0, "IFLA_LINKINFO");
-  check_put(nla_put_string(m, IFLA_INFO_KIND, "veth"), "IFLA_INFO_KIND");
-  nlattr* data = nla_nest_start(m, IFLA_INFO_DATA);
-  check_put(data == nullptr ? -NLE_NOMEM : 0, "IFLA_INFO_DATA");
+  const LinkInfoNest nest = begin_link_info(m, "veth");
   put_peer(m, spec, netns_fd);
-  nla_nest_end(m, data);
-  nla_nest_end(m, info);
+  end_link_info(m, nest);
   return msg;
 }
 
