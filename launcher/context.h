@@ -17,6 +17,8 @@ struct GlobalOptions {
   std::string netns_dir = "/run/netns";
   std::string cgroup_root = "/sys/fs/cgroup";
   std::string cgroup_parent = "nexus";
+  std::string resolv_conf = "/etc/resolv.conf";                       ///< the host's resolver list
+  std::string resolved_conf = "/run/systemd/resolve/resolv.conf";     ///< systemd-resolved's upstream list
   int stop_timeout_ms = 3000;
 };
 

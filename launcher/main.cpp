@@ -26,6 +26,11 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->envname("NEXUS_CGROUP_ROOT")->capture_default_str();
   app.add_option("--cgroup-parent", g.cgroup_parent, "Parent cgroup of all nodes")
       ->envname("NEXUS_CGROUP_PARENT")->capture_default_str();
+  app.add_option("--resolv-conf", g.resolv_conf, "The host's resolv.conf, whose nameservers nodes get")
+      ->envname("NEXUS_RESOLV_CONF")->capture_default_str();
+  app.add_option("--resolved-conf", g.resolved_conf,
+                 "systemd-resolved's upstream list, used when --resolv-conf names only its loopback stub")
+      ->envname("NEXUS_RESOLVED_CONF")->capture_default_str();
 }
 
 // -e and --env-file, the same for `create` and `exec`.

@@ -117,7 +117,8 @@ void attach_network(const Context& ctx, NodeRecord& node, const runtime::Network
   const std::string dir = ctx.store().node_dir(node.name);
   runtime::write_in_place(dir + "/resolv.conf",
                           runtime::render_resolv_conf(result.value("dns", nlohmann::json::object()),
-                                                      runtime::host_resolv_conf()));
+                                                      runtime::host_resolv_conf(ctx.options().resolv_conf,
+                                                                                ctx.options().resolved_conf)));
   refresh_hosts(ctx, node.network);
 }
 

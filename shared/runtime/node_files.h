@@ -21,12 +21,11 @@ std::string render_hosts(const std::string& self, const std::vector<HostEntry>& 
 /// host's non-loopback nameservers from `host_resolv_conf` (a loopback resolver is unreachable from a node).
 std::string render_resolv_conf(const nlohmann::json& dns, const std::string& host_resolv_conf);
 
-/// The host resolv.conf text nodes take their nameservers from: `etc_path`'s, unless it names no resolver but
-/// loopback ones (systemd-resolved's stub 127.0.0.53, a local dnsmasq), which a node cannot reach from its own
-/// netns: then systemd-resolved's list of upstream servers at `upstream_path` when that file exists, as podman
-/// does. A missing file reads as empty.
-std::string host_resolv_conf(const std::string& etc_path = "/etc/resolv.conf",
-                             const std::string& upstream_path = "/run/systemd/resolve/resolv.conf");
+/// The host resolv.conf text nodes take their nameservers from: `etc_path`'s (/etc/resolv.conf), unless it names
+/// no resolver but loopback ones (systemd-resolved's stub 127.0.0.53, a local dnsmasq), which a node cannot
+/// reach from its own netns: then systemd-resolved's list of upstream servers at `upstream_path`
+/// (/run/systemd/resolve/resolv.conf) when that file exists, as podman does. A missing file reads as empty.
+std::string host_resolv_conf(const std::string& etc_path, const std::string& upstream_path);
 
 /// The container-side addresses (10.0.42.2/24) of a CNI result (0.3.0 and later): the `ips` whose interface
 /// has a sandbox, or every ip when the result names no interfaces. Entries that are not a CIDR are left out.
