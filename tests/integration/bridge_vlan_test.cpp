@@ -17,6 +17,7 @@
 #include "tests/testutil/kernel_features.h"
 #include "tests/testutil/root.h"
 #include "tests/testutil/vlan_table.h"
+#include "tests/testutil/wait.h"
 
 using namespace nexus::testutil;
 using nlohmann::json;
@@ -232,6 +233,13 @@ TEST_CASE("bridge vlan: on a kernel without bridge VLAN filtering, ADD fails wit
   // An existing bridge with a container on it: refused, the bridge and the container left as they are.
   const json plain = env.config("10.91.0.0/24");
   const PluginRun add_old = env.add_ok("old", old, plain);
+  // The kernel finishes IPv6 duplicate address detection on the new links (the bridge, the veth) in its own
+  // time, changing their flags and routes: let it settle, so the snapshots compare only what ADD does.
+  const auto settled = [&] {
+    return inspect(std::vector<std::string>{"ip", "addr"}).find("tentative") == std::string::npos &&
+           inspect_in(old, "ip addr").find("tentative") == std::string::npos;
+  };
+  REQUIRE(wait_until(settled));
   for (const json& conf : vlan_configs) refused_without_change(conf);
   CHECK(pings(old, "10.91.0.1"));
 
