@@ -140,9 +140,33 @@ std::optional<Key> key_of(const std::string& name, const nlohmann::json& concat,
   return k;
 }
 
+// One map or set as `nft -j list map|set` prints it; empty when it does not exist. Listed one by one: the table
+// also holds every container's masquerade element, and listing all of it costs tens of ms with thousands.
+nlohmann::json list_object(Nft& nft, const std::string& kind, const std::string& name) {
+  nft.set_json(true);
+  std::string output, error;
+  const bool ok = nft.try_run("list " + kind + " " + kTable + " " + name, &error, &output);
+  nft.set_json(false);
+  if (!ok) return nlohmann::json::array();  // not created yet
+  try {
+    return nlohmann::json::parse(output).value("nftables", nlohmann::json::array());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(Code::Internal, "parse nft output for " + kind + " " + name + ": " + e.what());
+  }
+}
+
+nlohmann::json list_port_objects(Nft& nft) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const char* suffix : {"_v4", "_addr_v4", "_v6", "_addr_v6"}) {
+    for (const nlohmann::json& item : list_object(nft, "map", std::string("port_dnat") + suffix)) all.push_back(item);
+    for (const nlohmann::json& item : list_object(nft, "set", std::string("port_owner") + suffix)) all.push_back(item);
+  }
+  return all;
+}
+
 TableState read_table(Nft& nft) {
   TableState state;
-  for (const nlohmann::json& item : list_table(nft, kTable, "the port maps")) {
+  for (const nlohmann::json& item : list_port_objects(nft)) {
     const bool is_map = item.contains("map");
     if (!is_map && !item.contains("set")) continue;
     const nlohmann::json& obj = is_map ? item["map"] : item["set"];
