@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "plugins/nexus-bridge/port_mappings_conf.h"
 #include "shared/base/error.h"
 #include "shared/cni/json_fields.h"
 #include "shared/cni/validate.h"
@@ -113,10 +114,26 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   if (req.command != "DEL") c.mac = requested_mac(req, c.net);
   if (c.net.runtime_config.contains("dns") && !c.net.runtime_config["dns"].is_null())
     c.runtime_dns = parse_runtime_dns(c.net.runtime_config["dns"]);
+  // DEL removes the attachment's mappings by owner and needs no list: a bad one must not stop it.
+  if (req.command != "DEL" && c.net.runtime_config.contains("portMappings") &&
+      !c.net.runtime_config["portMappings"].is_null())
+    c.port_mappings = parse_port_mappings(c.net.runtime_config["portMappings"]);
+  if (j.contains("capabilities") && j["capabilities"].is_object()) {  // libcni's business: never refused here
+    const json& caps = j["capabilities"];
+    c.publishes_ports = caps.contains("portMappings") && caps["portMappings"] == true;
+  }
+  c.publishes_ports = c.publishes_ports || c.net.runtime_config.contains("portMappings");
+  if (!c.port_mappings.empty() && c.net.ipam_type.empty())
+    throw Error(Code::InvalidConfig, "missing ipam.type: portMappings need the container's addresses from an IPAM plugin");
   return c;
 }
 
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req) {
+  return {.network = conf.net.name, .bridge = gateway_link_name(conf),
+          .owner = nat::owner_of(req.container_id, req.ifname)};
+}
+
+nat::PublishTarget publish_target(const BridgeConf& conf, const cni::Request& req) {
   return {.network = conf.net.name, .bridge = gateway_link_name(conf),
           .owner = nat::owner_of(req.container_id, req.ifname)};
 }

@@ -11,6 +11,7 @@
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
 #include "shared/nat/masquerade.h"
+#include "shared/nat/port_publish.h"
 
 namespace nexus::bridge_plugin {
 
@@ -33,6 +34,12 @@ struct BridgeConf {
   std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"
   std::optional<cni::Dns> runtime_dns;  // runtimeConfig.dns (capability "dns": servers, searches, options)
   VlanConf vlans;                       // vlan, vlanTrunk, preserveDefaultVlan (vlan_conf.h)
+  // runtimeConfig.portMappings (capability "portMappings"): the host ports to publish (port_mappings_conf.h).
+  // libcni passes the key only when the plugin declares the capability; an empty list publishes nothing.
+  std::vector<nat::PortMapping> port_mappings;
+  // The network publishes ports: the plugin declares capability portMappings or the request carries
+  // runtimeConfig.portMappings. DEL then removes the attachment's mappings (by owner; it needs no list).
+  bool publishes_ports = false;
 
   /// Parses and validates everything before any side effect: code 6 wrong types, 7 bad values, 2 for keys of
   /// the reference plugin this one does not implement (message names key and value), 4 for bad CNI_ARGS.
@@ -43,6 +50,8 @@ struct BridgeConf {
 /// in by (the bridge; "<bridge>.<vlan>" when isGateway puts the gateway there), and the owner
 /// "<containerID>/<ifname>".
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req);
+/// Port publishing's target for this attachment: the network, the gateway interface (as ipMasq's), the owner.
+nat::PublishTarget publish_target(const BridgeConf& conf, const cni::Request& req);
 /// The host interface holding the gateway with isGateway: the bridge, or "<bridge>.<vlan>" with `vlan`.
 std::string gateway_link_name(const BridgeConf& conf);
 /// The container's addresses (with prefix lengths) as the masquerade functions take them.

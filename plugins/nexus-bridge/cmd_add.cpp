@@ -6,6 +6,7 @@
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_helper.h"
+#include "plugins/nexus-bridge/port_publish_helper.h"
 #include "plugins/nexus-bridge/spoof_check_helper.h"
 #include "plugins/nexus-bridge/vlan_setup.h"
 #include "shared/base/error.h"
@@ -98,6 +99,8 @@ nlohmann::json cmd_add(const cni::Request& req) {
   if (conf.ip_masq) masquerade.emplace(masquerade_target(conf, req));
   std::optional<SpoofCheckAdder> spoof_check;
   if (conf.mac_spoof_check) spoof_check.emplace(req);
+  std::optional<PortPublisher> ports;
+  if (!conf.port_mappings.empty()) ports.emplace(publish_target(conf, req), conf.port_mappings);
   std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
@@ -131,9 +134,14 @@ nlohmann::json cmd_add(const cni::Request& req) {
     masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
     undo.push("remove masquerade", [&] { masquerade->undo(ipam.ips); });
   }
+  if (ports) {
+    ports->publish(ipam.ips);  // the helper publishes the host ports while we configure the container
+    undo.push("unpublish ports", [&] { ports->undo(); });
+  }
   const std::vector<cni::Route> routes = container_routes(conf, ipam);
   configure_container(nl.container, port->veth.peer, ipam, routes, conf);
   if (masquerade) masquerade->wait_added();
+  if (ports) ports->wait_published();
   if (spoof_check) spoof_check->wait_added();
   undo.commit();
   cni::Result result = make_result(conf, req, port->bridge, port->veth, ipam, routes);

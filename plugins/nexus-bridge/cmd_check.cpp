@@ -9,6 +9,7 @@
 #include "shared/nat/mac_spoof_check.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
+#include "shared/nat/port_publish.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/bridge_vlan.h"
@@ -96,6 +97,14 @@ void check_mac_spoof_check(const cni::Request& req, const net::Link& peer) {
   if (!gap.empty()) fail("macspoofchk of " + req.container_id + "/" + req.ifname + ": " + gap);
 }
 
+// portMappings: every mapping of the request is published to prevResult's addresses as this attachment's.
+void check_published(const BridgeConf& conf, const cni::Request& req, const cni::Result& prev) {
+  nat::Nft nft;
+  const std::string gap =
+      nat::find_unpublished(nft, publish_target(conf, req), conf.port_mappings, masquerade_addresses(prev.ips));
+  if (!gap.empty()) fail("portMappings of " + req.container_id + "/" + req.ifname + ": " + gap);
+}
+
 }  // namespace
 
 void cmd_check(const cni::Request& req) {
@@ -125,6 +134,7 @@ void cmd_check(const cni::Request& req) {
   check_routes(nl.container, *peer, prev);
   if (conf.ip_masq) check_masqueraded(conf, req, prev);
   if (conf.mac_spoof_check) check_mac_spoof_check(req, *peer);
+  if (!conf.port_mappings.empty()) check_published(conf, req, prev);
 }
 
 }  // namespace nexus::bridge_plugin

@@ -5,8 +5,10 @@
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
+#include "plugins/nexus-bridge/port_mappings_conf.h"
 #include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "plugins/nexus-bridge/teardown_helper.h"
+#include "shared/base/error.h"
 #include "shared/cni/delegate.h"
 
 namespace nexus::bridge_plugin {
@@ -38,6 +40,26 @@ nat::SpoofCheckedPort spoof_check_of(const BridgeConf& conf, const cni::Request&
   return spoof_checked_port(req, mac);
 }
 
+// The request's portMappings as a hint for their removal (which goes by owner either way): a list DEL cannot use
+// is ignored, as DEL is best effort.
+std::vector<nat::PortMapping> del_port_mappings(const BridgeConf& conf) {
+  const auto& rc = conf.net.runtime_config;
+  if (!rc.is_object() || !rc.contains("portMappings") || rc["portMappings"].is_null()) return {};
+  try {
+    return parse_port_mappings(rc["portMappings"]);
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+// The runtime says it asked for no ports (an empty runtimeConfig.portMappings): the ADD it made published none, so
+// DEL has nothing to look up (GC removes what a lost runtime left).
+bool runtime_published_none(const BridgeConf& conf) {
+  const auto& rc = conf.net.runtime_config;
+  return rc.is_object() && rc.contains("portMappings") && rc["portMappings"].is_array() &&
+         rc["portMappings"].empty();
+}
+
 }  // namespace
 
 // DEL is best effort and idempotent: it works without CNI_NETNS, with the netns already gone, and twice.
@@ -47,19 +69,21 @@ void cmd_del(const cni::Request& req) {
   // A helper removes the attachment's masquerade elements (by owner; prevResult's addresses only speed that
   // up), then deletes the veth; the kernel's RCU cleanup of both finishes in the helper after we have answered.
   std::optional<nat::MasqueradeTarget> masquerade;
-  std::vector<IpPrefix> masquerade_hint;
-  if (conf.ip_masq) {
-    masquerade = masquerade_target(conf, req);
-    if (conf.net.prev_result) masquerade_hint = masquerade_addresses(ips_of(*conf.net.prev_result, req));
-  }
+  std::vector<IpPrefix> address_hint;  // prevResult's addresses of this attachment
+  if (conf.net.prev_result) address_hint = masquerade_addresses(ips_of(*conf.net.prev_result, req));
+  if (conf.ip_masq) masquerade = masquerade_target(conf, req);
   std::optional<nat::SpoofCheckedPort> spoof_check;
   if (conf.mac_spoof_check) spoof_check = spoof_check_of(conf, req);
-  Teardown teardown(masquerade, masquerade_hint, host_veth_index(req), spoof_check);
-  // IPAM frees the addresses only once their masquerade elements are gone: a concurrent ADD may take a freed
-  // address at once, and would otherwise find our element still there. So with ipMasq, IPAM starts now but is
-  // held until then (and killed if the removal fails).
+  std::optional<nat::PublishTarget> ports;
+  const std::vector<nat::PortMapping> mappings = del_port_mappings(conf);
+  if (conf.publishes_ports && !runtime_published_none(conf)) ports = publish_target(conf, req);
+  Teardown teardown(masquerade, address_hint, host_veth_index(req), spoof_check, ports, mappings);
+  // IPAM frees the addresses only once their masquerade elements and published ports are gone: a concurrent ADD
+  // may take a freed address at once, and would otherwise find our element still there (or get our ports'
+  // traffic). So with either, IPAM starts now but is held until then (and killed if the removal fails).
+  const bool hold_ipam = conf.ip_masq || ports.has_value();
   std::optional<cni::PendingDelegate> ipam;
-  if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, conf.ip_masq));
+  if (!conf.net.ipam_type.empty()) ipam.emplace(cni::delegate_async(conf.net.ipam_type, "DEL", req, hold_ipam));
   teardown.wait_masquerade_removed();
   if (ipam) ipam->release();
   teardown.wait_spoof_check_removed();

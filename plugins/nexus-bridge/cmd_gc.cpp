@@ -4,10 +4,11 @@
 #include "shared/nat/libnftables.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
+#include "shared/nat/port_publish.h"
 
 namespace nexus::bridge_plugin {
 
-// GC: IPAM frees the stale leases; masquerade elements of attachments not in the list go too.
+// GC: IPAM frees the stale leases; masquerade elements and published ports of attachments not in the list go too.
 void cmd_gc(const cni::Request& req) {
   const BridgeConf conf = BridgeConf::parse(req);
   const auto valid = cni::valid_attachments(req.config);  // refuse a GC without the list before anything
@@ -18,6 +19,7 @@ void cmd_gc(const cni::Request& req) {
     for (const auto& a : valid) keep.push_back(nat::owner_of(a.container_id, a.ifname));
     nat::Nft nft;
     nat::collect_garbage(nft, conf.net.name, keep);
+    nat::collect_port_garbage(nft, conf.net.name, keep);
   }
   if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
 }

@@ -21,11 +21,14 @@ constexpr auto kVethDeleteTimeout = std::chrono::seconds(30);
 // is best effort). The nft context closes and the veth's deletion returns, both after RCU grace periods, when
 // the plugin no longer waits.
 int tear_down_in_helper(LineChannel& channel, const std::optional<nat::MasqueradeTarget>& masquerade,
-               const std::vector<IpPrefix>& masquerade_addresses, int veth_index) {
+                        const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
+                        const std::optional<nat::PublishTarget>& ports,
+                        const std::vector<nat::PortMapping>& port_mappings) {
   std::optional<nat::Nft> nft;
-  if (masquerade) cni::reply_to_parent(channel, [&] {
+  if (masquerade || ports) cni::reply_to_parent(channel, [&] {
       nft.emplace();
-      nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
+      if (masquerade) nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
+      if (ports) nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
     });
   if (veth_index > 0) cni::reply_to_parent(channel, [&] { net::delete_link(net::NlSocket::open(), veth_index); });
   return 0;
@@ -46,13 +49,15 @@ int remove_spoof_check_in_helper(LineChannel& channel, const nat::SpoofCheckedPo
 
 Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
                    const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
-                   const std::optional<nat::SpoofCheckedPort>& spoof_check)
-    : ip_masq_(masquerade.has_value()),
+                   const std::optional<nat::SpoofCheckedPort>& spoof_check,
+                   const std::optional<nat::PublishTarget>& ports,
+                   const std::vector<nat::PortMapping>& port_mappings)
+    : nat_(masquerade.has_value() || ports.has_value()),
       veth_index_(veth_index),
       watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {
-  if (ip_masq_ || veth_index_ > 0)
+  if (nat_ || veth_index_ > 0)
     child_.emplace(DetachedChild::start([&](LineChannel& channel) {
-      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index);
+      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index, ports, port_mappings);
     }));
   if (spoof_check)
     spoof_child_.emplace(DetachedChild::start(
@@ -60,7 +65,7 @@ Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
 }
 
 void Teardown::wait_masquerade_removed() {
-  if (ip_masq_) cni::await_reply(child_->channel(), "remove masquerade");
+  if (nat_) cni::await_reply(child_->channel(), "remove masquerade and published ports");
 }
 
 void Teardown::wait_spoof_check_removed() {

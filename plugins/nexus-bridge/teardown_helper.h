@@ -1,6 +1,6 @@
 #pragma once
 // DEL's helper process (shared/util/detached_child.h): it removes the attachment's masquerade elements (ipMasq,
-// shared/nat/masquerade.h), then deletes the host veth; a second one, beside it, removes the MAC spoof check
+// shared/nat/masquerade.h) and published ports (shared/nat/port_publish.h), then deletes the host veth; a second one, beside it, removes the MAC spoof check
 // (macspoofchk, shared/nat/mac_spoof_check.h). The plugin waits only until the elements are gone and
 // the veth is unlisted; the kernel's cleanup of both, after RCU grace periods, finishes in the helper.
 // Start it while the plugin is still single-threaded.
@@ -10,6 +10,7 @@
 #include "shared/base/ip_address.h"
 #include "shared/nat/mac_spoof_check.h"
 #include "shared/nat/masquerade.h"
+#include "shared/nat/port_publish.h"
 #include "shared/net/link_watch.h"
 #include "shared/util/detached_child.h"
 
@@ -21,11 +22,17 @@ class Teardown {
   /// prevResult, a hint (its elements go by owner either way). `veth_index`: the host veth, 0 when it is
   /// already gone. `spoof_check`: the attachment's checked port, none without macspoofchk (removed by owner; its
   /// MAC, empty when unknown, only speeds that up).
+  /// `ports`: the attachment's published ports' target, none when the network does not publish ports (removed
+  /// by owner, in the same step as the masquerade elements: both must go before IPAM frees the address).
+  /// `port_mappings`: the request's list, a hint like `masquerade_addresses`.
   Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
            const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
-           const std::optional<nat::SpoofCheckedPort>& spoof_check = std::nullopt);
+           const std::optional<nat::SpoofCheckedPort>& spoof_check = std::nullopt,
+           const std::optional<nat::PublishTarget>& ports = std::nullopt,
+           const std::vector<nat::PortMapping>& port_mappings = {});
 
-  /// Waits until the masquerade elements are gone (no-op without ipMasq); re-throws the helper's error.
+  /// Waits until the masquerade elements and published ports are gone (no-op without ipMasq and ports);
+  /// re-throws the helper's error.
   void wait_masquerade_removed();
   /// Waits until the spoof check is gone (no-op without macspoofchk); re-throws the helper's error.
   void wait_spoof_check_removed();
@@ -33,7 +40,7 @@ class Teardown {
   void wait_veth_gone();
 
  private:
-  bool ip_masq_;
+  bool nat_;  // ipMasq or published ports: the helper's first step removes their elements
   int veth_index_;
   std::optional<net::LinkGoneWatch> watch_;  // subscribed before the helper deletes anything
   std::optional<DetachedChild> child_;       // none when there is nothing to remove

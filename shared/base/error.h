@@ -22,6 +22,7 @@ enum class Code : unsigned {
   LimitedConnectivity = 51,
   // Nexus's own, 100 and up (the spec leaves them to plugins):
   KernelLacksFeature = 100,  // the configuration needs a kernel feature this kernel was built without
+  PortAlreadyPublished = 101,  // a host port (protocol, hostIP, port) another attachment has published
   Internal = 999,
 };
 

@@ -155,7 +155,7 @@ NetworkConfigList builtin_network() {
       "isGateway": true,
       "ipMasq": true,
       "hairpinMode": true,
-      "capabilities": {"ips": true, "mac": true, "dns": true, "ipRanges": true},
+      "capabilities": {"ips": true, "mac": true, "dns": true, "ipRanges": true, "portMappings": true},
       "ipam": {
         "type": "nexus-ipam",
         "ranges": [[{"subnet": "10.0.42.0/24", "gateway": "10.0.42.1"}]],

@@ -7,6 +7,7 @@
 #include "tests/testutil/cni_error.h"
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/nft_state.h"
+#include "tests/testutil/outside_netns.h"
 #include "tests/testutil/root.h"
 #include "tests/testutil/tcp_probe.h"
 
@@ -19,18 +20,6 @@ namespace {
 std::string nft_table() {
   if (inspect("nft list tables").find("table inet nexus\n") == std::string::npos) return "";
   return inspect("nft list table inet nexus");
-}
-
-// The outside world: <net>.1, on a link <link>-h / <link>-o to the host netns (<net>.254); it has no route to
-// containers.
-void connect_outside(const TestNetns& outside, const std::string& link = "out", const std::string& net = "198.51.100") {
-  REQUIRE(
-      run_shell("ip link add " + link + "-h type veth peer name " + link + "-o netns " + outside.name()).exit_code ==
-      0);
-  REQUIRE(run_shell("ip addr add " + net + ".254/24 dev " + link + "-h && ip link set " + link + "-h up").exit_code ==
-          0);
-  REQUIRE(run_in_netns(outside, "ip addr add " + net + ".1/24 dev " + link + "-o && ip link set " + link + "-o up")
-              .exit_code == 0);
 }
 
 // The source address a TCP connection from `c` to `address` shows at the outside server ("" if none came).

@@ -74,3 +74,33 @@ TEST_CASE("launcher: bad -p values, and -p on a network that cannot publish, are
   CHECK_MESSAGE(ok.exit_code == 0, ok.err);
   CHECK(w.show("two")["ports"][2]["hostIP"] == "::1");
 }
+
+TEST_CASE("launcher: -p on a nexus-bridge network publishes the port without any other plugin" *
+          doctest::skip(nexus::testutil::skip_root_tests())) {
+  LauncherWorld w;
+  // The default network's layout (conf/10-nexus.conflist): nexus-bridge declares portMappings itself.
+  const nlohmann::json bridge = {
+      {"type", "nexus-bridge"}, {"bridge", "nxit0"}, {"isDefaultGateway", true}, {"ipMasq", true},
+      {"hairpinMode", true}, {"capabilities", {{"ips", true}, {"portMappings", true}}},
+      {"ipam", {{"type", "nexus-ipam"}, {"dataDir", w.path() + "/ipam"},
+                {"ranges", {{{{"subnet", kSubnet + ".0/24"}}}}}}}};
+  w.write_conflist("ittest", {{"cniVersion", "1.0.0"}, {"name", "ittest"}, {"plugins", {bridge}}});
+  const CommandResult created = w.nexus({"node", "create", "web", "--net", "ittest", "-p", "18081:80"});
+  REQUIRE_MESSAGE(created.exit_code == 0, created.err);
+  {
+    const UniqueFd netns(::open((w.netns_dir() + "/web").c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(netns);
+    for (const std::string& host : {kSubnet + ".1", std::string("127.0.0.1")}) {
+      CAPTURE(host);
+      nexus::testutil::TcpListener server(netns.get(), "0.0.0.0", 80);
+      REQUIRE(server.ready());
+      CHECK(nexus::testutil::tcp_exchange(-1, host, 18081) == "nexus-ok");
+    }
+  }
+  const std::string published = nexus::testutil::run_command({"nft", "list", "map", "inet", "nexus", "port_dnat_v4"}).out;
+  CHECK(published.find("tcp . 18081 comment") != std::string::npos);
+  CHECK(w.nexus({"node", "delete", "web"}).exit_code == 0);
+  const CommandResult after = nexus::testutil::run_command({"nft", "list", "map", "inet", "nexus", "port_dnat_v4"});
+  REQUIRE(after.exit_code == 0);
+  CHECK(after.out.find("18081") == std::string::npos);  // node delete's DEL removed it
+}

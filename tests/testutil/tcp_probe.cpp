@@ -107,4 +107,54 @@ std::string tcp_exchange(int netns_fd, const std::string& address, int port, int
   return reply;
 }
 
+UdpResponder::UdpResponder(int netns_fd, const std::string& address, int port, int timeout_ms)
+    : ready_(ready_promise_.get_future()) {
+  std::packaged_task<std::string()> task([this, netns_fd, address, port, timeout_ms]() -> std::string {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if ((netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) || !make_sockaddr(address, port, ss, len)) {
+      ready_promise_.set_value(false);
+      return "";
+    }
+    UniqueFd s(::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    const bool ok = s && ::bind(s.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0;
+    ready_promise_.set_value(ok);
+    if (!ok || !wait_fd(s.get(), POLLIN, timeout_ms)) return "";
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    char buf[64];
+    if (::recvfrom(s.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &peer_len) < 0) return "";
+    [[maybe_unused]] const ssize_t n =
+        ::sendto(s.get(), kGreeting, sizeof kGreeting - 1, 0, reinterpret_cast<sockaddr*>(&peer), peer_len);
+    return peer_text(peer);
+  });
+  peer_ = task.get_future();
+  thread_ = std::thread(std::move(task));
+}
+
+UdpResponder::~UdpResponder() {
+  if (thread_.joinable()) thread_.join();
+}
+
+bool UdpResponder::ready() { return ready_.get(); }
+
+std::string UdpResponder::peer() { return peer_.get(); }
+
+std::string udp_exchange(int netns_fd, const std::string& address, int port, int timeout_ms) {
+  std::string reply;
+  std::thread t([&] {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if ((netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) || !make_sockaddr(address, port, ss, len)) return;
+    UniqueFd s(::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s || ::connect(s.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return;
+    if (::send(s.get(), "ping", 4, 0) != 4 || !wait_fd(s.get(), POLLIN, timeout_ms)) return;
+    char buf[64];
+    const ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
+    if (n > 0) reply.assign(buf, static_cast<size_t>(n));
+  });
+  t.join();
+  return reply;
+}
+
 }  // namespace nexus::testutil

@@ -208,6 +208,62 @@ TEST_CASE("bridge_conf: runtimeConfig.dns in the conventions' keys servers, sear
                 "runtimeConfig.dns\" must be an object");
 }
 
+TEST_CASE("bridge_conf: runtimeConfig.portMappings (capability portMappings)") {
+  const json ipam = {{"ipam", kIpam}};
+  auto with = [&](json mappings) {
+    json c = ipam;
+    c["runtimeConfig"]["portMappings"] = std::move(mappings);
+    return c;
+  };
+  const BridgeConf c = parse(with(json::parse(R"([{"hostPort":8080,"containerPort":80},
+      {"hostPort":5353,"containerPort":53,"protocol":"UDP","hostIP":"127.0.0.1"},
+      {"hostPort":8080,"containerPort":80,"protocol":"sctp","hostIP":""},
+      {"hostPort":8080,"containerPort":81,"hostIP":"::1"}])")));
+  REQUIRE(c.port_mappings.size() == 4);
+  CHECK(c.publishes_ports);
+  CHECK(c.port_mappings[0] == nexus::nat::PortMapping{.host_port = 8080, .container_port = 80, .protocol = "tcp",
+                                                       .host_ip = std::nullopt});
+  CHECK(c.port_mappings[1].protocol == "udp");
+  CHECK(c.port_mappings[1].host_ip->to_string() == "127.0.0.1");
+  CHECK_FALSE(c.port_mappings[2].host_ip);  // "": every address, as runtimes send it
+  CHECK(nexus::nat::host_side_text(c.port_mappings[1]) == "127.0.0.1:5353/udp");
+  CHECK(nexus::nat::host_side_text(c.port_mappings[3]) == "[::1]:8080/tcp");
+  CHECK(nexus::nat::host_side_text(c.port_mappings[0]) == "8080/tcp");
+
+  CHECK(parse(ipam).port_mappings.empty());
+  CHECK_FALSE(parse(ipam).publishes_ports);
+  CHECK(parse({{"capabilities", {{"portMappings", true}}}}).publishes_ports);  // DEL needs no list
+  check_refused(with(json::parse(R"([{"hostPort":0,"containerPort":80}])")), Code::InvalidConfig,
+                "invalid runtimeConfig.portMappings[0].hostPort 0: must be 1 to 65535");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":-1}])")), Code::InvalidConfig,
+                "containerPort -1: must be 1 to 65535");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":65536}])")), Code::InvalidConfig,
+                "containerPort 65536");
+  check_refused(with(json::parse(R"([{"containerPort":80}])")), Code::InvalidConfig, "missing field");
+  check_refused(with(json::parse(R"([{"hostPort":"80","containerPort":80}])")), Code::DecodeFailure,
+                "hostPort\" must be an integer");
+  check_refused(with(json::parse(R"([{"hostPort":80.5,"containerPort":80}])")), Code::DecodeFailure, "hostPort");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":80,"protocol":"icmp"}])")), Code::InvalidConfig,
+                "must be tcp, udp or sctp");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":80,"protocol":6}])")), Code::DecodeFailure,
+                "protocol");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":80,"hostIP":"10.0.0.300"}])")),
+                Code::InvalidConfig, "not an IP address");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":80,"hostIP":["10.0.0.1"]}])")),
+                Code::DecodeFailure, "hostIP");
+  check_refused(with(json::parse(R"(["80:80"])")), Code::DecodeFailure, "must be an object");
+  check_refused(with(json::parse(R"({"hostPort":80})")), Code::DecodeFailure, "must be a list");
+  check_refused(with(json::parse(R"([{"hostPort":80,"containerPort":80},{"hostPort":80,"containerPort":81,"protocol":"TCP"}])")),
+                Code::InvalidConfig, "host port 80/tcp is mapped twice");
+  // Same port, other protocol or other hostIP: not duplicates.
+  CHECK(parse(with(json::parse(R"([{"hostPort":80,"containerPort":80},{"hostPort":80,"containerPort":80,"protocol":"udp"},
+      {"hostPort":80,"containerPort":80,"hostIP":"10.0.0.1"}])"))).port_mappings.size() == 3);
+  check_refused({{"runtimeConfig", {{"portMappings", json::parse(R"([{"hostPort":80,"containerPort":80}])")}}}},
+                Code::InvalidConfig, "missing ipam.type");
+  // DEL goes by owner and needs no list: a bad one does not stop it.
+  CHECK(parse(with(json::parse(R"([{"hostPort":0}])")), "DEL").port_mappings.empty());
+}
+
 TEST_CASE("bridge_conf: normalize_mac") {
   using nexus::bridge_plugin::normalize_mac;
   CHECK(normalize_mac("02-AB-cd-00-11-22") == "02:ab:cd:00:11:22");

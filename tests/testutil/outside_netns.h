@@ -1,0 +1,13 @@
+#pragma once
+// "Another host" for NAT and port publishing tests: a netns on a veth link to the test's host netns.
+#include <string>
+
+namespace nexus::testutil {
+
+class TestNetns;
+
+/// The outside world: <net>.1, on a link <link>-h / <link>-o to the calling thread's netns (<net>.254); it has
+/// no route to containers. The test fails (REQUIRE) when ip does.
+void connect_outside(const TestNetns& outside, const std::string& link = "out", const std::string& net = "198.51.100");
+
+}  // namespace nexus::testutil
