@@ -93,6 +93,26 @@ TargetResult throughput_target(const Report& report, size_t batch, double factor
           ratio >= factor && row->nexus->failures == 0 ? "pass" : "FAIL"};
 }
 
+// "0.030 -> 0.036 ms, x1.20": a side's median with 1 mapping, then with `many`.
+std::string growth_text(const std::optional<Figure>& one, const std::optional<Figure>& many) {
+  if (!one || !many) return "not measured";
+  if (!measured(one) || !measured(many)) return "port did not answer";
+  return fixed(one->median) + " -> " + fixed(many->median) + " ms, x" + fixed(many->median / one->median, "%.2f");
+}
+
+// Issue 13: a new connection through a published port costs nexus the same with 1000 mappings as with 1 (one map
+// lookup); the reference's growth (a rule per mapping) is printed beside it.
+TargetResult published_port_target(const Report& report) {
+  const std::string target = "published port: connect with 1000 mappings <= 1.2x with 1 (nexus)";
+  const Row* one = report.find(kPortsSection, new_connection_metric(1));
+  const Row* many = report.find(kPortsSection, new_connection_metric(1000));
+  if (!one || !many || !one->nexus || !many->nexus) return not_measured(target);
+  const std::string text = "nexus " + growth_text(one->nexus, many->nexus) + "; ref " + growth_text(one->ref, many->ref);
+  if (!measured(one->nexus) || !measured(many->nexus)) return {target, text, "FAIL"};
+  const bool flat = many->nexus->median <= 1.2 * one->nexus->median;
+  return {target, text, flat && one->nexus->failures == 0 && many->nexus->failures == 0 ? "pass" : "FAIL"};
+}
+
 }  // namespace
 
 std::vector<TargetResult> evaluate_targets(const Report& report) {
@@ -116,11 +136,13 @@ std::vector<TargetResult> evaluate_targets(const Report& report) {
                                    kMemorySection, op, 0.2, true));
   results.push_back(lease_cost_target(report));
   results.push_back(concurrency_target(report));
+  // Issue 13.
+  results.push_back(published_port_target(report));
   return results;
 }
 
 void print_targets(std::ostream& out, const std::vector<TargetResult>& results) {
-  out << "\n== Targets (issue 3, then shared/design.md)\n";
+  out << "\n== Targets (issue 3, shared/design.md, issue 13)\n";
   for (const TargetResult& r : results) {
     char line[512];
     std::snprintf(line, sizeof line, "%-5s %-66s %s\n", r.verdict.c_str(), r.target.c_str(), r.measured.c_str());
