@@ -46,8 +46,10 @@ void run_bridge_section(Bench& bench);
 void run_concurrency_section(Bench& bench);
 void run_iperf_section(Bench& bench);
 void run_ports_section(Bench& bench);
-/// The ports section's latency row for a run with `mappings` published ports (targets.cpp reads it back).
+/// The ports section's latency rows for a run with `mappings` published ports, through the published port and
+/// straight to the container (the no-NAT floor); targets.cpp reads them back.
 std::string new_connection_metric(size_t mappings);
+std::string no_nat_metric(size_t mappings);
 /// Turns the RSS samples gathered by all sections into rows.
 void add_memory_rows(Bench& bench);
 

@@ -30,11 +30,13 @@ struct Container {
   std::string result;  // the ADD's final result, the DEL's prevResult
 };
 
-// The filler containers of a run with `total` mappings: total-1 mappings, kFillerBatch a container.
+// The filler containers of a run with `total` mappings: total-1 mappings, kFillerBatch a container. Container
+// IDs name the run, so that what a failed DEL left cannot meet the next run.
 std::vector<Container> fillers(size_t total) {
   std::vector<Container> all;
   for (size_t j = 0; j + 1 < total; ++j) {
-    if (j % kFillerBatch == 0) all.push_back({"ports-filler-" + std::to_string(all.size()), {}, {}});
+    if (j % kFillerBatch == 0)
+      all.push_back({"ports-" + std::to_string(total) + "-filler-" + std::to_string(all.size()), {}, {}});
     all.back().mappings.push_back({static_cast<unsigned>(kFillerHostPorts + j), kServerPort});
   }
   return all;
@@ -90,6 +92,7 @@ Traffic connect_many(const Bench& bench, const Side& side, const std::string& se
 }  // namespace
 
 std::string new_connection_metric(size_t mappings) { return "new connection, " + mappings_text(mappings); }
+std::string no_nat_metric(size_t mappings) { return "no NAT: straight to the container, " + mappings_text(mappings); }
 
 namespace {
 
@@ -110,7 +113,7 @@ void report_traffic(Bench& bench, const Side& side, size_t n, const Traffic& t) 
                    t.published.empty() ? summarize({}, t.published_failures)
                                        : single_value(static_cast<double>(t.published.size()) / t.published_busy_s,
                                                       t.published_failures));
-  bench.report.set(kSection, "no NAT: straight to the container, " + what, "ms", label,
+  bench.report.set(kSection, no_nat_metric(n), "ms", label,
                    summarize(t.direct, t.direct_failures));
 }
 
@@ -132,7 +135,7 @@ void run_one(Bench& bench, const Side& side, size_t n) {
   PortChain chain(bench, side, dir.path());
   std::vector<Container> containers = fillers(n);
   // Last: the reference appends each container's rules, so a connection to the server passes every filler's.
-  containers.push_back({"ports-server", {{kHostPort, kServerPort}}, {}});
+  containers.push_back({"ports-" + std::to_string(n) + "-server", {{kHostPort, kServerPort}}, {}});
   std::vector<ContainerNetns> netns = bench.make_netns("ports-" + tag, containers.size());
 
   Setup add;
