@@ -17,6 +17,8 @@ inline constexpr const char* kIpamSection = "IPAM only: ipam plugin exec'd direc
 inline constexpr const char* kBridgeSection = "Bridge + IPAM: sequential, one container at a time";
 inline constexpr const char* kConcurrencySection = "Concurrency: batch of ADDs, then batch of DELs";
 inline constexpr const char* kIperfSection = "Data path: iperf3 TCP between two containers on the bridge";
+inline constexpr const char* kPortsSection =
+    "Published port: new TCP connections from the host to <gateway>:20080 (-> container:80)";
 inline constexpr const char* kMemorySection = "Peak memory (wait4 ru_maxrss per call)";
 
 /// What every section shares: options, the sandbox, the two sides and the report being filled.
@@ -43,6 +45,11 @@ void run_ipam_section(Bench& bench);
 void run_bridge_section(Bench& bench);
 void run_concurrency_section(Bench& bench);
 void run_iperf_section(Bench& bench);
+void run_ports_section(Bench& bench);
+/// The ports section's latency rows for a run with `mappings` published ports, through the published port and
+/// straight to the container (the no-NAT floor); targets.cpp reads them back.
+std::string new_connection_metric(size_t mappings);
+std::string no_nat_metric(size_t mappings);
 /// Turns the RSS samples gathered by all sections into rows.
 void add_memory_rows(Bench& bench);
 

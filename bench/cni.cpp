@@ -28,8 +28,11 @@ std::string ipv4_text(uint32_t address) {
 
 std::string Side::subnet() const { return "10." + std::to_string(subnet_octet) + ".0.0/16"; }
 
+std::string Side::gateway() const { return "10." + std::to_string(subnet_octet) + ".0.1"; }
+
 bool Side::has_ipam() const { return executable(dir / ipam_plugin); }
 bool Side::has_bridge() const { return has_ipam() && executable(dir / bridge_plugin); }
+bool Side::has_portmap() const { return has_bridge() && (portmap_plugin.empty() || executable(dir / portmap_plugin)); }
 
 std::string ipam_config(const Side& side, const std::filesystem::path& data_dir) {
   json config = {{"cniVersion", "1.0.0"}, {"name", kNetworkName}, {"type", "x"},

@@ -19,11 +19,16 @@ struct Side {
   std::string ipam_plugin;    ///< file name in `dir`
   std::string bridge_device;  ///< Linux bridge the plugin creates ("nexus0", "cni-ref0")
   unsigned subnet_octet;      ///< the side's /16 is 10.<octet>.0.0/16: both bridges share the bench netns
+  /// Chained after the bridge plugin to publish ports (the reference's `portmap`); empty: the bridge plugin
+  /// publishes them itself, from runtimeConfig.portMappings (nexus-bridge).
+  std::string portmap_plugin;
 
   std::string subnet() const;
+  std::string gateway() const;  ///< 10.<octet>.0.1: the bridge's address, an address of the bench's host netns
 
   bool has_ipam() const;      ///< the IPAM plugin exists and is executable
   bool has_bridge() const;    ///< both plugins exist and are executable
+  bool has_portmap() const;   ///< has_bridge(), and the portmap plugin, when one is named, is executable
 };
 
 /// The IPAM plugin's config (IPAM plugins get the whole network config).

@@ -14,17 +14,19 @@ namespace nexus::bench {
 namespace {
 
 std::vector<Side> make_sides(const Options& o) {
-  return {Side{"nexus", o.nexus_dir, o.nexus_bridge, o.nexus_ipam, "nexus0", 10},
-          Side{"ref", o.ref_dir, o.ref_bridge, o.ref_ipam, "cni-ref0", 11}};
+  return {Side{"nexus", o.nexus_dir, o.nexus_bridge, o.nexus_ipam, "nexus0", 10, o.nexus_portmap},
+          Side{"ref", o.ref_dir, o.ref_bridge, o.ref_ipam, "cni-ref0", 11, o.ref_portmap}};
 }
 
 nlohmann::json run_info(const Options& o, const std::vector<Side>& sides, double seconds, bool complete) {
   nlohmann::json info = {{"time", std::time(nullptr)}, {"seconds", seconds}, {"complete", complete},
                          {"quick", o.quick}, {"ipam_iterations", o.ipam_iterations}, {"leases", o.lease_counts},
                          {"containers", o.containers}, {"concurrency", o.concurrency},
-                         {"max_inflight", o.max_inflight}, {"iperf_seconds", o.iperf_seconds}};
+                         {"max_inflight", o.max_inflight}, {"iperf_seconds", o.iperf_seconds},
+                         {"port_mappings", o.port_mappings}, {"connections", o.connections}};
   for (const Side& s : sides)
     info["sides"][s.label] = {{"dir", s.dir.string()}, {"bridge", s.bridge_plugin}, {"ipam", s.ipam_plugin},
+                              {"portmap", s.portmap_plugin},
                               {"has_bridge", s.has_bridge()}, {"has_ipam", s.has_ipam()}};
   return info;
 }
@@ -32,7 +34,8 @@ nlohmann::json run_info(const Options& o, const std::vector<Side>& sides, double
 void print_sides(const std::vector<Side>& sides) {
   for (const Side& s : sides)
     std::cout << s.label << ": " << (s.dir / s.bridge_plugin).string() << (s.has_bridge() ? "" : " (absent)")
-              << " + " << (s.dir / s.ipam_plugin).string() << (s.has_ipam() ? "" : " (absent)") << "\n";
+              << " + " << (s.dir / s.ipam_plugin).string() << (s.has_ipam() ? "" : " (absent)")
+              << (s.portmap_plugin.empty() ? "" : " + " + (s.dir / s.portmap_plugin).string()) << "\n";
 }
 
 // Runs the chosen sections; returns false when a signal or the time limit cut the run short.
@@ -43,6 +46,7 @@ bool run_sections(Bench& bench) {
     if (chosen.contains("bridge")) run_bridge_section(bench);
     if (chosen.contains("concurrency")) run_concurrency_section(bench);
     if (chosen.contains("iperf")) run_iperf_section(bench);
+    if (chosen.contains("ports")) run_ports_section(bench);
     return true;
   } catch (const Stop&) {
     bench.report.note("run stopped early (signal or --time-limit): figures cover what ran");

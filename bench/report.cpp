@@ -93,7 +93,7 @@ void Report::note(const std::string& text) { notes_.push_back(text); }
 
 void Report::print_table(std::ostream& out) const {
   char line[256];
-  const char* format = "%-44s %-7s %10s %10s %10s %10s %8s %5s %5s\n";
+  const char* format = "%-48s %-7s %10s %10s %10s %10s %8s %5s %5s\n";
   std::string section;
   for (const Row& row : rows_) {
     if (row.section != section) {

@@ -93,6 +93,43 @@ TargetResult throughput_target(const Report& report, size_t batch, double factor
           ratio >= factor && row->nexus->failures == 0 ? "pass" : "FAIL"};
 }
 
+// A side's new-connection median with 1 mapping and with 1000, and its growth net of the no-NAT floor's: the
+// two runs are seconds or a minute apart, and the floor, measured alternately with the published port in each,
+// shows how much the machine's load moved in between. Empty growth when not measured or the port never answered.
+struct PortGrowth {
+  std::optional<double> net;
+  std::string text;  // "0.030 -> 0.036 ms x1.20, floor x1.01: x1.19 net"
+};
+
+PortGrowth port_growth(const Report& report, std::optional<Figure> Row::*side) {
+  const Row* one = report.find(kPortsSection, new_connection_metric(1));
+  const Row* many = report.find(kPortsSection, new_connection_metric(1000));
+  if (!one || !many || !(one->*side) || !(many->*side)) return {std::nullopt, "not measured"};
+  const std::optional<Figure>& a = one->*side;
+  const std::optional<Figure>& b = many->*side;
+  if (!measured(a) || !measured(b)) return {std::nullopt, "the port did not answer"};
+  const double raw = b->median / a->median;
+  std::string text = fixed(a->median) + " -> " + fixed(b->median) + " ms x" + fixed(raw, "%.2f");
+  const Row* floor_one = report.find(kPortsSection, no_nat_metric(1));
+  const Row* floor_many = report.find(kPortsSection, no_nat_metric(1000));
+  if (!floor_one || !floor_many || !measured(floor_one->*side) || !measured(floor_many->*side)) return {raw, text};
+  const double floor = (floor_many->*side)->median / (floor_one->*side)->median;
+  return {raw / floor, text + ", floor x" + fixed(floor, "%.2f") + ": x" + fixed(raw / floor, "%.2f") + " net"};
+}
+
+// Issue 13: a new connection through a published port costs nexus the same with 1000 mappings as with 1 (one map
+// lookup); the reference's growth (a rule per mapping) is printed beside it.
+TargetResult published_port_target(const Report& report) {
+  const std::string target = "published port, nexus: connect 1000 mappings <= 1.2x 1 (net)";
+  const Row* one = report.find(kPortsSection, new_connection_metric(1));
+  const Row* many = report.find(kPortsSection, new_connection_metric(1000));
+  if (!one || !many || !one->nexus || !many->nexus) return not_measured(target);
+  const PortGrowth nexus = port_growth(report, &Row::nexus);
+  const std::string text = "nexus " + nexus.text + "; ref " + port_growth(report, &Row::ref).text;
+  const bool flat = nexus.net && *nexus.net <= 1.2 && one->nexus->failures == 0 && many->nexus->failures == 0;
+  return {target, text, flat ? "pass" : "FAIL"};
+}
+
 }  // namespace
 
 std::vector<TargetResult> evaluate_targets(const Report& report) {
@@ -116,11 +153,13 @@ std::vector<TargetResult> evaluate_targets(const Report& report) {
                                    kMemorySection, op, 0.2, true));
   results.push_back(lease_cost_target(report));
   results.push_back(concurrency_target(report));
+  // Issue 13.
+  results.push_back(published_port_target(report));
   return results;
 }
 
 void print_targets(std::ostream& out, const std::vector<TargetResult>& results) {
-  out << "\n== Targets (issue 3, then shared/design.md)\n";
+  out << "\n== Targets (issue 3, shared/design.md, issue 13)\n";
   for (const TargetResult& r : results) {
     char line[512];
     std::snprintf(line, sizeof line, "%-5s %-66s %s\n", r.verdict.c_str(), r.target.c_str(), r.measured.c_str());

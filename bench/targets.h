@@ -9,7 +9,7 @@
 
 namespace nexus::bench {
 
-/// One target (issue 3 or design.md) checked against a run: what was measured and whether it holds.
+/// One target (issue 3, design.md or issue 13) checked against a run: what was measured and whether it holds.
 struct TargetResult {
   std::string target;
   std::string measured;
