@@ -1,5 +1,7 @@
 #include "plugins/nexus-bridge/nft_job.h"
 
+#include <nlohmann/json.hpp>
+
 #include <exception>
 #include <optional>
 
@@ -51,6 +53,18 @@ void NftJob::settle() noexcept {
   } catch (const Error&) {
     // the job failed part-way: the caller removes whatever it put in
   }
+}
+
+std::string addresses_line(const std::vector<cni::IpConfig>& ips) {
+  nlohmann::json addresses = nlohmann::json::array();
+  for (const auto& ip : ips) addresses.push_back(ip.address.to_string());
+  return addresses.dump();
+}
+
+std::vector<IpPrefix> addresses_of_line(const std::string& line) {
+  std::vector<IpPrefix> out;
+  for (const auto& a : nlohmann::json::parse(line)) out.push_back(parse_prefix(a.get<std::string>(), "address"));
+  return out;
 }
 
 }  // namespace nexus::bridge_plugin

@@ -5,7 +5,10 @@
 // Start it while the plugin is still single-threaded.
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "shared/base/ip_address.h"
+#include "shared/cni/result.h"
 #include "shared/nat/nft.h"
 #include "shared/util/detached_child.h"
 
@@ -33,5 +36,9 @@ class NftJob {
   DetachedChild child_;
   bool answered_ = false;
 };
+
+/// The line that hands a job the container's addresses (a JSON list of their text), and back.
+std::string addresses_line(const std::vector<cni::IpConfig>& ips);
+std::vector<IpPrefix> addresses_of_line(const std::string& line);
 
 }  // namespace nexus::bridge_plugin
