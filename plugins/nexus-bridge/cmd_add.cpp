@@ -30,7 +30,8 @@ void require_free_ifname(const net::Sockets& nl, const cni::Request& req) {
                 "pick another CNI_IFNAME or DEL the attachment that created it");
 }
 
-// isGateway: every gateway IPAM gave goes on `link` (the bridge, or the VLAN's gateway interface) with its subnet's prefix, and the host forwards.
+// isGateway: every gateway IPAM gave goes on `link` (the bridge, or the VLAN's gateway interface) with its
+// subnet's prefix, and the host forwards.
 void setup_gateway(const net::Sockets& nl, const net::Link& link, const cni::Result& ipam, const BridgeConf& conf) {
   bool v4 = false, v6 = false;
   for (const auto& ip : ipam.ips) {
