@@ -44,6 +44,8 @@ struct Bench {
 void run_ipam_section(Bench& bench);
 void run_bridge_section(Bench& bench);
 void run_concurrency_section(Bench& bench);
+/// A concurrency row's batch: "100 ADDs, ipMasq off" (`verb` "ADDs" or "DELs").
+std::string concurrency_batch(size_t count, const std::string& verb, bool masq);
 void run_iperf_section(Bench& bench);
 void run_ports_section(Bench& bench);
 /// The ports section's latency rows for a run with `mappings` published ports, through the published port and

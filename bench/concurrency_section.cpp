@@ -57,32 +57,39 @@ std::vector<Command> commands(const Side& side, const std::string& verb, const s
   return all;
 }
 
-void run_side(Bench& bench, const Side& side, size_t count) {
-  std::string tag = side.label + "-" + std::to_string(count);
+void run_side(Bench& bench, const Side& side, size_t count, bool masq) {
+  const std::string masq_text = masq ? "on" : "off";
+  std::string tag = side.label + "-" + std::to_string(count) + "-masq-" + masq_text;
   ScratchDir dir = bench.sandbox.make_dir("conc-" + tag);
-  std::string config = bridge_config(side, false, dir.path());
+  std::string config = bridge_config(side, masq, dir.path());
   std::vector<ContainerNetns> netns = bench.make_netns("conc-" + tag, count);
   std::set<std::string> ips;
-  std::string n = std::to_string(count);
+  const std::string n = std::to_string(count);
   Batch add = run_batch(bench, side, "bridge ADD (concurrent)", commands(side, "ADD", config, netns), &ips);
-  report_batch(bench, side, n + " ADDs", count, add);
+  report_batch(bench, side, concurrency_batch(count, "ADDs", masq), count, add);
   Batch del = run_batch(bench, side, "bridge DEL (concurrent)", commands(side, "DEL", config, netns, &add.results),
                         nullptr);
   size_t leaked = count_leases(dir.path());
   if (leaked > 0) bench.report.note(side.label + ": " + std::to_string(leaked) + " leases left after " + n + " DELs");
   del.failures += leaked;
-  report_batch(bench, side, n + " DELs", count, del);
+  report_batch(bench, side, concurrency_batch(count, "DELs", masq), count, del);
 }
 
 }  // namespace
 
+std::string concurrency_batch(size_t count, const std::string& verb, bool masq) {
+  return std::to_string(count) + " " + verb + ", ipMasq " + (masq ? "on" : "off");
+}
+
 void run_concurrency_section(Bench& bench) {
   for (size_t count : bench.options.concurrency)
-    for (const Side& side : bench.sides) {
-      if (!side.has_bridge()) continue;
-      std::cerr << "nexus-bench: concurrency, " << count << " containers, " << side.label << "\n";
-      run_side(bench, side, count);
-    }
+    for (const bool masq : {false, true})
+      for (const Side& side : bench.sides) {
+        if (!side.has_bridge()) continue;
+        std::cerr << "nexus-bench: concurrency, " << count << " containers, ipMasq " << (masq ? "on" : "off")
+                  << ", " << side.label << "\n";
+        run_side(bench, side, count, masq);
+      }
 }
 
 }  // namespace nexus::bench

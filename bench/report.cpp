@@ -133,6 +133,13 @@ const Row* Report::find(const std::string& section, const std::string& metric) c
   return nullptr;
 }
 
+std::vector<Row> Report::rows(const std::string& section) const {
+  std::vector<Row> out;
+  for (const Row& row : rows_)
+    if (row.section == section) out.push_back(row);
+  return out;
+}
+
 size_t Report::total_failures() const {
   size_t total = 0;
   for (const Row& row : rows_) {

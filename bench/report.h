@@ -47,6 +47,8 @@ class Report {
   size_t total_failures() const;
   /// The row with this section and metric, if it was measured.
   const Row* find(const std::string& section, const std::string& metric) const;
+  /// The rows of `section`, in the order they were first set.
+  std::vector<Row> rows(const std::string& section) const;
 
  private:
   std::vector<Row> rows_;
