@@ -9,8 +9,8 @@ namespace nexus::ipam_plugin {
 
 cni::PluginHandlers handlers();
 
-/// The longest a verb takes by itself: it waits at most this long for the network's lock (lease_store.h), and
-/// its own work is milliseconds.
+/// The longest a verb takes by itself: it waits at most 10 s for the network's lock (LeaseStore's lock timeout)
+/// and its own work is milliseconds; twice the lock's wait leaves room for a slow disk.
 inline constexpr std::chrono::milliseconds kLongestRun{20000};
 
 }  // namespace nexus::ipam_plugin
