@@ -11,7 +11,7 @@
 
 #include "fuzz/finding.h"
 #include "plugins/nexus-bridge/bridge_conf.h"
-#include "plugins/nexus-ipam/ipam_conf.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 #include "shared/base/error.h"
 #include "shared/cni/net_conf.h"
 #include "shared/cni/plugin_main.h"

@@ -1,8 +1,5 @@
-#include "plugins/nexus-ipam/commands.h"
 #include "shared/cni/plugin_main.h"
+#include "shared/ipam_plugin/handlers.h"
 
-int main() {
-  using namespace nexus::ipam_plugin;
-  return nexus::cni::plugin_main(
-      {.add = cmd_add, .del = cmd_del, .check = cmd_check, .gc = cmd_gc, .status = cmd_status});
-}
+// nexus-ipam's verbs live in shared/ipam_plugin, which nexus-bridge links too (shared/cni/builtin_plugin.h).
+int main() { return nexus::cni::plugin_main(nexus::ipam_plugin::handlers()); }

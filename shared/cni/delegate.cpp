@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/base/error.h"
+#include "shared/cni/builtin_plugin.h"
 #include "shared/cni/exec.h"
 
 namespace nexus::cni {
@@ -61,8 +62,10 @@ std::chrono::milliseconds delegate_timeout() {
 std::string delegate(const std::string& type, const std::string& command, const Request& req,
                      const std::string* stdin_data) {
   const std::string path = find_plugin(type, req.cni_path);
-  RunningPlugin plugin(path, command_env(req, command), stdin_data ? *stdin_data : req.stdin_data,
-                       delegate_options(false));
+  const std::string_view data = stdin_data ? *stdin_data : req.stdin_data;
+  if (const BuiltinPlugin* builtin = builtin_for(type, path, command))
+    return check_output(type, run_builtin(*builtin, command_env(req, command), data));
+  RunningPlugin plugin(path, command_env(req, command), data, delegate_options(false));
   return check_output(type, plugin.finish());
 }
 
@@ -78,11 +81,28 @@ Result parse_add_result(const std::string& type, const std::string& out, const R
 PendingDelegate delegate_async(const std::string& type, const std::string& command, const Request& req,
                                bool gated) {
   const std::string path = find_plugin(type, req.cni_path);
+  if (const BuiltinPlugin* builtin = builtin_for(type, path, command))
+    return PendingDelegate(type, *builtin, command_env(req, command), req.stdin_data, gated);
   return PendingDelegate(type, RunningPlugin(path, command_env(req, command), req.stdin_data, delegate_options(gated)));
 }
 
+PendingDelegate::PendingDelegate(std::string type, const BuiltinPlugin& builtin, Environment env,
+                                 std::string_view stdin_data, bool gated)
+    : type_(std::move(type)), builtin_(&builtin), env_(std::move(env)), stdin_data_(stdin_data) {
+  if (!gated) release();
+}
+
+void PendingDelegate::release() {
+  if (plugin_) {
+    plugin_->release(true);
+  } else if (!builtin_result_) {
+    builtin_result_ = run_builtin(*builtin_, env_, stdin_data_);  // the exec'd plugin would act now
+  }
+}
+
 std::string PendingDelegate::get() {
-  const ExecResult r = plugin_.finish();
+  release();
+  const ExecResult r = plugin_ ? plugin_->finish() : *builtin_result_;
   exited_ = r.term_signal == 0;
   return check_output(type_, r);
 }

@@ -1,13 +1,17 @@
 #pragma once
 // Section 4 of the spec: running a delegated (IPAM) plugin with the same environment and configuration.
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "shared/cni/exec.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
 
 namespace nexus::cni {
+
+struct BuiltinPlugin;
 
 // Every delegated plugin is SIGKILLed if we die (a plugin killed by its runtime leaves no IPAM acting alone)
 // and is waited for at most delegate_timeout() after it was let go: then it is killed and reaped, and the
@@ -32,22 +36,31 @@ void delegate_status(const std::string& type, const Request& req);
 class PendingDelegate {
  public:
   PendingDelegate(std::string type, RunningPlugin plugin) : type_(std::move(type)), plugin_(std::move(plugin)) {}
+  /// The plugin built in (shared/cni/builtin_plugin.h), run in-process where the exec'd one would act: at once,
+  /// or at release() when gated. `stdin_data` must outlive the object.
+  PendingDelegate(std::string type, const BuiltinPlugin& builtin, Environment env, std::string_view stdin_data,
+                  bool gated);
 
   /// Lets a gated plugin act; no-op otherwise or when already released.
-  void release() { plugin_.release(true); }
+  void release();
   /// Releases, then waits for the plugin's stdout; re-throws the plugin's error.
   std::string get();
   /// True once get() saw the plugin exit by itself (with its answer or its error), false when it was killed
   /// (by a signal, or at the timeout): then it may have acted part-way.
   bool exited() const noexcept { return exited_; }
-  /// The plugin's process id until get() reaped it.
-  pid_t pid() const noexcept { return plugin_.pid(); }
+  /// The plugin's process id until get() reaped it; -1 in-process.
+  pid_t pid() const noexcept { return plugin_ ? plugin_->pid() : -1; }
 
-  // The destructor (RunningPlugin's) kills a gated plugin never released, which has not acted, and reaps it.
+  // The destructor (RunningPlugin's) kills a gated plugin never released, which has not acted, and reaps it; a
+  // built-in one never released never ran.
 
  private:
   std::string type_;
-  RunningPlugin plugin_;
+  std::optional<RunningPlugin> plugin_;  // exec'd; else in-process:
+  const BuiltinPlugin* builtin_ = nullptr;
+  Environment env_;
+  std::string_view stdin_data_;
+  std::optional<ExecResult> builtin_result_;  // its stdout and exit code, once released
   bool exited_ = false;
 };
 

@@ -42,7 +42,9 @@ std::string first_address(const json& result) {
   return a.substr(0, a.find('/'));
 }
 
-enum class Victim { Bridge, Ipam };
+// BridgeIpamInProcess: nexus-bridge, with the build's own nexus-ipam in CNI_PATH, whose verbs it runs in-process
+// (bridge_ipam_in_process_test.cpp proves that): the kill can land inside the allocation itself.
+enum class Victim { Bridge, Ipam, BridgeIpamInProcess };
 enum class Verb { Add, Del };
 
 struct CrashBench {
@@ -57,7 +59,7 @@ struct CrashBench {
   // How far the killed command had got, over the rounds: shows the kills land all along the command.
   std::map<std::string, int> reached;
 
-  CrashBench() {
+  explicit CrashBench(bool ipam_in_process = false) {
     conf = env.config(kNet, {{"ipMasq", true}}, "1.1.0");
     // nexus-ipam as the bridge finds it first in CNI_PATH: records its pid, then becomes the real plugin.
     pid_file = scratch.path() + "/ipam.pid";
@@ -65,7 +67,7 @@ struct CrashBench {
     std::ofstream(wrapper) << "#!/bin/sh\necho $$ > " << pid_file << ".tmp && mv " << pid_file << ".tmp "
                            << pid_file << "\nexec " << nexus_plugin_dir() << "/nexus-ipam\n";
     REQUIRE(::chmod(wrapper.c_str(), 0755) == 0);
-    cni_path = wrapper_dir.path() + ":" + default_cni_path();
+    cni_path = ipam_in_process ? default_cni_path() : wrapper_dir.path() + ":" + default_cni_path();
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = env.run("ADD", "steady", steady_ns.path(), conf);
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
@@ -96,7 +98,7 @@ struct CrashBench {
     if (victim == Victim::Bridge && n % 4 == 3) {
       // Every fourth round aims at IPAM's run (held, then acting): the orphaned-IPAM path.
       killed = kill_once_ipam_started(p);
-    } else if (victim == Victim::Bridge) {
+    } else if (victim == Victim::Bridge || victim == Victim::BridgeIpamInProcess) {
       // Every other round aims at the second half, where the steps after IPAM (veth, addresses, nft) are.
       const int took = command == "ADD" ? add_us : del_us;
       const int delay = std::uniform_int_distribution(n % 2 ? took / 3 : 0, took)(rng);
@@ -107,7 +109,7 @@ struct CrashBench {
       killed = kill_ipam_child(p);
     }
     const bool ok = p.wait();
-    if (victim == Victim::Bridge) check_no_orphan_acts(id);
+    if (victim != Victim::Ipam) check_no_orphan_acts(id);
     ++reached[!killed ? "missed (finished first)" : ok ? "kill sent, but it was already exiting" : "killed"];
     killed_mid_flight += killed && !ok;
     if (!ok) return nullptr;
@@ -266,7 +268,7 @@ struct CrashBench {
 
 void crash_rounds(Victim victim, Verb verb) {
   const auto start = std::chrono::steady_clock::now();
-  CrashBench bench;
+  CrashBench bench(victim == Victim::BridgeIpamInProcess);
   for (int n = 0; n < kRounds; ++n) bench.round(victim, verb, n);
   MESSAGE(bench.progress());
   // Kills that never land would make every round pass: most must hit the command mid-flight.
@@ -284,6 +286,14 @@ TEST_CASE("crash: nexus-bridge killed during ADD" * doctest::skip(skip_root_test
 
 TEST_CASE("crash: nexus-bridge killed during DEL" * doctest::skip(skip_root_tests())) {
   crash_rounds(Victim::Bridge, Verb::Del);
+}
+
+TEST_CASE("crash: nexus-bridge killed during ADD, IPAM in-process" * doctest::skip(skip_root_tests())) {
+  crash_rounds(Victim::BridgeIpamInProcess, Verb::Add);
+}
+
+TEST_CASE("crash: nexus-bridge killed during DEL, IPAM in-process" * doctest::skip(skip_root_tests())) {
+  crash_rounds(Victim::BridgeIpamInProcess, Verb::Del);
 }
 
 TEST_CASE("crash: nexus-ipam killed under nexus-bridge's ADD" * doctest::skip(skip_root_tests())) {

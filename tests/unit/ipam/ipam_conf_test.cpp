@@ -1,6 +1,6 @@
 // nexus-ipam's configuration parser: its defaults, every key it accepts, and every refusal with its code.
 // Addresses are compared as text (to_string()), so these cases do not depend on how the address types are spelt.
-#include "plugins/nexus-ipam/ipam_conf.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
-#include "plugins/nexus-ipam/commands.h"
-#include "plugins/nexus-ipam/ipam_conf.h"
+#include "shared/ipam_plugin/commands.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 #include "shared/ipam/allocator.h"
 
 namespace nexus::ipam_plugin {

@@ -1,7 +1,7 @@
 #include <algorithm>
 
-#include "plugins/nexus-ipam/commands.h"
-#include "plugins/nexus-ipam/ipam_conf.h"
+#include "shared/ipam_plugin/commands.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 #include "shared/base/error.h"
 #include "shared/ipam/allocator.h"
 

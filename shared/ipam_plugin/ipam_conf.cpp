@@ -1,4 +1,4 @@
-#include "plugins/nexus-ipam/ipam_conf.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 
 #include <linux/rtnetlink.h>
 
