@@ -307,6 +307,24 @@ void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<Port
   }
 }
 
+void require_ports_free(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings, bool v4,
+                        bool v6) {
+  std::vector<IpPrefix> stand_ins;  // addresses of the families only: the keys do not depend on them
+  if (v4) stand_ins.push_back(*IpPrefix::parse("0.0.0.0/32"));
+  if (v6) stand_ins.push_back(*IpPrefix::parse("::/128"));
+  const std::vector<Element> want = wanted(target, mappings, stand_ins);
+  // Common case, no key is taken: a missing element (or map) fails the `get` with ENOENT.
+  const bool any_taken = std::any_of(want.begin(), want.end(), [&](const Element& e) {
+    return nft.try_run(std::string("get element ") + kTable + " " + e.key.map() + " " + element_text(e.key));
+  });
+  if (!any_taken) return;
+  const TableState state = read_table(nft);
+  for (const Element& e : want) {
+    const Element* there = state.element(e.key);
+    if (there != nullptr && !owned_by(state, *there, target.network, target.owner)) fail_conflict(e, *there);
+  }
+}
+
 void unpublish_ports(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings,
                      const std::vector<IpPrefix>& addresses) {
   if (target.owner.empty()) return;

@@ -60,6 +60,13 @@ struct PublishTarget {
 void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings,
                    const std::vector<IpPrefix>& addresses);
 
+/// The check publish_ports makes, before the container has addresses (ADD asks it before IPAM acts, so a refused
+/// ADD leaves IPAM's store as it was): Error 101, with publish_ports's message, when a host port the mappings
+/// would publish for family v4 / v6 is held by another owner; nothing is changed. One `get element` per key while
+/// none is there; the table is read only when one is.
+void require_ports_free(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings, bool v4,
+                        bool v6);
+
 /// Removes every element of the target's owner in its network, and only those. Succeeds when there are none.
 /// `mappings` and `addresses` (the request's list and prevResult's addresses) make it one transaction when all
 /// their elements are there and still the owner's; otherwise the owner's elements are looked up.

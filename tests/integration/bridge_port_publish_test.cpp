@@ -147,16 +147,44 @@ TEST_CASE("bridge ports: a host port another attachment holds is refused and not
   ContainerNetns a, b;
   connect_outside(outside);
   env.add_ok("a", a, publishing(env, "10.94.0.0/24", {mapping(8080, 80)}));
-  // The host's whole netns state (links, addresses, routes, nft, sysctls) and the leases; IPAM's own bookkeeping
-  // (its last-reserved cursor) may move, as with any ADD that IPAM served and the rollback released.
-  const HostState before = capture_host_state();
-  const auto add = env.run("ADD", "b", b.path(), publishing(env, "10.94.0.0/24", {mapping(9000, 90), mapping(8080, 81)}));
-  CHECK_CNI_ERROR(add, 101);
-  const std::string msg = add.json()["msg"].get<std::string>();
-  CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0") != std::string::npos, msg);
-  CHECK_UNCHANGED(before, capture_host_state());
+  // The host's whole netns state (links, addresses, routes, nft, sysctls) and IPAM's data dir, every file of it
+  // (leases and its last-reserved cursor): the port is refused before IPAM acts.
+  const HostState before = capture_host_state({env.data.path()});
+  SUBCASE("in the same network") {
+    const auto add = env.run("ADD", "b", b.path(), publishing(env, "10.94.0.0/24", {mapping(9000, 90), mapping(8080, 81)}));
+    CHECK_CNI_ERROR(add, 101);
+    const std::string msg = add.json()["msg"].get<std::string>();
+    CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
+  }
+  SUBCASE("from another network, on another bridge") {
+    const auto add = env.run("ADD", "b", b.path(), publishing(env, "10.98.0.0/24", {mapping(8080, 81)}, "othernet", "nxbr1"));
+    CHECK_CNI_ERROR(add, 101);
+    const std::string msg = add.json()["msg"].get<std::string>();
+    CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
+  }
+  CHECK_UNCHANGED(before, capture_host_state({env.data.path()}));
   CHECK(env.lease_count() == 1);
   CHECK(tcp_via(outside.fd(), kHost, 8080, a.fd(), "10.94.0.2", 80) == "198.51.100.1");
+}
+
+// Two ADDs racing for a port may both pass the check made before IPAM; so may an IPAM whose families are not
+// known before it runs (here the reference static, which nexus-bridge does not read): the check made when
+// publishing still refuses, after IPAM, and the ADD rolls back.
+TEST_CASE("bridge ports: a taken port found only after IPAM is refused and rolled back" *
+          doctest::skip(skip_root_tests())) {
+  BridgeEnv env;
+  ContainerNetns a, b;
+  env.add_ok("a", a, publishing(env, "10.94.0.0/24", {mapping(8080, 80)}));
+  const HostState before = capture_host_state({env.data.path()});
+  json conf = publishing(env, "10.94.0.0/24", {mapping(9000, 90), mapping(8080, 81)});
+  conf["ipam"] = {{"type", "static"}, {"addresses", json::parse(R"([{"address":"10.94.0.9/24"}])")}};
+  conf["cniVersion"] = "1.0.0";  // the newest the reference static knows
+  const auto add = env.run("ADD", "b", b.path(), conf);
+  CHECK_CNI_ERROR(add, 101);
+  const std::string msg = add.json()["msg"].get<std::string>();
+  CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
+  CHECK_UNCHANGED(before, capture_host_state({env.data.path()}));
+  CHECK(env.host_veths().size() == 1);
 }
 
 TEST_CASE("bridge ports: DEL, GC and CHECK go by owner" * doctest::skip(skip_root_tests())) {
