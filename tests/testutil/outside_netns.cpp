@@ -17,4 +17,9 @@ void connect_outside(const TestNetns& outside, const std::string& link, const st
               .exit_code == 0);
 }
 
+void add_outside_v6(const TestNetns& outside, const std::string& link, const std::string& net6) {
+  REQUIRE(run_shell("ip addr add " + net6 + "fe/64 dev " + link + "-h nodad").exit_code == 0);
+  REQUIRE(run_in_netns(outside, "ip addr add " + net6 + "1/64 dev " + link + "-o nodad").exit_code == 0);
+}
+
 }  // namespace nexus::testutil
