@@ -210,6 +210,9 @@ std::vector<Element> wanted(const PublishTarget& target, const std::vector<PortM
       k.v6 = six, k.protocol = m.protocol, k.port = m.host_port;
       if (m.host_ip) {
         if (m.host_ip->is_v4() == six) continue;
+        // ::1 has no route_localnet: a DNATed packet from it could never leave the host, and the element would
+        // only take [::1]:port from the host's own services. Published nowhere, as by the reference portmap.
+        if (*m.host_ip == *IpAddress::parse("::1")) continue;
         if (m.host_ip->value() != 0) k.host_ip = m.host_ip;  // 0.0.0.0 / :: : every address of the family
       }
       out.push_back({k, *to, m.container_port, target.owner});

@@ -53,7 +53,8 @@ struct PublishTarget {
 };
 
 /// Publishes `mappings` to the container's `addresses` (with prefix lengths, for hairpin) (IPv4 mappings to its first IPv4 address, IPv6 to its
-/// first IPv6 one; a hostIP maps only to its own family; a family the container lacks is skipped). Creates the
+/// first IPv6 one; a hostIP maps only to its own family; a family the container lacks is skipped; hostIP ::1 is
+/// skipped too: IPv6 has no route_localnet, so the reference portmap does not publish to [::1] either). Creates the
 /// table's objects on first use, turns on forwarding, and route_localnet on the bridge so that 127.0.0.1 works.
 /// Idempotent for the same owner (its stale elements are replaced). A port another owner holds: Error 101
 /// naming the port and that owner, nothing changed.
