@@ -2,11 +2,16 @@
 // An "outside" netns plays another host; every address the traffic reaches is in a namespace the test made.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <memory>
+#include <set>
+
 #include "tests/testutil/bridge_env.h"
 #include "tests/testutil/cni_error.h"
 #include "tests/testutil/host_state.h"
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/outside_netns.h"
+#include "tests/testutil/process_race.h"
 #include "tests/testutil/root.h"
 #include "tests/testutil/tcp_probe.h"
 #include "tests/testutil/wait.h"
@@ -205,6 +210,38 @@ TEST_CASE("bridge ports: a taken port found only after IPAM is refused and rolle
   CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
   CHECK_UNCHANGED(before, capture_host_state({env.data.path()}));
   CHECK(env.host_veths().size() == 1);
+}
+
+// ADDs racing for one host port all pass the check made before IPAM (nothing is published yet); the kernel then
+// lets one publish it, and the others are refused after IPAM and roll back.
+TEST_CASE("bridge ports: ADDs racing for one host port: one publishes it, the others roll back" *
+          doctest::skip(skip_root_tests())) {
+  constexpr int kRacers = 4;
+  BridgeEnv env;
+  TempDir outcomes;
+  std::vector<std::unique_ptr<ContainerNetns>> ns;
+  for (int i = 0; i < kRacers; ++i) ns.push_back(std::make_unique<ContainerNetns>());
+  env.add_ok("first", *ns[0], publishing(env, "10.99.0.0/24", {}));  // the bridge exists: the racers plug at once
+  race_children(kRacers - 1, [&](int i) {
+    const auto r = env.run("ADD", "r" + std::to_string(i), ns[i + 1]->path(),
+                           publishing(env, "10.99.0.0/24", {mapping(8080, 80 + i)}));
+    const json j = json::parse(r.out, nullptr, false);
+    const std::string outcome = r.exit_code == 0 ? "ok" : j.is_object() ? std::to_string(j.value("code", 0)) : r.out;
+    std::ofstream(outcomes.path() + "/" + std::to_string(i)) << outcome;
+    return 0;
+  });
+  std::multiset<std::string> seen;
+  std::string winner;
+  for (int i = 0; i < kRacers - 1; ++i) {
+    seen.insert(read_file(outcomes.path() + "/" + std::to_string(i)));
+    if (read_file(outcomes.path() + "/" + std::to_string(i)) == "ok") winner = "r" + std::to_string(i);
+  }
+  CHECK(seen == std::multiset<std::string>{"ok", "101", "101"});
+  CHECK(env.lease_count() == 2);
+  CHECK(env.host_veths().size() == 2);
+  const std::string table = nft_table();
+  CHECK(table.find("tcp . 8080 comment \"" + winner + "/eth0\"") != std::string::npos);
+  CHECK(table.find("tcp . 8080 comment") == table.rfind("tcp . 8080 comment"));  // one element for the port
 }
 
 TEST_CASE("bridge ports: DEL, GC and CHECK go by owner" * doctest::skip(skip_root_tests())) {
