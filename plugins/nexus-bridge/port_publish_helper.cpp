@@ -7,7 +7,9 @@ namespace {
 NftJob::Check early_check(const nat::PublishTarget& target, const std::vector<nat::PortMapping>& mappings,
                           std::optional<IpFamilies> families) {
   if (!families) return {};
-  return [&target, &mappings, f = *families](nat::Nft& nft) { nat::require_ports_free(nft, target, mappings, f.v4, f.v6); };
+  return [&target, &mappings, f = *families](nat::Nft& nft) {
+    nat::require_ports_free(nft, target, mappings, f.v4, f.v6);
+  };
 }
 
 }  // namespace

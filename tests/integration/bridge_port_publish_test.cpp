@@ -22,6 +22,8 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kHost = "198.51.100.254";  // the host's address on the outside link
+// What a refused ADD says about port 8080, published by attachment a/eth0 to 10.94.0.2:80.
+constexpr const char* kHeldByA = "host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)";
 constexpr const char* kHost6 = "2001:db8:100::fe";  // its IPv6 one (add_outside_v6)
 constexpr const char* kOutside6 = "2001:db8:100::1";
 
@@ -175,16 +177,18 @@ TEST_CASE("bridge ports: a host port another attachment holds is refused and not
   // (leases and its last-reserved cursor): the port is refused before IPAM acts.
   const HostState before = capture_host_state({env.data.path()});
   SUBCASE("in the same network") {
-    const auto add = env.run("ADD", "b", b.path(), publishing(env, "10.94.0.0/24", {mapping(9000, 90), mapping(8080, 81)}));
+    const auto add =
+        env.run("ADD", "b", b.path(), publishing(env, "10.94.0.0/24", {mapping(9000, 90), mapping(8080, 81)}));
     CHECK_CNI_ERROR(add, 101);
     const std::string msg = add.json()["msg"].get<std::string>();
-    CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find(kHeldByA) != std::string::npos, msg);
   }
   SUBCASE("from another network, on another bridge") {
-    const auto add = env.run("ADD", "b", b.path(), publishing(env, "10.98.0.0/24", {mapping(8080, 81)}, "othernet", "nxbr1"));
+    const auto add =
+        env.run("ADD", "b", b.path(), publishing(env, "10.98.0.0/24", {mapping(8080, 81)}, "othernet", "nxbr1"));
     CHECK_CNI_ERROR(add, 101);
     const std::string msg = add.json()["msg"].get<std::string>();
-    CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find(kHeldByA) != std::string::npos, msg);
   }
   CHECK_UNCHANGED(before, capture_host_state({env.data.path()}));
   CHECK(env.lease_count() == 1);
@@ -207,7 +211,7 @@ TEST_CASE("bridge ports: a taken port found only after IPAM is refused and rolle
   const auto add = env.run("ADD", "b", b.path(), conf);
   CHECK_CNI_ERROR(add, 101);
   const std::string msg = add.json()["msg"].get<std::string>();
-  CHECK_MESSAGE(msg.find("host port 8080/tcp is already published by a/eth0 (to 10.94.0.2:80)") != std::string::npos, msg);
+  CHECK_MESSAGE(msg.find(kHeldByA) != std::string::npos, msg);
   CHECK_UNCHANGED(before, capture_host_state({env.data.path()}));
   CHECK(env.host_veths().size() == 1);
 }
@@ -358,7 +362,8 @@ TEST_CASE("bridge ports: dual stack publishes each port for both families" * doc
   ContainerNetns web, other;
   connect_outside(outside);
   add_outside_v6(outside);
-  const json conf = publishing_sets(env, {"10.91.0.0/24", "fd00:91::/64"}, {mapping(8080, 80), mapping(5353, 53, "udp")});
+  const json conf =
+      publishing_sets(env, {"10.91.0.0/24", "fd00:91::/64"}, {mapping(8080, 80), mapping(5353, 53, "udp")});
   const auto add = env.add_ok("web", web, conf);
   REQUIRE(add.json()["ips"].size() == 2);
   env.add_ok("other", other, publishing_sets(env, {"10.91.0.0/24", "fd00:91::/64"}, {}));

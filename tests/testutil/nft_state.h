@@ -32,7 +32,9 @@ struct PortElement {
   std::string map;
   std::string mapping;  // key and value as `nft -j` prints them: "[\"tcp\",8080] -> [\"10.0.0.2\",80]"
   std::string owner;    // the element's comment, "" when none
-  bool operator<(const PortElement& o) const { return std::tie(map, mapping, owner) < std::tie(o.map, o.mapping, o.owner); }
+  bool operator<(const PortElement& o) const {
+    return std::tie(map, mapping, owner) < std::tie(o.map, o.mapping, o.owner);
+  }
   bool operator==(const PortElement&) const = default;
 };
 /// Every element of the port publishing maps; empty when the table does not exist.

@@ -11,6 +11,7 @@ class TestNetns;
 void connect_outside(const TestNetns& outside, const std::string& link = "out", const std::string& net = "198.51.100");
 /// IPv6 on a link connect_outside made: <net6>1/64 outside, <net6>fe/64 here; returns once the link's
 /// link-local addresses are past DAD.
-void add_outside_v6(const TestNetns& outside, const std::string& link = "out", const std::string& net6 = "2001:db8:100::");
+void add_outside_v6(const TestNetns& outside, const std::string& link = "out",
+                    const std::string& net6 = "2001:db8:100::");
 
 }  // namespace nexus::testutil
