@@ -101,13 +101,14 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<SpoofCheckAdder> spoof_check;
   if (conf.mac_spoof_check) spoof_check.emplace(req);
   std::optional<PortPublisher> ports;
-  if (!conf.port_mappings.empty()) ports.emplace(publish_target(conf, req), conf.port_mappings);
+  if (!conf.port_mappings.empty()) ports.emplace(publish_target(conf, req), conf.port_mappings, ipam_families(conf));
   std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change
   require_free_ifname(nl, req);
   require_vlan_support(nl.host, conf);  // code 100 on a kernel without VLAN filtering, before IPAM acts
   conf.mtu = effective_mtu(nl, conf);
+  if (ports) ports->require_free();  // code 101 for a host port another owner holds, before IPAM acts
 
   cni::Result ipam;
   Undo undo;

@@ -13,7 +13,7 @@ namespace {
 
 // The helper's side. Loading libnftables and creating the context overlap the plugin's work; a failure there is
 // reported when the line arrives, as the job's own error.
-int run_in_helper(LineChannel& channel, const NftJob::Job& job) {
+int run_in_helper(LineChannel& channel, const NftJob::Job& job, const NftJob::Check& check) {
   std::optional<nat::Nft> nft;
   std::exception_ptr setup_failure;
   try {
@@ -21,6 +21,12 @@ int run_in_helper(LineChannel& channel, const NftJob::Job& job) {
   } catch (...) {
     setup_failure = std::current_exception();
   }
+  // The check's answer comes first; after a refusal the plugin gives up and there is no job to do.
+  if (check && !cni::reply_to_parent(channel, [&] {
+        if (setup_failure) std::rethrow_exception(setup_failure);
+        check(*nft);
+      }))
+    return 0;
   const auto line = channel.receive();
   if (!line) return 0;  // the plugin failed before it got that far: nothing to do
   cni::reply_to_parent(channel, [&] {
@@ -32,10 +38,17 @@ int run_in_helper(LineChannel& channel, const NftJob::Job& job) {
 
 }  // namespace
 
-NftJob::NftJob(std::string what, Job job)
+NftJob::NftJob(std::string what, Job job, Check check)
     : what_(std::move(what)),
       job_(std::move(job)),
-      child_(DetachedChild::start([this](LineChannel& channel) { return run_in_helper(channel, job_); })) {}
+      check_(std::move(check)),
+      child_(DetachedChild::start([this](LineChannel& channel) { return run_in_helper(channel, job_, check_); })) {}
+
+void NftJob::wait_checked() {
+  if (!check_ || checked_) return;
+  checked_ = true;
+  cni::await_reply(child_.channel(), what_);
+}
 
 void NftJob::send(const std::string& line) {
   if (!child_.channel().send(line)) throw Error(Code::Internal, what_ + ": the helper process is gone");
@@ -44,6 +57,7 @@ void NftJob::send(const std::string& line) {
 void NftJob::wait() {
   if (answered_) return;
   answered_ = true;
+  wait_checked();  // its answer comes first on the channel
   cni::await_reply(child_.channel(), what_);
 }
 

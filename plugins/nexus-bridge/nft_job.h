@@ -18,11 +18,16 @@ class NftJob {
  public:
   /// `job` runs in the helper with its context and the line send() gave; what it throws is the answer.
   using Job = std::function<void(nat::Nft& nft, const std::string& line)>;
+  /// A read-only check the helper makes as soon as its context is open, before the line arrives; what it throws
+  /// is its own, earlier answer (port publishing refuses a taken port before IPAM acts).
+  using Check = std::function<void(nat::Nft& nft)>;
   /// `what` names the job in errors ("add masquerade").
-  NftJob(std::string what, Job job);
+  NftJob(std::string what, Job job, Check check = {});
   NftJob(const NftJob&) = delete;
   NftJob& operator=(const NftJob&) = delete;
 
+  /// Waits for the check's answer; re-throws its error. Once: later calls (and wait()'s) return at once.
+  void wait_checked();
   /// Hands the helper its line; the job runs while the plugin carries on.
   void send(const std::string& line);
   /// Waits until the job is done; re-throws its error. Once: later calls return at once.
@@ -33,7 +38,9 @@ class NftJob {
  private:
   std::string what_;
   Job job_;
+  Check check_;
   DetachedChild child_;
+  bool checked_ = false;
   bool answered_ = false;
 };
 

@@ -210,6 +210,9 @@ std::vector<Element> wanted(const PublishTarget& target, const std::vector<PortM
       k.v6 = six, k.protocol = m.protocol, k.port = m.host_port;
       if (m.host_ip) {
         if (m.host_ip->is_v4() == six) continue;
+        // ::1 has no route_localnet: a DNATed packet from it could never leave the host, and the element would
+        // only take [::1]:port from the host's own services. Published nowhere, as by the reference portmap.
+        if (*m.host_ip == *IpAddress::parse("::1")) continue;
         if (m.host_ip->value() != 0) k.host_ip = m.host_ip;  // 0.0.0.0 / :: : every address of the family
       }
       out.push_back({k, *to, m.container_port, target.owner});
@@ -304,6 +307,24 @@ void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<Port
     }
     if (nft.try_run(replace, &error)) return;
     if (attempt == 3) fail_transaction("publish ports of " + target.owner, error);
+  }
+}
+
+void require_ports_free(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings, bool v4,
+                        bool v6) {
+  std::vector<IpPrefix> stand_ins;  // addresses of the families only: the keys do not depend on them
+  if (v4) stand_ins.push_back(*IpPrefix::parse("0.0.0.0/32"));
+  if (v6) stand_ins.push_back(*IpPrefix::parse("::/128"));
+  const std::vector<Element> want = wanted(target, mappings, stand_ins);
+  // Common case, no key is taken: a missing element (or map) fails the `get` with ENOENT.
+  const bool any_taken = std::any_of(want.begin(), want.end(), [&](const Element& e) {
+    return nft.try_run(std::string("get element ") + kTable + " " + e.key.map() + " " + element_text(e.key));
+  });
+  if (!any_taken) return;
+  const TableState state = read_table(nft);
+  for (const Element& e : want) {
+    const Element* there = state.element(e.key);
+    if (there != nullptr && !owned_by(state, *there, target.network, target.owner)) fail_conflict(e, *there);
   }
 }
 

@@ -53,12 +53,20 @@ struct PublishTarget {
 };
 
 /// Publishes `mappings` to the container's `addresses` (with prefix lengths, for hairpin) (IPv4 mappings to its first IPv4 address, IPv6 to its
-/// first IPv6 one; a hostIP maps only to its own family; a family the container lacks is skipped). Creates the
+/// first IPv6 one; a hostIP maps only to its own family; a family the container lacks is skipped; hostIP ::1 is
+/// skipped too: IPv6 has no route_localnet, so the reference portmap does not publish to [::1] either). Creates the
 /// table's objects on first use, turns on forwarding, and route_localnet on the bridge so that 127.0.0.1 works.
 /// Idempotent for the same owner (its stale elements are replaced). A port another owner holds: Error 101
 /// naming the port and that owner, nothing changed.
 void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings,
                    const std::vector<IpPrefix>& addresses);
+
+/// The check publish_ports makes, before the container has addresses (ADD asks it before IPAM acts, so a refused
+/// ADD leaves IPAM's store as it was): Error 101, with publish_ports's message, when a host port the mappings
+/// would publish for family v4 / v6 is held by another owner; nothing is changed. One `get element` per key while
+/// none is there; the table is read only when one is.
+void require_ports_free(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings, bool v4,
+                        bool v6);
 
 /// Removes every element of the target's owner in its network, and only those. Succeeds when there are none.
 /// `mappings` and `addresses` (the request's list and prevResult's addresses) make it one transaction when all

@@ -1,6 +1,7 @@
 // Crash injection: nexus-bridge, or its nexus-ipam child, is SIGKILLed at a random instant of an ADD or a DEL,
 // round after round. Then the runtime's cleanup (DEL, with prevResult only when the ADD printed one, and GC)
 // must leave no lease, veth, nft element or stale lock, and no address may ever be held by two attachments.
+// An ADD that publishes ports is killed too (PortCrash): its mappings go with DEL or GC, other owners' never.
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -314,4 +315,164 @@ TEST_CASE("crash: a runtime that lost the ADD's result still cleans up everythin
   const auto del = bench.run("DEL", "lost", bench.crash_ns, bench.conf);
   CHECK_MESSAGE(del.exit_code == 0, del.out);
   bench.check_only_steady_left();
+}
+
+namespace {
+
+constexpr int kPortRounds = 30;
+
+// nexus-bridge killed during an ADD that publishes ports (portMappings), at a random instant: before IPAM, during
+// it, and just after it, when the port helper gets the container's address and publishes. Beside the crashed
+// attachment, two others hold published ports: one in the same network, one in another (another bridge); they
+// must never change. After each kill the runtime cleans up (DEL without or with prevResult, or GC first), then a
+// new ADD must be able to publish the same host ports.
+struct PortCrash {
+  CrashBench b;
+  ContainerNetns holder_ns, other_ns;
+  json port_conf;                       // the crashed ADD's and the probe's: 8080/tcp and 5353/udp
+  std::multiset<PortElement> baseline;  // the holder's and the other network's elements
+  int baseline_tokens = 0;
+
+  PortCrash() {
+    port_conf = publishing(b.conf, {{{"hostPort", 8080}, {"containerPort", 80}},
+                                    {{"hostPort", 5353}, {"containerPort", 53}, {"protocol", "udp"}}});
+    b.env.add_ok("holder", holder_ns, publishing(b.conf, {{{"hostPort", 7000}, {"containerPort", 80}}}));
+    json other = b.env.config("10.68.0.0/24", {{"name", "othernet"}, {"bridge", "nxbr1"}}, "1.1.0");
+    b.env.add_ok("other", other_ns, publishing(other, {{{"hostPort", 7001}, {"containerPort", 80}}}));
+    baseline = port_elements();
+    baseline_tokens = port_owner_tokens();
+    REQUIRE(baseline.size() == 2);
+    // The kill delays span a whole ADD with ports.
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = b.run("ADD", "probe", b.probe_ns, port_conf);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    b.add_us = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+    REQUIRE(b.run("DEL", "probe", b.probe_ns, with_prev(r.json())).exit_code == 0);
+    REQUIRE(port_elements() == baseline);
+  }
+
+  static json publishing(json conf, const json& mappings) {
+    conf["capabilities"] = {{"portMappings", true}};
+    conf["runtimeConfig"]["portMappings"] = mappings;
+    return conf;
+  }
+
+  json with_prev(const json& prev) const {
+    json c = port_conf;
+    if (!prev.is_null()) c["prevResult"] = prev;
+    return c;
+  }
+
+  std::multiset<PortElement> elements_of(const std::string& owner) const {
+    std::multiset<PortElement> out;
+    for (const PortElement& e : port_elements())
+      if (e.owner == owner) out.insert(e);
+    return out;
+  }
+
+  // Everything but the crashed attachment's elements is the baseline.
+  void check_others_untouched(const std::string& owner) const {
+    std::multiset<PortElement> others;
+    for (const PortElement& e : port_elements())
+      if (e.owner != owner) others.insert(e);
+    CHECK(others == baseline);
+  }
+
+  // Waits until IPAM has leased the crashed attachment its address, then kills nexus-bridge within the next few
+  // ms: while it plugs the veth and the port helper publishes. True when it was still running.
+  bool kill_once_leased(BackgroundPlugin& bridge, const std::string& id) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (bridge.running() && b.leases_of(id).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution(0, 4000)(b.rng)));
+    const bool running = bridge.running();
+    bridge.kill();
+    return running;
+  }
+
+  // The crashed ADD; its result when it printed one.
+  json crash(const std::string& id, int n) {
+    ::unlink(b.pid_file.c_str());
+    BackgroundPlugin p(b.scratch, nexus_bridge_path(), plugin_env("ADD", id, b.crash_ns.path(), b.cni_path),
+                       port_conf.dump());
+    bool killed = false;
+    if (n % 3 == 0) {
+      killed = kill_once_leased(p, id);
+    } else if (n % 3 == 1) {
+      killed = b.kill_once_ipam_started(p);
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution(0, b.add_us)(b.rng)));
+      killed = p.running();
+      p.kill();
+    }
+    const bool ok = p.wait();
+    b.killed_mid_flight += killed && !ok;
+    // The port helper died with nexus-bridge and published nothing after the kill.
+    const auto at_kill = elements_of(id + "/eth0");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK_MESSAGE(elements_of(id + "/eth0") == at_kill, "ports were published after nexus-bridge was killed");
+    ++b.reached[ok ? "missed (finished)" : !at_kill.empty() ? "killed: ports published" : "killed: no ports yet"];
+    if (!ok) return nullptr;
+    const json out = json::parse(p.stdout_text(), nullptr, false);
+    return out.is_discarded() || !out.contains("ips") ? json(nullptr) : out;
+  }
+
+  void gc() {
+    json c = b.conf;
+    c["cni.dev/valid-attachments"] =
+        json::parse(R"([{"containerID":"steady","ifname":"eth0"},{"containerID":"holder","ifname":"eth0"}])");
+    PluginCall call{.command = "GC"};
+    call.cni_path = b.cni_path;
+    const auto r = run_plugin(nexus_bridge_path(), call, c);
+    CHECK_MESSAGE(r.exit_code == 0, r.out);
+  }
+
+  // A new ADD publishes the same host ports (nothing of the crashed one holds them), then goes again.
+  void probe() {
+    const auto r = b.run("ADD", "probe", b.probe_ns, port_conf);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    CHECK(elements_of("probe/eth0").size() == 2);
+    REQUIRE(b.run("DEL", "probe", b.probe_ns, with_prev(r.json())).exit_code == 0);
+  }
+
+  void round(int n) {
+    const std::string id = "crash-" + std::to_string(n);
+    CAPTURE(id);
+    const json prev = crash(id, n);
+    check_others_untouched(id + "/eth0");
+    if (n % 4 == 2) {  // GC with the crashed attachment not in the list: its ports and lease go
+      gc();
+      CHECK(elements_of(id + "/eth0").empty());
+      CHECK(b.leases_of(id).empty());
+    }
+    // The runtime's DEL: every other round without prevResult; else with the ADD's result when it printed one, or
+    // one naming the address IPAM leased (a runtime that kept a result of an earlier ADD of the attachment).
+    json del_prev = n % 2 ? prev : json(nullptr);
+    if (n % 2 && prev.is_null() && !b.leases_of(id).empty())
+      del_prev = {{"cniVersion", "1.1.0"},
+                  {"interfaces", json::array({{{"name", "eth0"}, {"sandbox", b.crash_ns.path()}}})},
+                  {"ips", json::array({{{"address", b.leases_of(id).begin()->first + "/24"}, {"interface", 0}}})}};
+    const auto d = b.run("DEL", id, b.crash_ns, with_prev(del_prev));
+    CHECK_MESSAGE(d.exit_code == 0, d.out);
+    CHECK(elements_of(id + "/eth0").empty());
+    CHECK(b.leases_of(id).empty());
+    CHECK(port_elements() == baseline);
+    CHECK(port_owner_tokens() == baseline_tokens);
+    CHECK(b.env.host_veths().size() == 3);  // steady, holder, other
+    probe();
+    CHECK(port_elements() == baseline);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("crash: nexus-bridge killed while publishing ports" * doctest::skip(skip_root_tests())) {
+  PortCrash pc;
+  for (int n = 0; n < kPortRounds; ++n) pc.round(n);
+  MESSAGE(pc.b.progress());
+  CHECK_MESSAGE(pc.b.killed_mid_flight * 2 > kPortRounds, pc.b.killed_mid_flight << " of " << kPortRounds
+                                                                    << " rounds killed mid-flight");
+  // The case this test is for: killed after the helper published, before nexus-bridge answered.
+  CHECK(pc.b.reached["killed: ports published"] > 0);
 }

@@ -64,6 +64,29 @@ std::multiset<std::string> owner_tokens_v4() {
   return out;
 }
 
+std::multiset<PortElement> port_elements() {
+  std::multiset<PortElement> out;
+  for (const auto& item : table()) {
+    if (!item.contains("map") || !item["map"].value("name", "").starts_with("port_dnat_")) continue;
+    for (const auto& e : item["map"].value("elem", nlohmann::json::array())) {
+      const bool commented = e[0].is_object() && e[0].contains("elem");
+      const nlohmann::json& key = commented ? e[0]["elem"]["val"] : e[0];
+      const nlohmann::json& value = e[1].is_object() && e[1].contains("concat") ? e[1]["concat"] : e[1];
+      out.insert({item["map"]["name"], (key.contains("concat") ? key["concat"] : key).dump() + " -> " + value.dump(),
+                  commented ? e[0]["elem"].value("comment", "") : ""});
+    }
+  }
+  return out;
+}
+
+int port_owner_tokens() {
+  int n = 0;
+  for (const auto& item : table())
+    if (item.contains("set") && item["set"].value("name", "").starts_with("port_owner_"))
+      n += static_cast<int>(item["set"].value("elem", nlohmann::json::array()).size());
+  return n;
+}
+
 std::map<std::string, SpoofCheckElements> spoof_check_elements() {
   std::map<std::string, SpoofCheckElements> out;
   for (const auto& item : table("bridge nexus")) {

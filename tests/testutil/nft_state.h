@@ -27,6 +27,21 @@ std::multiset<std::string> masqueraded_v4();
 /// IPv4 addresses of the owner tokens (set bridge_owner_v4), one entry per token: each element has exactly one.
 std::multiset<std::string> owner_tokens_v4();
 
+/// One element of a port publishing map of `inet nexus` (port_dnat_v4, _addr_v4, _v6, _addr_v6).
+struct PortElement {
+  std::string map;
+  std::string mapping;  // key and value as `nft -j` prints them: "[\"tcp\",8080] -> [\"10.0.0.2\",80]"
+  std::string owner;    // the element's comment, "" when none
+  bool operator<(const PortElement& o) const {
+    return std::tie(map, mapping, owner) < std::tie(o.map, o.mapping, o.owner);
+  }
+  bool operator==(const PortElement&) const = default;
+};
+/// Every element of the port publishing maps; empty when the table does not exist.
+std::multiset<PortElement> port_elements();
+/// The number of owner tokens in the port_owner_* sets (each published element has exactly one).
+int port_owner_tokens();
+
 /// One container port's macspoofchk elements in `table bridge nexus`.
 struct SpoofCheckElements {
   std::string owner;              // the comment of the port's element in macspoofchk_ports; "" when none
