@@ -101,7 +101,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<SpoofCheckAdder> spoof_check;
   if (conf.mac_spoof_check) spoof_check.emplace(req);
   std::optional<PortPublisher> ports;
-  if (!conf.port_mappings.empty()) ports.emplace(publish_target(conf, req), conf.port_mappings, ipam_families(conf));
+  if (!conf.port_mappings.empty()) ports.emplace(publish_target(conf, req), conf.port_mappings, ipam_families(conf, req));
   std::optional<IpamAdd> ipam_add;  // declared before `undo`, whose steps use it and `ipam`
   if (!conf.net.ipam_type.empty()) ipam_add.emplace(conf, req);
   const net::Sockets nl = net::Sockets::open(req.netns);  // code 8 for a bad netns, before any change

@@ -2,7 +2,9 @@
 
 #include <string>
 
+#include "shared/base/error.h"
 #include "shared/base/ip_address.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 
 namespace nexus::bridge_plugin {
 namespace {
@@ -29,19 +31,30 @@ bool add_range_sets(const json& sets, IpFamilies& f) {
   return true;
 }
 
+// nexus-ipam's range sets as nexus-ipam itself reads them (its default network included).
+std::optional<IpFamilies> nexus_ipam_families(const cni::Request& req) {
+  try {
+    IpFamilies f;
+    for (const auto& set : ipam_plugin::IpamConf::parse(req, ipam_plugin::IpamConf::Use::Release).range_sets)
+      for (const auto& range : set) (range.subnet.is_v4() ? f.v4 : f.v6) = true;
+    return f;
+  } catch (const Error&) {
+    return std::nullopt;  // IPAM will refuse the config itself, with its own error
+  }
+}
+
 }  // namespace
 
-std::optional<IpFamilies> ipam_families(const BridgeConf& conf) {
+std::optional<IpFamilies> ipam_families(const BridgeConf& conf, const cni::Request& req) {
   const std::string& type = conf.net.ipam_type;
-  if (type != "nexus-ipam" && type != "host-local") return std::nullopt;
+  if (type == "nexus-ipam") return nexus_ipam_families(req);
+  if (type != "host-local") return std::nullopt;
   const json& ipam = conf.net.ipam;
   IpFamilies f;
   if (const auto rt = conf.net.runtime_config.find("ipRanges"); rt != conf.net.runtime_config.end() && !rt->is_null())
     if (!add_range_sets(*rt, f)) return std::nullopt;
   if (ipam.contains("subnet") && !add_range(ipam, f)) return std::nullopt;
   if (ipam.contains("ranges") && !add_range_sets(ipam["ranges"], f)) return std::nullopt;
-  // nexus-ipam with neither serves its default network, 10.0.42.0/24 (plugins/nexus-ipam/ipam_conf.cpp).
-  if (!f.v4 && !f.v6 && type == "nexus-ipam" && !ipam.contains("subnet") && !ipam.contains("ranges")) f.v4 = true;
   if (!f.v4 && !f.v6) return std::nullopt;
   return f;
 }

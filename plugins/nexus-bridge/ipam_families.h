@@ -14,8 +14,9 @@ struct IpFamilies {
 };
 
 /// For nexus-ipam and host-local, which give one address per range set: the families of their range sets
-/// (runtimeConfig.ipRanges, ipam.subnet, ipam.ranges; nexus-ipam's default network when it has none).
-/// nullopt when the configuration does not say (another IPAM plugin, a range it will refuse).
-std::optional<IpFamilies> ipam_families(const BridgeConf& conf);
+/// (runtimeConfig.ipRanges, ipam.subnet, ipam.ranges; nexus-ipam's default network when it has none, read by
+/// nexus-ipam's own parser). nullopt when the configuration does not say (another IPAM plugin, a range it
+/// will refuse).
+std::optional<IpFamilies> ipam_families(const BridgeConf& conf, const cni::Request& req);
 
 }  // namespace nexus::bridge_plugin
