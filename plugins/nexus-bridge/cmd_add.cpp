@@ -5,7 +5,7 @@
 #include "plugins/nexus-bridge/container_setup.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
-#include "plugins/nexus-bridge/masquerade_helper.h"
+#include "plugins/nexus-bridge/masquerade_adder.h"
 #include "plugins/nexus-bridge/port_publish_helper.h"
 #include "plugins/nexus-bridge/spoof_check_helper.h"
 #include "plugins/nexus-bridge/vlan_setup.h"
@@ -94,8 +94,9 @@ cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const n
 
 nlohmann::json cmd_add(const cni::Request& req) {
   BridgeConf conf = BridgeConf::parse(req);  // not const: its mtu is settled once we can look at the host
-  // The helpers start first, as their start-up is the longest: ipMasq's and macspoofchk's load libnftables and
-  // open their contexts, IPAM execs. None changes anything before we have checked the request.
+  // The helpers start first, as their start-up is the longest: macspoofchk's and port publishing's load
+  // libnftables and open their contexts, IPAM execs. None changes anything before we have checked the request.
+  // (ipMasq needs no helper: its elements go in by one netlink batch, masquerade_adder.h.)
   std::optional<MasqueradeAdder> masquerade;
   if (conf.ip_masq) masquerade.emplace(masquerade_target(conf, req));
   std::optional<SpoofCheckAdder> spoof_check;
@@ -132,7 +133,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   }
 
   if (masquerade) {
-    masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
+    masquerade->add(ipam.ips);
     undo.push("remove masquerade", [&] { masquerade->undo(ipam.ips); });
   }
   if (ports) {
@@ -141,7 +142,6 @@ nlohmann::json cmd_add(const cni::Request& req) {
   }
   const std::vector<cni::Route> routes = container_routes(conf, ipam);
   configure_container(nl.container, port->veth.peer, ipam, routes, conf);
-  if (masquerade) masquerade->wait_added();
   if (ports) ports->wait_published();
   if (spoof_check) spoof_check->wait_added();
   undo.commit();

@@ -24,11 +24,13 @@ int tear_down_in_helper(LineChannel& channel, const std::optional<nat::Masquerad
                         const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
                         const std::optional<nat::PublishTarget>& ports,
                         const std::vector<nat::PortMapping>& port_mappings) {
-  std::optional<nat::Nft> nft;
+  std::optional<nat::Nft> nft;  // libnftables, loaded only when a fast path cannot do the job
   if (masquerade || ports) cni::reply_to_parent(channel, [&] {
-      nft.emplace();
-      if (masquerade) nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
-      if (ports) nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
+      if (masquerade) nat::unmasquerade(nft, *masquerade, masquerade_addresses);
+      if (ports) {
+        if (!nft) nft.emplace();
+        nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
+      }
     });
   if (veth_index > 0) cni::reply_to_parent(channel, [&] { net::delete_link(net::NlSocket::open(), veth_index); });
   return 0;
