@@ -24,11 +24,13 @@ int tear_down_in_helper(LineChannel& channel, const std::optional<nat::Masquerad
                         const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
                         const std::optional<nat::PublishTarget>& ports,
                         const std::vector<nat::PortMapping>& port_mappings) {
-  std::optional<nat::Nft> nft;
+  std::optional<nat::Nft> nft;  // libnftables, loaded only when a fast path cannot do the job
   if (masquerade || ports) cni::reply_to_parent(channel, [&] {
-      nft.emplace();
-      if (masquerade) nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
-      if (ports) nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
+      if (masquerade) nat::unmasquerade(nft, *masquerade, masquerade_addresses);
+      if (ports) {
+        if (!nft) nft.emplace();
+        nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
+      }
     });
   if (veth_index > 0) cni::reply_to_parent(channel, [&] { net::delete_link(net::NlSocket::open(), veth_index); });
   return 0;
@@ -45,14 +47,6 @@ int remove_spoof_check_in_helper(LineChannel& channel, const nat::SpoofCheckedPo
   return 0;
 }
 
-// The masquerade elements the helper must remove: none when the fast path (one netlink batch, well under a
-// millisecond) removed them here, before anything else, so IPAM can be let go without waiting for the helper.
-std::optional<nat::MasqueradeTarget> left_to_unmasquerade(const std::optional<nat::MasqueradeTarget>& masquerade,
-                                                          const std::vector<IpPrefix>& addresses) {
-  if (masquerade && nat::unmasquerade_fast(*masquerade, addresses)) return std::nullopt;
-  return masquerade;
-}
-
 }  // namespace
 
 Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
@@ -60,13 +54,12 @@ Teardown::Teardown(const std::optional<nat::MasqueradeTarget>& masquerade,
                    const std::optional<nat::SpoofCheckedPort>& spoof_check,
                    const std::optional<nat::PublishTarget>& ports,
                    const std::vector<nat::PortMapping>& port_mappings)
-    : veth_index_(veth_index),
+    : nat_(masquerade.has_value() || ports.has_value()),
+      veth_index_(veth_index),
       watch_(veth_index > 0 ? std::optional<net::LinkGoneWatch>(std::in_place, veth_index) : std::nullopt) {
-  const std::optional<nat::MasqueradeTarget> left = left_to_unmasquerade(masquerade, masquerade_addresses);
-  nat_ = left.has_value() || ports.has_value();
   if (nat_ || veth_index_ > 0)
     child_.emplace(DetachedChild::start([&](LineChannel& channel) {
-      return tear_down_in_helper(channel, left, masquerade_addresses, veth_index, ports, port_mappings);
+      return tear_down_in_helper(channel, masquerade, masquerade_addresses, veth_index, ports, port_mappings);
     }));
   if (spoof_check)
     spoof_child_.emplace(DetachedChild::start(

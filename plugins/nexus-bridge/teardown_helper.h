@@ -19,9 +19,7 @@ namespace nexus::bridge_plugin {
 class Teardown {
  public:
   /// `masquerade`: the attachment's target, none without ipMasq. `masquerade_addresses`: its addresses from
-  /// prevResult, a hint (its elements go by owner either way). With them, the constructor first removes the
-  /// elements itself by the netlink fast path (shared/nat/masquerade.h); the helper loads libnftables and looks
-  /// them up only when that could not. `veth_index`: the host veth, 0 when it is
+  /// prevResult, a hint (its elements go by owner either way). `veth_index`: the host veth, 0 when it is
   /// already gone. `spoof_check`: the attachment's checked port, none without macspoofchk (removed by owner; its
   /// MAC, empty when unknown, only speeds that up).
   /// `ports`: the attachment's published ports' target, none when the network does not publish ports (removed
@@ -42,7 +40,7 @@ class Teardown {
   void wait_veth_gone();
 
  private:
-  bool nat_ = false;  // masquerade elements left or published ports: the helper's first step removes them
+  bool nat_;  // ipMasq or published ports: the helper's first step removes their elements
   int veth_index_;
   std::optional<net::LinkGoneWatch> watch_;  // subscribed before the helper deletes anything
   std::optional<DetachedChild> child_;       // none when there is nothing to remove

@@ -345,13 +345,10 @@ void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<Ip
   remove_looked_up(nft, target);
 }
 
-bool unmasquerade_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
-  return !target.owner.empty() && !addresses.empty() && is_nft_safe(target.bridge) && is_nft_safe(target.owner) &&
-         remove_fast(target, addresses);
-}
-
 void unmasquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
-  if (target.owner.empty() || unmasquerade_fast(target, addresses)) return;
+  if (target.owner.empty()) return;
+  if (!addresses.empty() && is_nft_safe(target.bridge) && is_nft_safe(target.owner) && remove_fast(target, addresses))
+    return;
   if (!nft) nft.emplace();
   remove_looked_up(*nft, target);
 }

@@ -60,10 +60,6 @@ void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<Ip
 /// The same, by the fast path when `addresses` are all there and the owner's (each element's twin and the
 /// element in one netlink batch); else by libnftables in `nft`, as masquerade() above.
 void unmasquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
-/// That fast path alone: true when it removed the elements of all `addresses` (one netlink batch); false, with
-/// nothing changed, when one is gone or not the owner's, `addresses` is empty or anything failed: then call
-/// unmasquerade().
-bool unmasquerade_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
 
 /// For CHECK: the addresses among `addresses` that the target's bridge does not masquerade for its owner in its
 /// network (missing, or owned by someone else). Empty = all fine.
