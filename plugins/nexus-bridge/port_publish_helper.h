@@ -1,5 +1,5 @@
 #pragma once
-// ADD's portMappings helper process (nft_job.h), as macspoofchk's: it loads libnftables while IPAM runs,
+// ADD's portMappings helper process (nft_job.h): it loads libnftables while IPAM runs,
 // publishes the host ports (shared/nat/port_publish.h) once given the container's addresses, and closes its
 // context after the plugin has answered. Start it while the plugin is still single-threaded.
 #include <vector>

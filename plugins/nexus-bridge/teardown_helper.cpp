@@ -36,11 +36,11 @@ int tear_down_in_helper(LineChannel& channel, const std::optional<nat::Masquerad
   return 0;
 }
 
-// The spoof check's helper, beside the other: loading libnftables and removing the elements overlap the veth's
-// deletion, which nothing in it waits for.
+// The spoof check's helper, beside the other: removing the elements (one netlink batch, or libnftables when that
+// cannot do it) overlaps the veth's deletion, which nothing in it waits for.
 int remove_spoof_check_in_helper(LineChannel& channel, const nat::SpoofCheckedPort& port) {
   cni::reply_to_parent(channel, [&] {
-    nat::Nft nft;
+    std::optional<nat::Nft> nft;  // libnftables, only when the netlink fast path cannot do it
     nat::remove_mac_spoof_check(nft, port.port, port.owner,
                                 port.mac.empty() ? std::nullopt : std::optional<std::string>(port.mac));
   });

@@ -223,7 +223,7 @@ Plan plan(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses
 // one to replace), or anything else; the slow path then does what is needed.
 bool add_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses, const Plan& p) {
   if (target.bridge.size() >= IFNAMSIZ) return false;  // let nft say what is wrong with it
-  NftBatch batch(kMasqueradeTable);
+  NftBatch batch(NftBatch::Family::Inet, kMasqueradeTable);
   for (const IpPrefix& a : addresses) {
     batch.create(masquerade_element(target.bridge, a.address(), p.chain, target.owner));
     batch.create(masquerade_twin(target.bridge, a.address(), p.token));
@@ -278,7 +278,7 @@ void add_slowly(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
 bool remove_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
   if (target.bridge.size() >= IFNAMSIZ) return false;
   const Token token = token_of(target.network, target.owner);
-  NftBatch batch(kMasqueradeTable);
+  NftBatch batch(NftBatch::Family::Inet, kMasqueradeTable);
   for (const IpPrefix& a : addresses) {
     batch.remove(masquerade_twin(target.bridge, a.address(), token));
     batch.remove(masquerade_element(target.bridge, a.address(), {}, {}));

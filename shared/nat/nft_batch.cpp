@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "shared/base/error.h"
+#include "shared/net/link.h"    // parse_mac
 #include "shared/net/nl_ptr.h"  // CFree
 #include "shared/util/unique_fd.h"
 
@@ -103,6 +104,13 @@ ElementKey& ElementKey::mark(uint32_t value) {
   return *this;
 }
 
+ElementKey& ElementKey::ether(const std::string& mac) {
+  const std::array<unsigned char, 6> bytes = net::parse_mac(mac);
+  bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  bytes_.insert(bytes_.end(), 2, 0);  // each field of a concatenation takes whole 32-bit registers
+  return *this;
+}
+
 void NftBatch::append(uint16_t type, uint16_t flags, const SetElement& element) {
   const std::unique_ptr<nftnl_set, net::CFree<nftnl_set_free>> set(nftnl_set_alloc());
   nftnl_set_elem* e = nftnl_set_elem_alloc();
@@ -124,7 +132,8 @@ void NftBatch::append(uint16_t type, uint16_t flags, const SetElement& element) 
     nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(udata.get()), nftnl_udata_buf_len(udata.get()));
   }
   alignas(nlmsghdr) std::array<char, kMessageRoom> room;
-  nlmsghdr* h = nftnl_nlmsg_build_hdr(room.data(), type, NFPROTO_INET, flags | NLM_F_ACK, ++count_);
+  const uint16_t family = family_ == Family::Inet ? NFPROTO_INET : NFPROTO_BRIDGE;
+  nlmsghdr* h = nftnl_nlmsg_build_hdr(room.data(), type, family, flags | NLM_F_ACK, ++count_);
   nftnl_set_elems_nlmsg_build_payload(h, set.get());
   messages_.insert(messages_.end(), room.data(), room.data() + NLMSG_ALIGN(h->nlmsg_len));
 }

@@ -21,6 +21,8 @@ class ElementKey {
   ElementKey& address(const IpAddress& a);
   /// `mark`: 32 bits, host order.
   ElementKey& mark(uint32_t value);
+  /// `ether_addr`: the 6 bytes of "aa:bb:cc:dd:ee:ff". Throws Error 7 for another text.
+  ElementKey& ether(const std::string& mac);
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
  private:
@@ -37,8 +39,9 @@ struct SetElement {
 
 class NftBatch {
  public:
-  /// A batch for the elements of table inet `table`.
-  explicit NftBatch(std::string table) : table_(std::move(table)) {}
+  enum class Family : uint8_t { Inet, Bridge };
+  /// A batch for the elements of table `family` `table` (e.g. inet nexus).
+  NftBatch(Family family, std::string table) : family_(family), table_(std::move(table)) {}
 
   /// Creates the element (NEWSETELEM with NLM_F_CREATE | NLM_F_EXCL: the batch fails with EEXIST when one of
   /// that key is there, as nft's `create element`).
@@ -55,6 +58,7 @@ class NftBatch {
  private:
   void append(uint16_t type, uint16_t flags, const SetElement& element);
 
+  Family family_;
   std::string table_;
   std::vector<char> messages_;  // without BATCH_BEGIN/END, in order, sequence numbers 1..count_
   uint32_t count_ = 0;

@@ -102,3 +102,27 @@ TEST_CASE("nexus-bridge without libnftables: ipMasq ADD and DEL in a network tha
   CHECK(again.out.find("libnftables") != std::string::npos);
   CHECK(masqueraded_v4().size() == 1);
 }
+
+// The same for macspoofchk: once the host has its table, a port's check goes in and out by one netlink batch.
+TEST_CASE("nexus-bridge without libnftables: macspoofchk ADD and DEL once the host has the table" *
+          doctest::skip(skip_root_tests())) {
+  const std::string library = libnftables_file();
+  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
+  BridgeEnv env;
+  TempDir bin;
+  const std::string plugin = wrapper_hiding(bin, library);
+  ContainerNetns first, second;
+  const nlohmann::json conf = env.config("10.66.0.0/24", {{"macspoofchk", true}});
+  env.add_ok("c1", first, conf);  // the host's first check creates the table, with libnftables
+
+  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                              conf);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out << add.err);
+  CHECK(spoof_check_elements().size() == 2);
+
+  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                              with_prev(conf, add));
+  CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
+  CHECK(spoof_check_elements().size() == 1);
+  CHECK(env.lease_count() == 1);
+}

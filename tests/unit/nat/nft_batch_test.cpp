@@ -40,6 +40,16 @@ TEST_SUITE("nft_batch") {
     CHECK(key.bytes()[31] == 0x02);
   }
 
+  TEST_CASE("ether_addr takes 6 bytes padded to 8; a malformed MAC is refused") {
+    ElementKey key;
+    key.ifname("nex-a").ether("02:00:00:00:00:0a");
+    REQUIRE(key.bytes().size() == 24);
+    CHECK(std::vector<uint8_t>(key.bytes().begin() + 16, key.bytes().end()) ==
+          std::vector<uint8_t>{0x02, 0, 0, 0, 0, 0x0a, 0, 0});
+    ElementKey bad;
+    CHECK_THROWS_AS(bad.ether("02:00:00:00:00"), Error);
+  }
+
   TEST_CASE("an interface name fills 16 bytes; a longer one is refused") {
     ElementKey ok;
     ok.ifname("abcdefghijklmno");  // 15 characters and the NUL
