@@ -5,9 +5,9 @@
 #include "plugins/nexus-bridge/container_setup.h"
 #include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
-#include "plugins/nexus-bridge/masquerade_helper.h"
+#include "plugins/nexus-bridge/masquerade_adder.h"
 #include "plugins/nexus-bridge/port_publish_helper.h"
-#include "plugins/nexus-bridge/spoof_check_helper.h"
+#include "plugins/nexus-bridge/spoof_check_adder.h"
 #include "plugins/nexus-bridge/vlan_setup.h"
 #include "shared/base/error.h"
 #include "shared/cni/delegate.h"
@@ -94,8 +94,9 @@ cni::Result make_result(const BridgeConf& conf, const cni::Request& req, const n
 
 nlohmann::json cmd_add(const cni::Request& req) {
   BridgeConf conf = BridgeConf::parse(req);  // not const: its mtu is settled once we can look at the host
-  // The helpers start first, as their start-up is the longest: ipMasq's and macspoofchk's load libnftables and
-  // open their contexts, IPAM execs. None changes anything before we have checked the request.
+  // The helpers start first, as their start-up is the longest: port publishing's loads libnftables and opens its
+  // context, IPAM execs. None changes anything before we have checked the request. (ipMasq and macspoofchk need
+  // no helper: their elements go in by one netlink batch, masquerade_adder.h and spoof_check_adder.h.)
   std::optional<MasqueradeAdder> masquerade;
   if (conf.ip_masq) masquerade.emplace(masquerade_target(conf, req));
   std::optional<SpoofCheckAdder> spoof_check;
@@ -128,12 +129,12 @@ nlohmann::json cmd_add(const cni::Request& req) {
   if (conf.is_gateway && conf.vlans.vlan != 0) vlan_gateway = ensure_vlan_gateway(nl.host, port->bridge, conf);
   if (conf.is_gateway) setup_gateway(nl, vlan_gateway ? *vlan_gateway : port->bridge, ipam, conf);
   if (spoof_check) {
-    spoof_check->add(port->veth.peer.mac);  // the helper adds the check while we go on; undone by owner
+    spoof_check->add(port->veth.peer.mac);  // undone by owner
     undo.push("remove macspoofchk", [&] { spoof_check->undo(); });
   }
 
   if (masquerade) {
-    masquerade->add(ipam.ips);  // the helper adds the elements while we configure the container
+    masquerade->add(ipam.ips);
     undo.push("remove masquerade", [&] { masquerade->undo(ipam.ips); });
   }
   if (ports) {
@@ -142,9 +143,7 @@ nlohmann::json cmd_add(const cni::Request& req) {
   }
   const std::vector<cni::Route> routes = container_routes(conf, ipam);
   configure_container(nl.container, port->veth.peer, ipam, routes, conf);
-  if (masquerade) masquerade->wait_added();
   if (ports) ports->wait_published();
-  if (spoof_check) spoof_check->wait_added();
   undo.commit();
   cni::Result result = make_result(conf, req, port->bridge, port->veth, ipam, routes);
   if (vlan_gateway) result.interfaces.push_back({.name = vlan_gateway->name, .mac = vlan_gateway->mac});

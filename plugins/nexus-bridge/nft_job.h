@@ -1,7 +1,7 @@
 #pragma once
 // One nftables job of an ADD in a helper process (shared/util/detached_child.h): it loads libnftables and opens
 // its context at once, while IPAM runs and the plugin plugs the veth, then runs the job on the one line the
-// plugin hands it and answers. ipMasq (masquerade_helper.h) and macspoofchk (spoof_check_helper.h) use it.
+// plugin hands it and answers. Port publishing (port_publish_helper.h) uses it.
 // Start it while the plugin is still single-threaded.
 #include <functional>
 #include <string>

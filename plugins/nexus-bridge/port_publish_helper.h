@@ -1,5 +1,5 @@
 #pragma once
-// ADD's portMappings helper process (nft_job.h), as ipMasq's: it loads libnftables while IPAM runs, publishes the
+// ADD's portMappings helper process (nft_job.h): it loads libnftables while IPAM runs, publishes the
 // host ports (shared/nat/port_publish.h) once given the container's addresses, and closes its context after the
 // plugin has answered. Start it while the plugin is still single-threaded.
 //
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "plugins/nexus-bridge/ipam_families.h"
-
 #include "plugins/nexus-bridge/nft_job.h"
 #include "shared/cni/result.h"
 #include "shared/nat/port_publish.h"

@@ -24,21 +24,23 @@ int tear_down_in_helper(LineChannel& channel, const std::optional<nat::Masquerad
                         const std::vector<IpPrefix>& masquerade_addresses, int veth_index,
                         const std::optional<nat::PublishTarget>& ports,
                         const std::vector<nat::PortMapping>& port_mappings) {
-  std::optional<nat::Nft> nft;
+  std::optional<nat::Nft> nft;  // libnftables, loaded only when a fast path cannot do the job
   if (masquerade || ports) cni::reply_to_parent(channel, [&] {
-      nft.emplace();
-      if (masquerade) nat::unmasquerade(*nft, *masquerade, masquerade_addresses);
-      if (ports) nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
+      if (masquerade) nat::unmasquerade(nft, *masquerade, masquerade_addresses);
+      if (ports) {
+        if (!nft) nft.emplace();
+        nat::unpublish_ports(*nft, *ports, port_mappings, masquerade_addresses);
+      }
     });
   if (veth_index > 0) cni::reply_to_parent(channel, [&] { net::delete_link(net::NlSocket::open(), veth_index); });
   return 0;
 }
 
-// The spoof check's helper, beside the other: loading libnftables and removing the elements overlap the veth's
-// deletion, which nothing in it waits for.
+// The spoof check's helper, beside the other: removing the elements (one netlink batch, or libnftables when that
+// cannot do it) overlaps the veth's deletion, which nothing in it waits for.
 int remove_spoof_check_in_helper(LineChannel& channel, const nat::SpoofCheckedPort& port) {
   cni::reply_to_parent(channel, [&] {
-    nat::Nft nft;
+    std::optional<nat::Nft> nft;  // libnftables, only when the netlink fast path cannot do it
     nat::remove_mac_spoof_check(nft, port.port, port.owner,
                                 port.mac.empty() ? std::nullopt : std::optional<std::string>(port.mac));
   });

@@ -1,6 +1,7 @@
 #pragma once
 // DEL's helper process (shared/util/detached_child.h): it removes the attachment's masquerade elements (ipMasq,
-// shared/nat/masquerade.h) and published ports (shared/nat/port_publish.h), then deletes the host veth; a second one, beside it, removes the MAC spoof check
+// shared/nat/masquerade.h; one netlink batch, libnftables only when that cannot do it) and published ports
+// (shared/nat/port_publish.h), then deletes the host veth; a second one, beside it, removes the MAC spoof check
 // (macspoofchk, shared/nat/mac_spoof_check.h). The plugin waits only until the elements are gone and
 // the veth is unlisted; the kernel's cleanup of both, after RCU grace periods, finishes in the helper.
 // Start it while the plugin is still single-threaded.

@@ -33,11 +33,18 @@ struct SpoofCheckedPort {
 /// the same owner with another MAC) left behind are stale, as the caller has just created the port, and are
 /// replaced atomically.
 void add_mac_spoof_check(Nft& nft, const SpoofCheckedPort& p);
+/// The same, by one nf_tables netlink batch when it can (the table is there and the port has no elements);
+/// else by libnftables, in `nft`, created here if empty and left to the caller to close.
+void add_mac_spoof_check(std::optional<Nft>& nft, const SpoofCheckedPort& p);
 
 /// Removes the check of `port` if it belongs to `owner`; succeeds when it is gone or another owner's. `mac` (from
 /// prevResult) makes it a single transaction when it is right; without it, the port's elements are looked up.
 void remove_mac_spoof_check(Nft& nft, const std::string& port, const std::string& owner,
                             const std::optional<std::string>& mac = std::nullopt);
+/// The same, by one netlink batch when `mac` is right and the elements are the owner's; else as above, by
+/// libnftables in `nft` (created here if empty).
+void remove_mac_spoof_check(std::optional<Nft>& nft, const std::string& port, const std::string& owner,
+                            const std::optional<std::string>& mac);
 
 /// For CHECK: what of `p`'s check is missing (the rule, the port, its MAC or its owner token), in words naming
 /// the nft object; empty when all is there.

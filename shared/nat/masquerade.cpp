@@ -4,9 +4,12 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <net/if.h>
 #include <nlohmann/json.hpp>
 
 #include "shared/base/error.h"
+#include "shared/nat/masquerade_elements.h"
+#include "shared/nat/nft_batch.h"
 #include "shared/nat/owned_elements.h"
 #include "shared/net/sysctl.h"
 #include "shared/util/fnv1a.h"
@@ -14,10 +17,10 @@
 namespace nexus::nat {
 namespace {
 
-constexpr const char* kTable = "inet nexus";
+const std::string kTable = std::string("inet ") + kMasqueradeTable;
 
 void create_table(Nft& nft) {
-  const std::string t = kTable;
+  const std::string& t = kTable;
   nft.run("add table " + t + "\n" +                                                           //
           "add map " + t + " bridge_masq_v4 { type ifname . ipv4_addr : verdict; }\n" +       //
           "add map " + t + " bridge_masq_v6 { type ifname . ipv6_addr : verdict; }\n" +       //
@@ -43,7 +46,7 @@ std::string join_networks(const std::vector<IpPrefix>& subnets, bool v4, const c
 }
 
 void create_network_chain(Nft& nft, const std::string& chain, const std::vector<IpPrefix>& subnets) {
-  const std::string c = std::string(kTable) + " " + chain;
+  const std::string c = kTable + " " + chain;
   create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
                        join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
                        " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" + "add rule " +
@@ -81,9 +84,8 @@ void require_nft_safe(const std::string& text, const char* what) {
 using Token = OwnerToken;
 Token token_of(const std::string& network, const std::string& owner) { return OwnerToken::of(network + "\n" + owner); }
 
-bool v6(const IpAddress& a) { return !a.is_v4(); }
-const char* map_of(const IpAddress& a) { return v6(a) ? "bridge_masq_v6" : "bridge_masq_v4"; }
-const char* owner_set_of(const IpAddress& a) { return v6(a) ? "bridge_owner_v6" : "bridge_owner_v4"; }
+const char* map_of(const IpAddress& a) { return masquerade_map(a); }
+const char* owner_set_of(const IpAddress& a) { return masquerade_owner_set(a); }
 
 std::string key_of(const std::string& bridge, const IpAddress& a) {
   return "\"" + bridge + "\" . " + nft_text(a);
@@ -92,16 +94,16 @@ std::string key_of(const std::string& bridge, const IpAddress& a) {
 std::string create_lines(const std::string& bridge, const IpAddress& a, const std::string& chain,
                          const std::string& owner, Token t) {
   const std::string key = key_of(bridge, a);
-  return std::string("create element ") + kTable + " " + map_of(a) + " { " + key + " comment \"" + owner +
+  return "create element " + kTable + " " + map_of(a) + " { " + key + " comment \"" + owner +
          "\" : jump " + chain + " }\n" + "create element " + kTable + " " + owner_set_of(a) + " { " + key + " . " +
          t.text() + " }\n";
 }
 std::string delete_token_line(const std::string& bridge, const IpAddress& a, Token t) {
-  return std::string("delete element ") + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " +
+  return "delete element " + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " +
          t.text() + " }\n";
 }
 std::string delete_element_line(const std::string& bridge, const IpAddress& a) {
-  return std::string("delete element ") + kTable + " " + map_of(a) + " { " + key_of(bridge, a) + " }\n";
+  return "delete element " + kTable + " " + map_of(a) + " { " + key_of(bridge, a) + " }\n";
 }
 // Fails (ENOENT, nothing changed) unless the element still belongs to the holder of `t`.
 std::string owned_delete_lines(const std::string& bridge, const IpAddress& a, Token t) {
@@ -193,48 +195,61 @@ void remove_owned(Nft& nft, const std::string& network, const std::vector<Elemen
   }
 }
 
-}  // namespace
-
-std::string owner_of(const std::string& container_id, const std::string& ifname) {
-  bool plain = true;
-  for (const char c : ifname)
-    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
-  if (plain) return container_id + "/" + ifname;
-  std::string hex = "0x";
-  char buf[3];
-  for (const unsigned char c : ifname) std::snprintf(buf, sizeof buf, "%02x", c), hex += buf;
-  return container_id + "/" + hex;
-}
-
-std::string network_chain_prefix(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
-
-std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets) {
-  return network_chain_prefix(network) + "_" + hex(fnv1a(subnets_key(subnets)), 8);
-}
-
-void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
-  if (addresses.empty()) return;
+// What an ADD's two paths share, checked and worked out once: the network's chain and the owner's token.
+struct Plan {
   std::vector<IpPrefix> subnets;  // traffic to these stays unmasqueraded
+  std::string chain;
+  Token token;
+};
+
+Plan plan(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  Plan p;
   bool any_v4 = false, any_v6 = false;
   for (const IpPrefix& a : addresses) {
-    subnets.push_back(a.masked());
+    p.subnets.push_back(a.masked());
     (a.is_v4() ? any_v4 : any_v6) = true;
   }
+  require_nft_safe(target.owner, "owner");
+  require_nft_safe(target.bridge, "bridge");
   net::enable_forwarding(any_v4, any_v6);
+  p.chain = network_chain(target.network, p.subnets);
+  p.token = token_of(target.network, target.owner);
+  return p;
+}
+
+// The fast path, every ADD after the network's first: the elements and their twins in one netlink batch, no
+// libnftables, no ruleset fetch. False (nothing changed) when it cannot: the table, a map, a set or the
+// network's chain is missing (ENOENT), an element of one of the keys is there (EEXIST: ours already, or a stale
+// one to replace), or anything else; the slow path then does what is needed.
+bool add_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses, const Plan& p) {
+  if (target.bridge.size() >= IFNAMSIZ) return false;  // let nft say what is wrong with it
+  NftBatch batch(NftBatch::Family::Inet, kMasqueradeTable);
+  for (const IpPrefix& a : addresses) {
+    batch.create(masquerade_element(target.bridge, a.address(), p.chain, target.owner));
+    batch.create(masquerade_twin(target.bridge, a.address(), p.token));
+  }
+  try {
+    return batch.commit() == 0;
+  } catch (const Error&) {
+    return false;  // the socket failed: the slow path's libnftables reports it if it is not a fluke
+  }
+}
+
+// The slow path: creates the table, maps, sets and the network's chain when missing, and replaces an element
+// another owner left.
+void add_slowly(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses, const Plan& p) {
   const std::string& bridge = target.bridge;
   const std::string& owner = target.owner;
-  require_nft_safe(owner, "owner");
-  require_nft_safe(bridge, "bridge");
-  const std::string chain = network_chain(target.network, subnets);
-  const Token token = token_of(target.network, owner);
+  const std::string& chain = p.chain;
+  const Token token = p.token;
   std::string creates;
   for (const IpPrefix& a : addresses) creates += create_lines(bridge, a.address(), chain, owner, token);
-  // Fast path, every ADD after the network's first: one transaction creating the elements, nothing else.
+  // One transaction creating the elements, nothing else (what add_fast() tried, for callers without it).
   std::string error;
   if (nft.try_run(creates, &error)) return;
   if (!is_exists_error(error)) {  // the table or the network's chain is not there yet
     create_table(nft);
-    create_network_chain(nft, chain, subnets);
+    create_network_chain(nft, chain, p.subnets);
     if (nft.try_run(creates, &error)) return;
     if (!is_exists_error(error)) fail_transaction("masquerade for " + owner, error);
   }
@@ -258,6 +273,63 @@ void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
   }
 }
 
+// DEL's fast path with prevResult's addresses: each element's twin and the element in one netlink batch; false
+// (nothing changed) when one is gone or another owner's (ENOENT), or anything else went wrong.
+bool remove_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  if (target.bridge.size() >= IFNAMSIZ) return false;
+  const Token token = token_of(target.network, target.owner);
+  NftBatch batch(NftBatch::Family::Inet, kMasqueradeTable);
+  for (const IpPrefix& a : addresses) {
+    batch.remove(masquerade_twin(target.bridge, a.address(), token));
+    batch.remove(masquerade_element(target.bridge, a.address(), {}, {}));
+  }
+  try {
+    return batch.commit() == 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// The owner's elements in its network, found by listing the table: DEL's slow path.
+void remove_looked_up(Nft& nft, const MasqueradeTarget& target) {
+  std::vector<Element> owned;
+  for (const Element& e : elements_of(read_table(nft), target.network))
+    if (e.owner == target.owner) owned.push_back(e);
+  remove_owned(nft, target.network, owned);
+}
+
+}  // namespace
+
+std::string owner_of(const std::string& container_id, const std::string& ifname) {
+  bool plain = true;
+  for (const char c : ifname)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (plain) return container_id + "/" + ifname;
+  std::string hex = "0x";
+  char buf[3];
+  for (const unsigned char c : ifname) std::snprintf(buf, sizeof buf, "%02x", c), hex += buf;
+  return container_id + "/" + hex;
+}
+
+std::string network_chain_prefix(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
+
+std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets) {
+  return network_chain_prefix(network) + "_" + hex(fnv1a(subnets_key(subnets)), 8);
+}
+
+void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  if (addresses.empty()) return;
+  add_slowly(nft, target, addresses, plan(target, addresses));
+}
+
+void masquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  if (addresses.empty()) return;
+  const Plan p = plan(target, addresses);
+  if (add_fast(target, addresses, p)) return;
+  if (!nft) nft.emplace();
+  add_slowly(*nft, target, addresses, p);
+}
+
 void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
   const std::string& network = target.network;
   const std::string& bridge = target.bridge;
@@ -270,10 +342,15 @@ void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<Ip
     if (nft.try_run(lines)) return;
   }
   // Some are gone or another owner's (a repeated DEL, a stale prevResult), or the addresses are unknown.
-  std::vector<Element> owned;
-  for (const Element& e : elements_of(read_table(nft), network))
-    if (e.owner == owner) owned.push_back(e);
-  remove_owned(nft, network, owned);
+  remove_looked_up(nft, target);
+}
+
+void unmasquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  if (target.owner.empty()) return;
+  if (!addresses.empty() && is_nft_safe(target.bridge) && is_nft_safe(target.owner) && remove_fast(target, addresses))
+    return;
+  if (!nft) nft.emplace();
+  remove_looked_up(*nft, target);
 }
 
 void collect_garbage(Nft& nft, const std::string& network, const std::vector<std::string>& keep_owners) {

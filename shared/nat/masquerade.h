@@ -17,7 +17,11 @@
 // A container costs one element and its twin, whatever the number of networks or containers: after a network's
 // first ADD, ADD and DEL are one atomic transaction touching only those, so any number of plugin processes may
 // run at once, and no rule is ever rewritten (rule deletion costs an RCU grace period, tens of ms).
+// ADD and DEL go first by the netlink fast path (one nf_tables batch, shared/nat/nft_batch.h, no libnftables
+// and no ruleset fetch); only a network's first ADD, a stale or repeated element and a DEL without all its
+// elements fall back to libnftables, which the overloads taking a std::optional<Nft> then load.
 // (Tables of older Nexus versions used maps masq_v4/masq_v6 keyed by address alone; the new names leave them be.)
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +48,18 @@ std::string owner_of(const std::string& container_id, const std::string& ifname)
 /// for the same bridge and address is stale (IPAM has just handed the address to this owner) and is replaced,
 /// atomically, so the element always names its real owner.
 void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
+/// The same, by the fast path when it can (the elements' creation in one netlink batch); else by libnftables,
+/// in `nft`, created here if empty and left to the caller to close (closing waits for RCU grace periods).
+void masquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
 
 /// Removes the target's elements in its network, and only those. `addresses` (from prevResult) makes it a
 /// single transaction when they are all there; otherwise (empty, stale, partly gone) the owner's elements are
 /// looked up. Succeeds when there are none, and never creates anything. The elements are gone when it returns;
 /// closing `nft` afterwards waits for their RCU-deferred destruction.
 void unmasquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses = {});
+/// The same, by the fast path when `addresses` are all there and the owner's (each element's twin and the
+/// element in one netlink batch); else by libnftables in `nft`, as masquerade() above.
+void unmasquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
 
 /// For CHECK: the addresses among `addresses` that the target's bridge does not masquerade for its owner in its
 /// network (missing, or owned by someone else). Empty = all fine.

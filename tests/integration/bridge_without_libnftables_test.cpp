@@ -1,5 +1,5 @@
-// Without ipMasq nexus-bridge needs no libnftables: it is loaded only when masquerading. With ipMasq and no
-// libnftables, ADD fails clearly and changes nothing.
+// Without ipMasq nexus-bridge needs no libnftables: it is loaded only when masquerading, and only when the
+// netlink fast path cannot do the job. With ipMasq and no libnftables, a first ADD fails clearly and changes nothing.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tests/testutil/bridge_env.h"
+#include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
 
 using namespace nexus::testutil;
@@ -63,4 +64,65 @@ TEST_CASE("nexus-bridge without libnftables: works without ipMasq, fails cleanly
   CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
   CHECK(env.lease_count() == 0);
   CHECK(env.host_veths().empty());
+}
+
+// Once a network's table and chain are there, ipMasq's ADD and DEL go by one nf_tables netlink batch in the
+// plugin itself (shared/nat/nft_batch.h): they need no libnftables. A DEL whose elements are gone needs it to look
+// them up, and says so.
+TEST_CASE("nexus-bridge without libnftables: ipMasq ADD and DEL in a network that has its table" *
+          doctest::skip(skip_root_tests())) {
+  const std::string library = libnftables_file();
+  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
+  BridgeEnv env;
+  TempDir bin;
+  const std::string plugin = wrapper_hiding(bin, library);
+  ContainerNetns first, second;
+  const nlohmann::json conf = env.config("10.66.0.0/24", {{"ipMasq", true}});
+  env.add_ok("c1", first, conf);  // the network's first ADD creates the table, with libnftables
+
+  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                              conf);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out << add.err);
+  const auto address = add.json()["ips"][0]["address"].get<std::string>();
+  const auto masqueraded = masqueraded_v4();
+  CHECK(masqueraded.count(address.substr(0, address.find('/'))) == 1);
+  CHECK(masqueraded.size() == 2);
+
+  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                              with_prev(conf, add));
+  CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
+  CHECK(masqueraded_v4().size() == 1);
+  CHECK(owner_tokens_v4().size() == 1);
+  CHECK(env.lease_count() == 1);
+
+  // Its elements gone, a repeated DEL must look the owner's up: libnftables, missing here.
+  const auto again = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                                with_prev(conf, add));
+  CHECK(again.exit_code != 0);
+  CHECK(again.out.find("libnftables") != std::string::npos);
+  CHECK(masqueraded_v4().size() == 1);
+}
+
+// The same for macspoofchk: once the host has its table, a port's check goes in and out by one netlink batch.
+TEST_CASE("nexus-bridge without libnftables: macspoofchk ADD and DEL once the host has the table" *
+          doctest::skip(skip_root_tests())) {
+  const std::string library = libnftables_file();
+  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
+  BridgeEnv env;
+  TempDir bin;
+  const std::string plugin = wrapper_hiding(bin, library);
+  ContainerNetns first, second;
+  const nlohmann::json conf = env.config("10.66.0.0/24", {{"macspoofchk", true}});
+  env.add_ok("c1", first, conf);  // the host's first check creates the table, with libnftables
+
+  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                              conf);
+  REQUIRE_MESSAGE(add.exit_code == 0, add.out << add.err);
+  CHECK(spoof_check_elements().size() == 2);
+
+  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
+                              with_prev(conf, add));
+  CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
+  CHECK(spoof_check_elements().size() == 1);
+  CHECK(env.lease_count() == 1);
 }

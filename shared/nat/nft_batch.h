@@ -1,0 +1,67 @@
+#pragma once
+// One nf_tables transaction sent straight to the kernel: libnftnl encodes the messages, a NETLINK_NETFILTER
+// socket of our own carries them. For the few element changes that must not pay for libnftables (loading it,
+// building a context, fetching the ruleset into its cache): the fast paths of shared/nat/masquerade.h. The
+// kernel commits all messages of a batch or none.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shared/base/ip_address.h"
+
+namespace nexus::nat {
+
+/// A set element's key as the kernel holds it, byte for byte what nft writes for the same text: the fields of
+/// a concatenation one after the other, each padded to 4 bytes.
+class ElementKey {
+ public:
+  /// nft's `ifname`: 16 bytes, the name NUL padded. Throws Error 7 for a name of more than 15 characters.
+  ElementKey& ifname(const std::string& name);
+  /// `ipv4_addr` / `ipv6_addr`: 4 / 16 bytes, network order.
+  ElementKey& address(const IpAddress& a);
+  /// `mark`: 32 bits, host order.
+  ElementKey& mark(uint32_t value);
+  /// `ether_addr`: the 6 bytes of "aa:bb:cc:dd:ee:ff". Throws Error 7 for another text.
+  ElementKey& ether(const std::string& mac);
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+/// One element of a set or map in the batch's table.
+struct SetElement {
+  std::string set;
+  ElementKey key;
+  std::string jump;     // a verdict map's value: jump to this chain; empty in a set
+  std::string comment;  // as nft's `comment "..."` (userdata NFTNL_UDATA_SET_ELEM_COMMENT); empty for none
+};
+
+class NftBatch {
+ public:
+  enum class Family : uint8_t { Inet, Bridge };
+  /// A batch for the elements of table `family` `table` (e.g. inet nexus).
+  NftBatch(Family family, std::string table) : family_(family), table_(std::move(table)) {}
+
+  /// Creates the element (NEWSETELEM with NLM_F_CREATE | NLM_F_EXCL: the batch fails with EEXIST when one of
+  /// that key is there, as nft's `create element`).
+  void create(const SetElement& element);
+  /// Deletes the element of the key (DELSETELEM: the batch fails with ENOENT when there is none).
+  void remove(const SetElement& element);
+
+  /// Commits the batch in the calling thread's netns, on a socket opened and closed here. Returns 0 when the
+  /// kernel committed it, else the errno it refused the first failing message with (nothing changed: ENOENT
+  /// for a missing table, set, chain or element, EEXIST for an element already there). Throws Error when the
+  /// socket itself fails (open, send, receive, no answer).
+  int commit() const;
+
+ private:
+  void append(uint16_t type, uint16_t flags, const SetElement& element);
+
+  Family family_;
+  std::string table_;
+  std::vector<char> messages_;  // without BATCH_BEGIN/END, in order, sequence numbers 1..count_
+  uint32_t count_ = 0;
+};
+
+}  // namespace nexus::nat
