@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -55,6 +56,9 @@ struct CrashBench {
   json conf;
   std::string steady_address, cni_path, pid_file;
   int add_us = 30000, del_us = 20000;  // how long nexus-bridge's ADD and DEL take here
+  // The share of that duration the kill delays span: a command much shorter than its spawn and wait (the probes
+  // time both) would outrun most kills, so a miss narrows the aim and a hit widens it again, up to the whole.
+  double aim = 1.0;
   int killed_mid_flight = 0;
   std::mt19937 rng{std::random_device{}()};
   // How far the killed command had got, over the rounds: shows the kills land all along the command.
@@ -101,11 +105,12 @@ struct CrashBench {
       killed = kill_once_ipam_started(p);
     } else if (victim == Victim::Bridge || victim == Victim::BridgeIpamInProcess) {
       // Every other round aims at the second half, where the steps after IPAM (veth, addresses, nft) are.
-      const int took = command == "ADD" ? add_us : del_us;
+      const int took = static_cast<int>((command == "ADD" ? add_us : del_us) * aim);
       const int delay = std::uniform_int_distribution(n % 2 ? took / 3 : 0, took)(rng);
       std::this_thread::sleep_for(std::chrono::microseconds(delay));
       killed = p.running();
       p.kill();
+      aim = killed ? std::min(1.0, aim * 1.1) : std::max(0.05, aim * 0.6);
     } else {
       killed = kill_ipam_child(p);
     }
