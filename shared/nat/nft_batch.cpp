@@ -11,6 +11,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <netlink/msg.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -69,7 +70,8 @@ int read_answers(const UniqueFd& fd, uint32_t count) {
     }
     if (n < 0) throw sys_error("nf_tables: read the batch's answer", errno);
     int len = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+    // libnl's walkers: the kernel headers' NLMSG_OK compares a signed length with an unsigned one.
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
       if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < 1 || h->nlmsg_seq > count) continue;
       const auto* answer = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
       ++answered;
