@@ -33,25 +33,34 @@ std::string wrapper_hiding(const TempDir& dir, const std::string& library) {
   return path;
 }
 
+// A throwaway host and the plugin as a host without libnftables runs it.
+struct WithoutLibnftables {
+  const std::string library = libnftables_file();
+  BridgeEnv env;
+  TempDir bin;
+  const std::string plugin = wrapper_hiding(bin, library);
+
+  WithoutLibnftables() { REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found"); }
+
+  PluginRun run(const std::string& command, const std::string& id, const ContainerNetns& ns,
+                const nlohmann::json& conf) const {
+    return run_plugin(plugin, {.command = command, .container_id = id, .netns = ns.path(), .ifname = "eth0"}, conf);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("nexus-bridge without libnftables: works without ipMasq, fails cleanly with it" *
           doctest::skip(skip_root_tests())) {
-  const std::string library = libnftables_file();
-  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
-  BridgeEnv env;
-  TempDir bin;
-  const std::string plugin = wrapper_hiding(bin, library);
+  WithoutLibnftables host;
+  BridgeEnv& env = host.env;
   ContainerNetns plain, masqueraded;
 
-  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c1", .netns = plain.path(), .ifname = "eth0"},
-                              env.config("10.66.0.0/24"));
+  const auto add = host.run("ADD", "c1", plain, env.config("10.66.0.0/24"));
   CHECK_MESSAGE(add.exit_code == 0, add.out << add.err);
   CHECK(env.lease_count() == 1);
 
-  const auto masq = run_plugin(plugin,
-                               {.command = "ADD", .container_id = "c2", .netns = masqueraded.path(), .ifname = "eth0"},
-                               env.config("10.66.0.0/24", {{"ipMasq", true}}));
+  const auto masq = host.run("ADD", "c2", masqueraded, env.config("10.66.0.0/24", {{"ipMasq", true}}));
   CHECK(masq.exit_code != 0);
   CHECK(masq.error_code() == 999);
   CAPTURE(masq.out);
@@ -59,8 +68,7 @@ TEST_CASE("nexus-bridge without libnftables: works without ipMasq, fails cleanly
   CHECK(env.lease_count() == 1);  // c2's address was released
   CHECK(env.host_veths().size() == 1);
 
-  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c1", .netns = plain.path(), .ifname = "eth0"},
-                              env.config("10.66.0.0/24"));
+  const auto del = host.run("DEL", "c1", plain, env.config("10.66.0.0/24"));
   CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
   CHECK(env.lease_count() == 0);
   CHECK(env.host_veths().empty());
@@ -71,33 +79,27 @@ TEST_CASE("nexus-bridge without libnftables: works without ipMasq, fails cleanly
 // them up, and says so.
 TEST_CASE("nexus-bridge without libnftables: ipMasq ADD and DEL in a network that has its table" *
           doctest::skip(skip_root_tests())) {
-  const std::string library = libnftables_file();
-  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
-  BridgeEnv env;
-  TempDir bin;
-  const std::string plugin = wrapper_hiding(bin, library);
+  WithoutLibnftables host;
+  BridgeEnv& env = host.env;
   ContainerNetns first, second;
   const nlohmann::json conf = env.config("10.66.0.0/24", {{"ipMasq", true}});
   env.add_ok("c1", first, conf);  // the network's first ADD creates the table, with libnftables
 
-  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
-                              conf);
+  const auto add = host.run("ADD", "c2", second, conf);
   REQUIRE_MESSAGE(add.exit_code == 0, add.out << add.err);
   const auto address = add.json()["ips"][0]["address"].get<std::string>();
   const auto masqueraded = masqueraded_v4();
   CHECK(masqueraded.count(address.substr(0, address.find('/'))) == 1);
   CHECK(masqueraded.size() == 2);
 
-  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
-                              with_prev(conf, add));
+  const auto del = host.run("DEL", "c2", second, with_prev(conf, add));
   CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
   CHECK(masqueraded_v4().size() == 1);
   CHECK(owner_tokens_v4().size() == 1);
   CHECK(env.lease_count() == 1);
 
   // Its elements gone, a repeated DEL must look the owner's up: libnftables, missing here.
-  const auto again = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
-                                with_prev(conf, add));
+  const auto again = host.run("DEL", "c2", second, with_prev(conf, add));
   CHECK(again.exit_code != 0);
   CHECK(again.out.find("libnftables") != std::string::npos);
   CHECK(masqueraded_v4().size() == 1);
@@ -106,22 +108,17 @@ TEST_CASE("nexus-bridge without libnftables: ipMasq ADD and DEL in a network tha
 // The same for macspoofchk: once the host has its table, a port's check goes in and out by one netlink batch.
 TEST_CASE("nexus-bridge without libnftables: macspoofchk ADD and DEL once the host has the table" *
           doctest::skip(skip_root_tests())) {
-  const std::string library = libnftables_file();
-  REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found");
-  BridgeEnv env;
-  TempDir bin;
-  const std::string plugin = wrapper_hiding(bin, library);
+  WithoutLibnftables host;
+  BridgeEnv& env = host.env;
   ContainerNetns first, second;
   const nlohmann::json conf = env.config("10.66.0.0/24", {{"macspoofchk", true}});
   env.add_ok("c1", first, conf);  // the host's first check creates the table, with libnftables
 
-  const auto add = run_plugin(plugin, {.command = "ADD", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
-                              conf);
+  const auto add = host.run("ADD", "c2", second, conf);
   REQUIRE_MESSAGE(add.exit_code == 0, add.out << add.err);
   CHECK(spoof_check_elements().size() == 2);
 
-  const auto del = run_plugin(plugin, {.command = "DEL", .container_id = "c2", .netns = second.path(), .ifname = "eth0"},
-                              with_prev(conf, add));
+  const auto del = host.run("DEL", "c2", second, with_prev(conf, add));
   CHECK_MESSAGE(del.exit_code == 0, del.out << del.err);
   CHECK(spoof_check_elements().size() == 1);
   CHECK(env.lease_count() == 1);
