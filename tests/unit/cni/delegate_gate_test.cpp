@@ -137,7 +137,11 @@ TEST_CASE("delegate: an ungated call runs at once") {
 TEST_CASE("delegate: a gated plugin whose caller is killed before the go signal never acts") {
   TempDir dir;
   cni::Request req = fake_plugin_request(dir);
-  write_plugin(dir, "held", "echo $$ > $D/pid\ncat >/dev/null\necho \"$CNI_COMMAND\" >> $D/ran\n");
+  // Like every CNI plugin it acts only on a whole configuration (its JSON parses): the caller's death closes the
+  // plugin's stdin a moment before the kernel sends the parent-death signal, and a plugin that acted on any end
+  // of its input could act in between; the held last byte is what stops a real one there.
+  write_plugin(dir, "held",
+               "echo $$ > $D/pid\ncat > $D/seen\ncase \"$(cat $D/seen)\" in *\"}\") echo \"$CNI_COMMAND\" >> $D/ran ;; esac\n");
   kill_caller_of(dir, "held", "ADD", req, Gate::Held);  // once it has started, and is held
   const pid_t plugin = pid_in(dir.path() + "/pid");
   REQUIRE(plugin > 0);
