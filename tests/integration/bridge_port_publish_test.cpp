@@ -99,6 +99,18 @@ bool published_for(const std::string& owner, const std::string& host_side) {
   return t.find(host_side + " comment \"" + owner + "\"") != std::string::npos;
 }
 
+// CHECK passes with the ADD's result, DEL removes the container's elements, and `host`:8080 answers no more.
+void check_then_delete(BridgeEnv& env, const json& conf, const PluginRun& add, const ContainerNetns& web,
+                       const TestNetns& outside, const std::string& host) {
+  json with_prev = conf;
+  with_prev["prevResult"] = add.json();
+  const auto check = env.run("CHECK", "web", web.path(), with_prev);
+  CHECK_MESSAGE(check.exit_code == 0, check.out);
+  REQUIRE(env.run("DEL", "web", web.path(), with_prev).exit_code == 0);
+  CHECK(nft_table().find("web/eth0") == std::string::npos);
+  CHECK(tcp_exchange(outside.fd(), host, 8080, 1000) == "");  // nothing answers there any more
+}
+
 }  // namespace
 
 TEST_CASE("bridge ports: a published port is reachable from another host, the host, a neighbour and itself" *
@@ -127,13 +139,7 @@ TEST_CASE("bridge ports: a published port is reachable from another host, the ho
   CHECK(tcp_via(web.fd(), kHost, 8080, web.fd(), "10.91.0.2", 80) == "10.91.0.1");
   CHECK(udp_via(web.fd(), kHost, 5353, web.fd(), "10.91.0.2", 53) == "10.91.0.1");
 
-  json with_prev = conf;
-  with_prev["prevResult"] = add.json();
-  const auto check = env.run("CHECK", "web", web.path(), with_prev);
-  CHECK_MESSAGE(check.exit_code == 0, check.out);
-  REQUIRE(env.run("DEL", "web", web.path(), with_prev).exit_code == 0);
-  CHECK(nft_table().find("web/eth0") == std::string::npos);
-  CHECK(tcp_exchange(outside.fd(), kHost, 8080, 1000) == "");  // nothing answers there any more
+  check_then_delete(env, conf, add, web, outside, kHost);
 }
 
 TEST_CASE("bridge ports: a hostIP mapping answers on that address only" * doctest::skip(skip_root_tests())) {
@@ -347,13 +353,7 @@ TEST_CASE("bridge ports: IPv6, a published port is reachable from another host, 
     CHECK(tcp_via(-1, "::1", 8080, -1, "::1", 8080) == "::1");
     CHECK(container_side.peer() == "");
   }
-  json with_prev = conf;
-  with_prev["prevResult"] = add.json();
-  const auto check = env.run("CHECK", "web", web.path(), with_prev);
-  CHECK_MESSAGE(check.exit_code == 0, check.out);
-  REQUIRE(env.run("DEL", "web", web.path(), with_prev).exit_code == 0);
-  CHECK(nft_table().find("web/eth0") == std::string::npos);
-  CHECK(tcp_exchange(outside.fd(), kHost6, 8080, 1000) == "");
+  check_then_delete(env, conf, add, web, outside, kHost6);
 }
 
 TEST_CASE("bridge ports: dual stack publishes each port for both families" * doctest::skip(skip_root_tests())) {
