@@ -120,15 +120,6 @@ SetElement token_element(const std::string& port, OwnerToken t) {
   return e;
 }
 
-// Commits `batch`; false (nothing changed) when the kernel refused it or the socket failed.
-bool commit_fast(const NftBatch& batch) {
-  try {
-    return batch.commit() == 0;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 // ADD's fast path, every ADD after the host's first: the three elements in one netlink batch, no libnftables.
 // False when the table is missing (ENOENT) or elements of the port are there (EEXIST), or anything else.
 bool add_fast(const SpoofCheckedPort& p) {
@@ -141,7 +132,7 @@ bool add_fast(const SpoofCheckedPort& p) {
     return false;  // a MAC nft may read otherwise: its own error will say
   }
   batch.create(token_element(p.port, token_of(p.owner)));
-  return commit_fast(batch);
+  return batch.try_commit();
 }
 
 // DEL's fast path with the MAC: the token, the port and its MAC in one batch; false (nothing changed) when one
@@ -156,7 +147,7 @@ bool remove_fast(const std::string& port, const std::string& owner, const std::s
   } catch (const Error&) {
     return false;
   }
-  return commit_fast(batch);
+  return batch.try_commit();
 }
 
 void require_nft_safe(const SpoofCheckedPort& p) {

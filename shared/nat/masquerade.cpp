@@ -228,11 +228,7 @@ bool add_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& addre
     batch.create(masquerade_element(target.bridge, a.address(), p.chain, target.owner));
     batch.create(masquerade_twin(target.bridge, a.address(), p.token));
   }
-  try {
-    return batch.commit() == 0;
-  } catch (const Error&) {
-    return false;  // the socket failed: the slow path's libnftables reports it if it is not a fluke
-  }
+  return batch.try_commit();  // a failed socket too: the slow path's libnftables reports it if it is no fluke
 }
 
 // The slow path: creates the table, maps, sets and the network's chain when missing, and replaces an element
@@ -283,11 +279,7 @@ bool remove_fast(const MasqueradeTarget& target, const std::vector<IpPrefix>& ad
     batch.remove(masquerade_twin(target.bridge, a.address(), token));
     batch.remove(masquerade_element(target.bridge, a.address(), {}, {}));
   }
-  try {
-    return batch.commit() == 0;
-  } catch (const Error&) {
-    return false;
-  }
+  return batch.try_commit();
 }
 
 // The owner's elements in its network, found by listing the table: DEL's slow path.

@@ -162,4 +162,12 @@ int NftBatch::commit() const {
   return read_answers(fd, count_);
 }
 
+bool NftBatch::try_commit() const {
+  try {
+    return commit() == 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace nexus::nat

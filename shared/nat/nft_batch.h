@@ -54,6 +54,9 @@ class NftBatch {
   /// for a missing table, set, chain or element, EEXIST for an element already there). Throws Error when the
   /// socket itself fails (open, send, receive, no answer).
   int commit() const;
+  /// commit() for a fast path that has a slower one to fall back on: false (nothing changed) when the kernel
+  /// refused the batch or the socket failed.
+  bool try_commit() const;
 
  private:
   void append(uint16_t type, uint16_t flags, const SetElement& element);
