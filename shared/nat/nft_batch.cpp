@@ -3,14 +3,12 @@
 #include <netinet/in.h>  // first: linux/netfilter.h defines struct in_addr itself unless libc's is there
 // (blank line: keeps the formatter from sorting it after the others)
 
-#include <libnftnl/common.h>
-#include <libnftnl/set.h>
-#include <libnftnl/udata.h>
 #include <net/if.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -23,18 +21,37 @@
 
 #include "shared/base/error.h"
 #include "shared/net/link.h"    // parse_mac
-#include "shared/net/nl_ptr.h"  // CFree
+#include "shared/net/nl_ptr.h"  // NlMsgPtr
 #include "shared/util/unique_fd.h"
 
 namespace nexus::nat {
 namespace {
 
-// One message of one element is a few hundred bytes; libnftnl writes attributes without bounds checks, so each
-// is built in a buffer far larger than it can get.
-constexpr size_t kMessageRoom = 8192;
+// nft's userdata type for an element's comment (libnftnl's NFTNL_UDATA_SET_ELEM_COMMENT): nft lists the comment
+// only when it sits in this TLV.
+constexpr uint8_t kUserdataComment = 0;
 // nfnetlink runs the whole batch inside sendmsg(), so the answers are queued when it returns; this only bounds
 // the wait should a kernel ever answer later.
 constexpr auto kAnswerTimeout = std::chrono::seconds(5);
+
+// A message with nfnetlink's header (family, version, resource id: the subsystem for a batch's edges).
+net::NlMsgPtr new_message(uint16_t type, uint16_t flags, uint32_t sequence, uint8_t family, uint16_t resource) {
+  net::NlMsgPtr msg(nlmsg_alloc());
+  if (!msg) throw Error(Code::Internal, "nf_tables: out of memory");
+  nlmsghdr* h = nlmsg_put(msg.get(), NL_AUTO_PORT, sequence, type, sizeof(nfgenmsg), flags);
+  if (h == nullptr) throw Error(Code::Internal, "nf_tables: out of memory");
+  auto* header = static_cast<nfgenmsg*>(nlmsg_data(h));
+  header->nfgen_family = family;
+  header->version = NFNETLINK_V0;
+  header->res_id = htons(resource);
+  return msg;
+}
+
+void append_message(std::vector<char>& out, const net::NlMsgPtr& msg) {
+  const nlmsghdr* h = nlmsg_hdr(msg.get());
+  const auto* bytes = reinterpret_cast<const char*>(h);
+  out.insert(out.end(), bytes, bytes + NLMSG_ALIGN(h->nlmsg_len));
+}
 
 UniqueFd open_socket() {
   UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
@@ -113,31 +130,41 @@ ElementKey& ElementKey::ether(const std::string& mac) {
   return *this;
 }
 
+// The message layout is nf_tables' (linux/netfilter/nf_tables.h), as nft sends it: the list names table and set,
+// then one nested element with its key, its verdict (a map's value) and its userdata.
 void NftBatch::append(uint16_t type, uint16_t flags, const SetElement& element) {
-  const std::unique_ptr<nftnl_set, net::CFree<nftnl_set_free>> set(nftnl_set_alloc());
-  nftnl_set_elem* e = nftnl_set_elem_alloc();
-  if (!set || e == nullptr) throw Error(Code::Internal, "nf_tables: out of memory");
-  nftnl_set_elem_add(set.get(), e);  // the set owns it from here
-  nftnl_set_set_str(set.get(), NFTNL_SET_TABLE, table_.c_str());
-  nftnl_set_set_str(set.get(), NFTNL_SET_NAME, element.set.c_str());
+  const uint8_t family = family_ == Family::Inet ? NFPROTO_INET : NFPROTO_BRIDGE;
+  const net::NlMsgPtr msg = new_message(static_cast<uint16_t>(NFNL_SUBSYS_NFTABLES << 8 | type),
+                                   flags | NLM_F_REQUEST | NLM_F_ACK, ++count_, family, 0);
+  nl_msg* m = msg.get();
   const std::vector<uint8_t>& key = element.key.bytes();
-  nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key.data(), static_cast<uint32_t>(key.size()));
-  if (!element.jump.empty()) {
-    nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, static_cast<uint32_t>(NFT_JUMP));
-    nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, element.jump.c_str());
+  bool fits = nla_put_string(m, NFTA_SET_ELEM_LIST_SET, element.set.c_str()) == 0 &&
+              nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, table_.c_str()) == 0;
+  nlattr* elements = nla_nest_start(m, NLA_F_NESTED | NFTA_SET_ELEM_LIST_ELEMENTS);
+  nlattr* one = nla_nest_start(m, NLA_F_NESTED | NFTA_LIST_ELEM);
+  nlattr* key_nest = nla_nest_start(m, NLA_F_NESTED | NFTA_SET_ELEM_KEY);
+  fits = fits && elements != nullptr && one != nullptr && key_nest != nullptr &&
+         nla_put(m, NFTA_DATA_VALUE, static_cast<int>(key.size()), key.data()) == 0 && nla_nest_end(m, key_nest) == 0;
+  if (fits && !element.jump.empty()) {
+    nlattr* data = nla_nest_start(m, NLA_F_NESTED | NFTA_SET_ELEM_DATA);
+    nlattr* verdict = nla_nest_start(m, NLA_F_NESTED | NFTA_DATA_VERDICT);
+    fits = data != nullptr && verdict != nullptr &&
+           nla_put_u32(m, NFTA_VERDICT_CODE, htonl(static_cast<uint32_t>(NFT_JUMP))) == 0 &&
+           nla_put_string(m, NFTA_VERDICT_CHAIN, element.jump.c_str()) == 0 && nla_nest_end(m, verdict) == 0 &&
+           nla_nest_end(m, data) == 0;
   }
-  if (!element.comment.empty()) {
+  if (fits && !element.comment.empty()) {
     // nft's layout: one TLV, the comment with its terminating NUL.
-    const std::unique_ptr<nftnl_udata_buf, net::CFree<nftnl_udata_buf_free>> udata(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
-    if (!udata || !nftnl_udata_put_strz(udata.get(), NFTNL_UDATA_SET_ELEM_COMMENT, element.comment.c_str()))
+    if (element.comment.size() + 1 > UINT8_MAX || element.comment.size() + 3 > NFT_USERDATA_MAXLEN)
       throw Error(Code::Internal, "nf_tables: element comment \"" + element.comment + "\" does not fit");
-    nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(udata.get()), nftnl_udata_buf_len(udata.get()));
+    std::vector<uint8_t> tlv{kUserdataComment, static_cast<uint8_t>(element.comment.size() + 1)};
+    tlv.insert(tlv.end(), element.comment.begin(), element.comment.end());
+    tlv.push_back(0);
+    fits = nla_put(m, NFTA_SET_ELEM_USERDATA, static_cast<int>(tlv.size()), tlv.data()) == 0;
   }
-  alignas(nlmsghdr) std::array<char, kMessageRoom> room;
-  const uint16_t family = family_ == Family::Inet ? NFPROTO_INET : NFPROTO_BRIDGE;
-  nlmsghdr* h = nftnl_nlmsg_build_hdr(room.data(), type, family, flags | NLM_F_ACK, ++count_);
-  nftnl_set_elems_nlmsg_build_payload(h, set.get());
-  messages_.insert(messages_.end(), room.data(), room.data() + NLMSG_ALIGN(h->nlmsg_len));
+  fits = fits && nla_nest_end(m, one) == 0 && nla_nest_end(m, elements) == 0;
+  if (!fits) throw Error(Code::Internal, "nf_tables: element of set " + element.set + " does not fit a message");
+  append_message(messages_, msg);
 }
 
 void NftBatch::create(const SetElement& element) { append(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, element); }
@@ -150,13 +177,10 @@ void NftBatch::remove(const SetElement& element) {
 int NftBatch::commit() const {
   if (count_ == 0) return 0;
   // BATCH_BEGIN (sequence 0) + the messages + BATCH_END (count_ + 1): all or nothing.
-  alignas(nlmsghdr) std::array<char, 64> edge;
   std::vector<char> batch;
-  const nlmsghdr* begin = nftnl_batch_begin(edge.data(), 0);
-  batch.insert(batch.end(), edge.data(), edge.data() + NLMSG_ALIGN(begin->nlmsg_len));
+  append_message(batch, new_message(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
   batch.insert(batch.end(), messages_.begin(), messages_.end());
-  const nlmsghdr* end = nftnl_batch_end(edge.data(), count_ + 1);
-  batch.insert(batch.end(), edge.data(), edge.data() + NLMSG_ALIGN(end->nlmsg_len));
+  append_message(batch, new_message(NFNL_MSG_BATCH_END, NLM_F_REQUEST, count_ + 1, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
   const UniqueFd fd = open_socket();
   send_all(fd, batch);
   return read_answers(fd, count_);

@@ -1,5 +1,5 @@
 #pragma once
-// One nf_tables transaction sent straight to the kernel: libnftnl encodes the messages, a NETLINK_NETFILTER
+// One nf_tables transaction sent straight to the kernel: libnl builds the messages, a NETLINK_NETFILTER
 // socket of our own carries them. For the few element changes that must not pay for libnftables (loading it,
 // building a context, fetching the ruleset into its cache): the fast paths of shared/nat/masquerade.h. The
 // kernel commits all messages of a batch or none.
