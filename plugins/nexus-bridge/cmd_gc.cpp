@@ -1,7 +1,8 @@
+#include <optional>
+
 #include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "shared/cni/delegate.h"
-#include "shared/nat/libnftables.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/nat/port_publish.h"
@@ -14,12 +15,12 @@ void cmd_gc(const cni::Request& req) {
   const auto valid = cni::valid_attachments(req.config);  // refuse a GC without the list before anything
   // Elements first, leases after, as in DEL: an address is free only once no element names it. Also without
   // ipMasq (it may have been on before), unless this host has no libnftables: then it has no elements of ours.
-  if (conf.ip_masq || nat::libnftables_available()) {
+  std::optional<nat::Nft> nft = conf.ip_masq ? std::optional<nat::Nft>(std::in_place) : nat::Nft::open_if_available();
+  if (nft) {
     std::vector<std::string> keep;
     for (const auto& a : valid) keep.push_back(nat::owner_of(a.container_id, a.ifname));
-    nat::Nft nft;
-    nat::collect_garbage(nft, conf.net.name, keep);
-    nat::collect_port_garbage(nft, conf.net.name, keep);
+    nat::collect_garbage(*nft, conf.net.name, keep);
+    nat::collect_port_garbage(*nft, conf.net.name, keep);
   }
   if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
 }

@@ -26,10 +26,12 @@ constexpr Floor kLayering[] = {
     {"shared/nat", 3},            // nftables through libnftables
     {"shared/cni", 4},            // the CNI protocol
     {"shared/ipam", 5},           // address ranges and the lease store
+    {"shared/nft_session", 5},    // where libnftables runs: in-process, or in nexus-bridge's helper
     {"shared/runtime", 6},        // the runtime side: conflists, libcni's cache, nodes
     {"shared/ipam_plugin", 6},    // nexus-ipam's configuration and verbs, which nexus-bridge also runs
     {"plugins/nexus-bridge", 7},  // the executables, side by side at the top
     {"plugins/nexus-ipam", 7},
+    {"plugins/nexus-nftables", 7},
     {"launcher", 7},
 };
 

@@ -22,7 +22,5 @@ struct LibNftables {
 /// Loads libnftables once per process (thread-safe) and returns its entry points; Error code 999 when
 /// the library or a symbol is missing.
 const LibNftables& libnftables();
-/// Whether libnftables can be loaded here (loads it if so).
-bool libnftables_available();
 
 }  // namespace nexus::nat

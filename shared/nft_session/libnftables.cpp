@@ -1,4 +1,4 @@
-#include "shared/nat/libnftables.h"
+#include "shared/nft_session/libnftables.h"
 
 #include <dlfcn.h>
 
@@ -53,15 +53,6 @@ const LibNftables& libnftables() {
   std::lock_guard<std::mutex> lock(mutex);
   if (!lib) lib = load();
   return *lib;
-}
-
-bool libnftables_available() {
-  try {
-    libnftables();
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
 }
 
 }  // namespace nexus::nat
