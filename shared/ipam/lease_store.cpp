@@ -99,6 +99,7 @@ FileLock LeaseStore::lock() {
   FileLock held(lock_fd_.get(), lock_timeout_);
   remove_stale_temps();
   remove_legacy_spares();
+  // After a reclaim the index still names the removed leases: rebuild it, whatever the marker says.
   if (reclaim_earlier_boots() || !index_is_current()) {
     rebuild_index(scan());
     mark_index_current();

@@ -14,9 +14,9 @@
 //                                                                last locked (see reboot_reclaim.cpp)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
-// matches; a spare or boot record is blank, so it never matches either; a temp may match, and deleting one is harmless
-// (temps only live while the lock is held or are stale leftovers of a killed process, blanked at the next
-// lock). Once released, a container's ID is in no file of the data dir.
+// matches; a spare or a boot record is blank, so it never matches either; a temp may match, and deleting one is
+// harmless (temps only live while the lock is held or are stale leftovers of a killed process, blanked at the
+// next lock). Once released, a container's ID is in no file of the data dir.
 //
 // Crash safety (SIGKILL at any instant): a lease file appears by link() with its full content or not at
 // all; the lock dies with the process; stale temps are recycled at the next lock; a torn index entry or
