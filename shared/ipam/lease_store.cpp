@@ -99,7 +99,8 @@ FileLock LeaseStore::lock() {
   FileLock held(lock_fd_.get(), lock_timeout_);
   remove_stale_temps();
   remove_legacy_spares();
-  if (!index_is_current()) {
+  // After a reclaim the index still names the removed leases: rebuild it, whatever the marker says.
+  if (reclaim_earlier_boots() || !index_is_current()) {
     rebuild_index(scan());
     mark_index_current();
   }

@@ -10,11 +10,13 @@
 //   <dataDir>/<network>/.nexus/tmp/                              named temps, linked or renamed into place
 //                                                                (leases use O_TMPFILE where supported)
 //   <dataDir>/<network>/.nexus/blank/s<N>                        recycled inodes, blanked (see spare_inodes.cpp)
+//   <dataDir>/<network>/.nexus/boot.<boot ID>                    empty; the kernel boot in which the store was
+//                                                                last locked (see reboot_reclaim.cpp)
 // host-local's release walks subdirectories and deletes files whose trimmed content is "<id>\r\n<ifname>"
 // or "<id>". An index file starts with a line containing spaces, which no container ID has, so it never
-// matches; a spare is blank, so it never matches either; a temp may match, and deleting one is harmless
-// (temps only live while the lock is held or are stale leftovers of a killed process, blanked at the next
-// lock). Once released, a container's ID is in no file of the data dir.
+// matches; a spare or a boot record is blank, so it never matches either; a temp may match, and deleting one is
+// harmless (temps only live while the lock is held or are stale leftovers of a killed process, blanked at the
+// next lock). Once released, a container's ID is in no file of the data dir.
 //
 // Crash safety (SIGKILL at any instant): a lease file appears by link() with its full content or not at
 // all; the lock dies with the process; stale temps are recycled at the next lock; a torn index entry or
@@ -67,8 +69,12 @@ class LeaseStore {
   /// Lock wait limit before Error(TryAgainLater); default 10 s.
   void set_lock_timeout(std::chrono::milliseconds t) { lock_timeout_ = t; }
   /// Takes the network's lock (shared with host-local), removes temps left by killed processes (and the
-  /// unblanked spares of older versions) and rebuilds the index when another program changed the directory.
+  /// unblanked spares of older versions), on the first lock in a new kernel boot removes every lease written
+  /// before that boot (reboot_reclaim.cpp), and rebuilds the index when another program changed the directory.
   FileLock lock();
+  /// True when the next lock() will look for leases of earlier boots: the store was last locked in another
+  /// boot, or never by this version. For a verb that takes no lock (STATUS). One small read and one stat.
+  bool reclaim_pending() const;
 
   /// True when a lease file for `a` exists (whoever wrote it).
   bool is_leased(const IpAddress& a) const;
@@ -109,6 +115,7 @@ class LeaseStore {
   void write_index_file(const std::string& name, const std::string& content);
   void remove_stale_temps();
   bool index_is_current() const;
+  bool reclaim_earlier_boots();
 
   UniqueFd dir_, nexus_, idx_, tmp_, spare_, lock_fd_;
   std::chrono::milliseconds lock_timeout_{10000};

@@ -1,11 +1,10 @@
 // Without ipMasq nexus-bridge needs no libnftables: it is loaded only when masquerading, and only when the
 // netlink fast path cannot do the job. With ipMasq and no libnftables, a first ADD fails clearly and changes nothing.
 #include <doctest/doctest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
+#include "tests/testutil/bind_mount_wrapper.h"
 #include "tests/testutil/bridge_env.h"
 #include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
@@ -23,22 +22,14 @@ std::string libnftables_file() {
   return {};
 }
 
-// nexus-bridge run in a private mount namespace where the library file is /dev/null.
-std::string wrapper_hiding(const TempDir& dir, const std::string& library) {
-  const std::string path = dir.path() + "/nexus-bridge-without-libnftables";
-  std::ofstream(path) << "#!/bin/sh\nexec unshare --mount --propagation private sh -c "
-                      << "'mount --bind /dev/null \"$0\" && exec \"$1\"' '" << library << "' '"
-                      << nexus_bridge_path() << "'\n";
-  ::chmod(path.c_str(), 0755);
-  return path;
-}
-
 // A throwaway host and the plugin as a host without libnftables runs it.
 struct WithoutLibnftables {
   const std::string library = libnftables_file();
   BridgeEnv env;
   TempDir bin;
-  const std::string plugin = wrapper_hiding(bin, library);
+  // nexus-bridge run in a private mount namespace where the library file is /dev/null.
+  const std::string plugin =
+      bind_mount_wrapper(bin, "nexus-bridge-without-libnftables", "/dev/null", library, nexus_bridge_path());
 
   WithoutLibnftables() { REQUIRE_MESSAGE(!library.empty(), "libnftables.so.1 not found"); }
 
