@@ -114,8 +114,7 @@ void restore_masquerade(nat::Nft& nft, const BridgeAttachment& b, Restored& out)
   if (!texts.empty()) out.done.push_back("masquerade of " + join(texts) + " on " + target.bridge);
   else if (r.hook_restored) out.done.push_back("masquerade chain from_bridges");
   for (const auto& [a, owner] : r.foreign)
-    out.foreign.push_back("masquerade of " + a.address().to_string() + " on " + target.bridge + " (held by " +
-                          owner + ")");
+    out.foreign.push_back("masquerade of " + a.address().to_string() + " on " + target.bridge + " (" + owner + ")");
 }
 
 void restore_ports(nat::Nft& nft, const BridgeAttachment& b, Restored& out) {
@@ -129,7 +128,7 @@ void restore_ports(nat::Nft& nft, const BridgeAttachment& b, Restored& out) {
     out.done.push_back("portMappings " + join(texts));
   } catch (const Error& e) {
     if (e.code() != Code::PortAlreadyPublished) throw;
-    out.foreign.push_back(std::string("portMappings: ") + e.what());  // nothing changed
+    out.foreign.push_back(std::string("a host port: ") + e.what());  // nothing changed
   }
 }
 
@@ -148,10 +147,12 @@ void restore(std::optional<nat::Nft>& nft, const BridgeAttachment& b, const std:
   if (b.conf.ip_masq) restore_masquerade(*nft, b, out);
   if (!b.conf.port_mappings.empty()) restore_ports(*nft, b, out);
   if (b.conf.mac_spoof_check) restore_spoof_check(*nft, b, out);
-  std::string line = out.done.empty() ? "intact " + who + ": nothing lost" : "restored " + who + ": " + join(out.done);
-  if (!out.foreign.empty()) line += "; left alone, another owner's: " + join(out.foreign);
+  std::string line;
+  if (!out.done.empty()) line = "restored " + who + ": " + join(out.done), ++tally.restored;
+  else if (!out.foreign.empty()) line = "not restored " + who, ++tally.skipped;
+  else line = "intact " + who + ": nothing lost", ++tally.intact;
+  if (!out.foreign.empty()) line += (out.done.empty() ? ": " : "; ") + ("another owner holds " + join(out.foreign));
   std::printf("%s\n", line.c_str());
-  ++(out.done.empty() ? tally.intact : tally.restored);
 }
 
 // One recorded attachment: the line of each nexus-bridge plugin of its configuration that sets up nftables.
@@ -206,7 +207,7 @@ int firewall_reload(const Context& ctx) {
     }
   }
   if (tally.restored == 0 && tally.failed == 0)
-    std::printf("firewall-reload: nothing was lost, nothing changed (%d intact, %d skipped)\n", tally.intact,
+    std::printf("firewall-reload: nothing restored, nothing changed (%d intact, %d skipped)\n", tally.intact,
                 tally.skipped);
   else
     std::printf("firewall-reload: %d restored, %d intact, %d skipped, %d failed\n", tally.restored, tally.intact,
