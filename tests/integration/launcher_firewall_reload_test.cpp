@@ -146,3 +146,35 @@ TEST_CASE_FIXTURE(ReloadWorld, "firewall-reload: with nothing lost it changes no
   CHECK(check("b", b).find("element \"nxbr0\" . 10.74.0.3 of map bridge_masq_v4 (table inet nexus) belongs to "
                            "other/eth1") != std::string::npos);
 }
+
+TEST_CASE("firewall-reload: restores portMappings (from the cached runtimeConfig) and macspoofchk too" *
+          doctest::skip(skip_root_tests())) {
+  BridgeEnv env;
+  ContainerNetns c;
+  TempDir cache, state;
+  json conf = env.config("10.76.0.0/24", {{"ipMasq", true}, {"macspoofchk", true}});
+  conf["capabilities"] = {{"portMappings", true}};
+  const runtime::NetworkConfigList list = runtime::parse_conflist(conf.dump(), "test");
+  runtime::CniRuntime cni{{nexus_plugin_dir()}, cache.path()};
+  runtime::RuntimeConf rt;
+  rt.container_id = "c";
+  rt.netns = c.path();
+  rt.capability_args = {{"portMappings", {{{"hostPort", 18080}, {"containerPort", 80}, {"protocol", "tcp"}}}}};
+  cni.add(list, rt);
+  const auto ports = port_elements();
+  const auto spoof = spoof_check_elements();
+  REQUIRE(ports.size() >= 1);
+  REQUIRE(spoof.size() == 1);
+
+  REQUIRE(run_shell("nft flush ruleset").exit_code == 0);
+  CHECK_THROWS_WITH_AS(cni.check(list, rt), doctest::Contains("table inet nexus is missing"), Error);
+  const CommandResult r =
+      run_command({kNexus, "firewall-reload", "--cache-dir", cache.path(), "--state-dir", state.path()});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK_MESSAGE(r.out.find("restored c/eth0 (network testnet): masquerade of 10.76.0.2 on nxbr0, portMappings "
+                           "18080/tcp, macspoofchk of " + net::host_veth_name("c", "eth0") + "\n") !=
+                    std::string::npos, r.out);
+  CHECK(port_elements() == ports);
+  CHECK(spoof_check_elements() == spoof);
+  CHECK_NOTHROW(cni.check(list, rt));  // CHECK covers all three
+}
