@@ -71,7 +71,33 @@ const cni::Interface* find_interface(const cni::Result& r, const std::string& na
   return nullptr;
 }
 
-// Why the attachment is not alive, or empty when it is: its host veth on its bridge, with the cached MAC.
+// The container's netns: the cache's (libcni writes it since 1.2), else the result's sandbox of the interface.
+std::string container_netns(const BridgeAttachment& b) {
+  if (!b.req.netns.empty()) return b.req.netns;
+  const cni::Interface* i = find_interface(*b.conf.net.prev_result, b.req.ifname, true);
+  return i != nullptr ? i->sandbox : "";
+}
+
+// Why the container's side is not what the cache recorded, or empty: when the cache has the container
+// interface's MAC and its netns, that interface there still has it.
+std::string why_container_dead(const BridgeAttachment& b) {
+  const cni::Interface* cached = find_interface(*b.conf.net.prev_result, b.req.ifname, true);
+  const std::string netns = container_netns(b);
+  if (cached == nullptr || cached->mac.empty() || netns.empty()) return "";
+  std::optional<net::Sockets> nl;
+  try {
+    nl.emplace(net::Sockets::open(netns));
+  } catch (const Error&) {
+    return "netns " + netns + " is gone";
+  }
+  const auto link = net::find_link(nl->container, b.req.ifname);
+  if (!link) return "interface " + b.req.ifname + " is gone from netns " + netns;
+  if (link->mac != cached->mac)
+    return "interface " + b.req.ifname + " has MAC " + link->mac + ", the cache recorded " + cached->mac;
+  return "";
+}
+
+// Why the attachment is not alive, or empty when it is: its host veth on its bridge, with the cached MACs.
 std::string why_dead(const net::NlSocket& host, const BridgeAttachment& b) {
   const std::string veth_name = net::host_veth_name(b.req.container_id, b.req.ifname);
   const auto veth = net::find_link(host, veth_name);
@@ -82,16 +108,16 @@ std::string why_dead(const net::NlSocket& host, const BridgeAttachment& b) {
   const cni::Interface* cached = find_interface(*b.conf.net.prev_result, veth_name, false);
   if (cached && !cached->mac.empty() && cached->mac != veth->mac)
     return "host veth " + veth_name + " has MAC " + veth->mac + ", the cache recorded " + cached->mac;
-  return "";
+  return why_container_dead(b);
 }
 
-// The container interface's MAC for macspoofchk: the cache's, else the interface's own in the container netns.
+// The container interface's MAC for macspoofchk: the cache's (checked by why_dead), else the interface's own.
 std::string container_mac(const BridgeAttachment& b) {
   if (const cni::Interface* i = find_interface(*b.conf.net.prev_result, b.req.ifname, true); i && !i->mac.empty())
     return i->mac;
-  const net::Sockets nl = net::Sockets::open(b.req.netns);
+  const net::Sockets nl = net::Sockets::open(container_netns(b));
   if (auto link = net::find_link(nl.container, b.req.ifname)) return link->mac;
-  throw Error(Code::Internal, "interface " + b.req.ifname + " is missing in " + b.req.netns);
+  throw Error(Code::Internal, "interface " + b.req.ifname + " is missing in " + container_netns(b));
 }
 
 std::string join(const std::vector<std::string>& parts) {

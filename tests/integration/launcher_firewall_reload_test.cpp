@@ -178,3 +178,35 @@ TEST_CASE("firewall-reload: restores portMappings (from the cached runtimeConfig
   CHECK(spoof_check_elements() == spoof);
   CHECK_NOTHROW(cni.check(list, rt));  // CHECK covers all three
 }
+
+namespace {
+
+// Rewrites the MAC the cached result of (`id`, eth0) records for its interface `name` (host veth or eth0).
+void recache_mac(const runtime::ResultCache& cache, const std::string& id, const std::string& name) {
+  auto entry = cache.load("testnet", id, "eth0");
+  REQUIRE(entry);
+  bool found = false;
+  for (json& i : entry->result["interfaces"])
+    if (i["name"] == name) i["mac"] = "02:00:00:00:0e:0e", found = true;
+  REQUIRE(found);
+  cache.save(*entry);
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(ReloadWorld, "firewall-reload: an attachment whose interfaces lost the cached MACs is not "
+                               "restored" * doctest::skip(skip_root_tests())) {
+  recache_mac(cni.cache(), "a", "eth0");
+  recache_mac(cni.cache(), "b", net::host_veth_name("b", "eth0"));
+  REQUIRE(run_shell("nft flush ruleset").exit_code == 0);
+  const CommandResult r = reload();
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK_MESSAGE(r.out.find("skipped a/eth0 (network testnet): not alive, interface eth0 has MAC ") != std::string::npos,
+                r.out);
+  CHECK_MESSAGE(r.out.find("skipped b/eth0 (network testnet): not alive, host veth " + net::host_veth_name("b", "eth0") +
+                           " has MAC ") != std::string::npos, r.out);
+  CHECK(r.out.find(", the cache recorded 02:00:00:00:0e:0e\n") != std::string::npos);
+  CHECK_MESSAGE(r.out.find("firewall-reload: nothing restored, nothing changed (0 intact, 3 skipped)\n") !=
+                    std::string::npos, r.out);
+  CHECK(masquerade_elements().empty());
+}
