@@ -71,7 +71,8 @@ const cni::Interface* find_interface(const cni::Result& r, const std::string& na
   return nullptr;
 }
 
-// The container's netns: the cache's (libcni writes it since 1.2), else the result's sandbox of the interface.
+// The container's netns: the cache's, else the result's sandbox of the interface (libcni 1.1, which the interop
+// tests use, caches no netns).
 std::string container_netns(const BridgeAttachment& b) {
   if (!b.req.netns.empty()) return b.req.netns;
   const cni::Interface* i = find_interface(*b.conf.net.prev_result, b.req.ifname, true);
