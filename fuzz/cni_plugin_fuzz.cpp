@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz/finding.h"
-#include "plugins/nexus-bridge/bridge_conf.h"
-#include "shared/ipam_plugin/ipam_conf.h"
 #include "shared/base/error.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/net_conf.h"
 #include "shared/cni/plugin_main.h"
+#include "shared/ipam_plugin/ipam_conf.h"
 
 using nexus::fuzz::finding;
 using nlohmann::json;

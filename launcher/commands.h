@@ -40,5 +40,6 @@ int node_logs(const Context& ctx, const std::string& name, bool follow);
 int node_exec(const Context& ctx, const ExecOptions& options);
 int node_check(const Context& ctx, const std::string& name);
 int gc(const Context& ctx);
+int firewall_reload(const Context& ctx);
 
 }  // namespace nexus::launcher

@@ -123,9 +123,14 @@ int run(int argc, char** argv) {
   NodeCommands c;
   add_node_commands(*node, c);
   CLI::App* gc_cmd = app.add_subcommand("gc", "Delete nodes whose process is gone; retry DELs a forced delete left");
+  CLI::App* reload_cmd = app.add_subcommand(
+      "firewall-reload", "Re-create nexus-bridge's nftables tables and elements (ipMasq, portMappings, macspoofchk) "
+                         "of every live attachment in the --cache-dir cache and of every node, after a firewall "
+                         "reload (nft flush ruleset) removed them");
+  reload_cmd->footer("Run by nexus-firewall-reload.service after nftables.service or firewalld.service (re)loads.");
 
   CLI11_PARSE(app, argc, argv);
-  require_root({c.create_cmd, c.exec_cmd, c.check_cmd, c.delete_cmd, gc_cmd});
+  require_root({c.create_cmd, c.exec_cmd, c.check_cmd, c.delete_cmd, gc_cmd, reload_cmd});
   Context ctx(globals);
   if (c.create_cmd->parsed()) return node_create(ctx, c.create);
   if (c.list_cmd->parsed()) return node_list(ctx, c.json);
@@ -135,6 +140,7 @@ int run(int argc, char** argv) {
   if (c.check_cmd->parsed()) return node_check(ctx, c.name);
   if (c.delete_cmd->parsed()) return node_delete(ctx, c.name, c.force);
   if (gc_cmd->parsed()) return gc(ctx);
+  if (reload_cmd->parsed()) return firewall_reload(ctx);
   return 2;
 }
 

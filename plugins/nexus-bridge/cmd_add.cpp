@@ -1,19 +1,19 @@
 #include <optional>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
 #include "plugins/nexus-bridge/container_setup.h"
-#include "plugins/nexus-bridge/host_veth_name.h"
 #include "plugins/nexus-bridge/ipam_add.h"
 #include "plugins/nexus-bridge/masquerade_adder.h"
 #include "plugins/nexus-bridge/port_publish_helper.h"
 #include "plugins/nexus-bridge/spoof_check_adder.h"
 #include "plugins/nexus-bridge/vlan_setup.h"
 #include "shared/base/error.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/default_route.h"
+#include "shared/net/host_veth_name.h"
 #include "shared/net/sysctl.h"
 #include "shared/net/veth.h"
 #include "shared/util/undo.h"
@@ -62,7 +62,7 @@ unsigned effective_mtu(const net::Sockets& nl, const BridgeConf& conf) {
 
 Port plug_veth(const net::Sockets& nl, const BridgeConf& conf, const cni::Request& req, Undo& undo,
                net::Link bridge) {
-  net::VethSpec spec{.host_name = host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
+  net::VethSpec spec{.host_name = net::host_veth_name(req.container_id, req.ifname), .peer_name = req.ifname,
                      .mtu = conf.mtu.value_or(0), .master_index = bridge.index,
                      .peer_up = !conf.disable_container_interface};
   if (conf.mac) spec.peer_mac = net::parse_mac(*conf.mac);

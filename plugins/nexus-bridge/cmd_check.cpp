@@ -1,10 +1,8 @@
 #include <algorithm>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
-#include "plugins/nexus-bridge/host_veth_name.h"
-#include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "shared/base/error.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
 #include "shared/nat/mac_spoof_check.h"
 #include "shared/nat/masquerade.h"
@@ -13,6 +11,7 @@
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/bridge_vlan.h"
+#include "shared/net/host_veth_name.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_address.h"
 #include "shared/net/nl_socket.h"
@@ -70,13 +69,16 @@ void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::R
   }
 }
 
-// ipMasq: every address of prevResult is masqueraded for this attachment.
+// ipMasq: every address of prevResult is masqueraded for this attachment. The message names what is lost and
+// whose: a firewall reload (`nft flush ruleset`) takes the whole table, which `nexus firewall-reload` restores.
 void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cni::Result& prev) {
   nat::Nft nft;
-  const auto missing = nat::find_unmasqueraded(nft, masquerade_target(conf, req), masquerade_addresses(prev.ips));
-  if (!missing.empty())
-    fail("address " + missing.front().address().to_string() + " is not masqueraded for " + req.container_id + "/" +
-         req.ifname + " on " + conf.bridge);
+  const nat::MasqueradeTarget target = masquerade_target(conf, req);
+  const std::string gap = nat::find_masquerade_gap(nft, target, masquerade_addresses(prev.ips));
+  if (!gap.empty())
+    throw Error(Code::Internal, "ipMasq of " + req.container_id + "/" + req.ifname + " on " + target.bridge +
+                                    " in network " + conf.net.name + ": " + gap,
+                "if a firewall reload removed it (nft flush ruleset), `nexus firewall-reload` re-creates it");
 }
 
 // vlan/vlanTrunk: the bridge filters VLANs and the host port has every wanted VLAN with its flags.
@@ -117,7 +119,7 @@ void cmd_check(const cni::Request& req) {
   const net::Sockets nl = net::Sockets::open(req.netns);
   const auto bridge = net::find_link(nl.host, conf.bridge);
   if (!bridge || bridge->kind != "bridge") fail("bridge " + conf.bridge + " is missing");
-  const std::string host_name = host_veth_name(req.container_id, req.ifname);
+  const std::string host_name = net::host_veth_name(req.container_id, req.ifname);
   const auto host = net::find_link(nl.host, host_name);
   if (!host) fail("host veth " + host_name + " is missing");
   if (host->master != bridge->index) fail("host veth " + host_name + " is not attached to " + conf.bridge);

@@ -2,14 +2,13 @@
 
 #include <optional>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
-#include "plugins/nexus-bridge/host_veth_name.h"
-#include "plugins/nexus-bridge/port_mappings_conf.h"
-#include "plugins/nexus-bridge/spoof_checked_port.h"
 #include "plugins/nexus-bridge/teardown_helper.h"
 #include "shared/base/error.h"
+#include "shared/bridge_conf/bridge_conf.h"
+#include "shared/bridge_conf/port_mappings_conf.h"
 #include "shared/cni/delegate.h"
+#include "shared/net/host_veth_name.h"
 
 namespace nexus::bridge_plugin {
 namespace {
@@ -27,7 +26,7 @@ std::vector<cni::IpConfig> ips_of(const cni::Result& prev, const cni::Request& r
 
 // The host veth's index, found by its name (the container netns is never needed); 0 when it is gone.
 int host_veth_index(const cni::Request& req) {
-  return static_cast<int>(::if_nametoindex(host_veth_name(req.container_id, req.ifname).c_str()));
+  return static_cast<int>(::if_nametoindex(net::host_veth_name(req.container_id, req.ifname).c_str()));
 }
 
 // macspoofchk's port, with the container interface's MAC from prevResult when it has one (a hint: the check goes

@@ -1,7 +1,7 @@
 #include <optional>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"

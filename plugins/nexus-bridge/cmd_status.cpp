@@ -1,5 +1,5 @@
-#include "plugins/nexus-bridge/bridge_conf.h"
 #include "plugins/nexus-bridge/commands.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
 
 namespace nexus::bridge_plugin {

@@ -2,7 +2,7 @@
 // The container side of an ADD: addresses, lo, routes; and the result's routes and DNS.
 #include <vector>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/result.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_socket.h"

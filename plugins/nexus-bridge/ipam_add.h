@@ -1,6 +1,6 @@
 #pragma once
 // IPAM's ADD for nexus-bridge, running in its own process while the plugin does independent work.
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"

@@ -4,7 +4,7 @@
 // container gets, so a port held in the other family is no conflict.
 #include <optional>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 
 namespace nexus::bridge_plugin {
 

@@ -1,6 +1,6 @@
 #include "plugins/nexus-bridge/masquerade_adder.h"
 
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 
 namespace nexus::bridge_plugin {
 

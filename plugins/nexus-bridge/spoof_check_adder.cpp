@@ -1,6 +1,6 @@
 #include "plugins/nexus-bridge/spoof_check_adder.h"
 
-#include "plugins/nexus-bridge/spoof_checked_port.h"
+#include "shared/bridge_conf/bridge_conf.h"
 
 namespace nexus::bridge_plugin {
 

@@ -1,7 +1,7 @@
 #pragma once
 // ADD's VLAN steps (vlan, vlanTrunk, preserveDefaultVlan): the kernel check before anything changes, the host
 // port's VLAN entries, and the gateway interface "<bridge>.<vlan>" for isGateway.
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_socket.h"
 

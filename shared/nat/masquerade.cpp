@@ -91,12 +91,17 @@ std::string key_of(const std::string& bridge, const IpAddress& a) {
   return "\"" + bridge + "\" . " + nft_text(a);
 }
 
+std::string create_element_line(const std::string& bridge, const IpAddress& a, const std::string& chain,
+                                const std::string& owner) {
+  return "create element " + kTable + " " + map_of(a) + " { " + key_of(bridge, a) + " comment \"" + owner +
+         "\" : jump " + chain + " }\n";
+}
+std::string create_twin_line(const std::string& bridge, const IpAddress& a, Token t) {
+  return "create element " + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " + t.text() + " }\n";
+}
 std::string create_lines(const std::string& bridge, const IpAddress& a, const std::string& chain,
                          const std::string& owner, Token t) {
-  const std::string key = key_of(bridge, a);
-  return "create element " + kTable + " " + map_of(a) + " { " + key + " comment \"" + owner +
-         "\" : jump " + chain + " }\n" + "create element " + kTable + " " + owner_set_of(a) + " { " + key + " . " +
-         t.text() + " }\n";
+  return create_element_line(bridge, a, chain, owner) + create_twin_line(bridge, a, t);
 }
 std::string delete_token_line(const std::string& bridge, const IpAddress& a, Token t) {
   return "delete element " + kTable + " " + owner_set_of(a) + " { " + key_of(bridge, a) + " . " +
@@ -125,6 +130,7 @@ struct TokenEntry {
 struct TableState {
   std::vector<Element> elements;
   std::vector<TokenEntry> tokens;
+  bool has_hook_chain = false;  // from_bridges, which looks the maps up
 
   static bool same(const std::string& bridge, const IpAddress& a, const std::string& b2, const IpAddress& a2) {
     return bridge == b2 && a == a2;
@@ -144,6 +150,7 @@ struct TableState {
 
 void collect(const nlohmann::json& objects, TableState& state) {
   for (const nlohmann::json& item : objects) {
+    if (item.contains("chain") && item["chain"].value("name", "") == "from_bridges") state.has_hook_chain = true;
     const bool is_map = item.contains("map");
     if (!is_map && !item.contains("set")) continue;
     const nlohmann::json& obj = is_map ? item["map"] : item["set"];
@@ -290,6 +297,28 @@ void remove_looked_up(Nft& nft, const MasqueradeTarget& target) {
   remove_owned(nft, target.network, owned);
 }
 
+// firewall-reload: the lines that re-create what of the target's elements and twins is missing, without touching
+// anything another owner holds (an element of the key with another owner, or only others' twins: `foreign`).
+std::string restore_lines(const TableState& state, const MasqueradeTarget& target,
+                          const std::vector<IpPrefix>& addresses, const Plan& p, MasqueradeRestore& out) {
+  std::string lines;
+  for (const IpPrefix& a : addresses) {
+    const Element* e = state.element(target.bridge, a.address());
+    const std::vector<Token> tokens = state.tokens_of(target.bridge, a.address());
+    const bool has_twin = std::find(tokens.begin(), tokens.end(), p.token) != tokens.end();
+    if (e != nullptr && e->owner != target.owner) {
+      out.foreign.push_back({a, e->owner});
+    } else if (e == nullptr && !tokens.empty() && !has_twin) {
+      out.foreign.push_back({a, "(an owner token without its element)"});
+    } else if (e == nullptr || !has_twin) {
+      if (e == nullptr) lines += create_element_line(target.bridge, a.address(), p.chain, target.owner);
+      if (!has_twin) lines += create_twin_line(target.bridge, a.address(), p.token);
+      out.restored.push_back(a);
+    }
+  }
+  return lines;
+}
+
 }  // namespace
 
 std::string owner_of(const std::string& container_id, const std::string& ifname) {
@@ -364,6 +393,43 @@ std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& targe
     if (!ok) missing.push_back(a);
   }
   return missing;
+}
+
+MasqueradeRestore restore_masquerade(Nft& nft, const MasqueradeTarget& target,
+                                     const std::vector<IpPrefix>& addresses) {
+  if (addresses.empty()) return {};
+  const Plan p = plan(target, addresses);
+  // A concurrent ADD or DEL may change a key between the read and the transaction (EEXIST, ENOENT): read again.
+  for (int attempt = 1;; ++attempt) {
+    const TableState state = read_table(nft);
+    MasqueradeRestore out;
+    const std::string lines = restore_lines(state, target, addresses, p, out);
+    out.hook_restored = !state.has_hook_chain;
+    if (lines.empty() && state.has_hook_chain) return out;
+    create_table(nft);  // `add` and create_once: leave what is there as it is
+    if (!lines.empty()) create_network_chain(nft, p.chain, p.subnets);
+    std::string error;
+    if (lines.empty() || nft.try_run(lines, &error)) return out;
+    if (attempt == 3) fail_transaction("restore masquerade of " + target.owner, error);
+  }
+}
+
+std::string find_masquerade_gap(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
+  const nlohmann::json objects = list_table(nft, kTable, "the masquerade maps");
+  if (objects.empty()) return "table " + kTable + " is missing";
+  TableState state;
+  collect(objects, state);
+  if (!state.has_hook_chain) return "chain from_bridges of table " + kTable + " is missing";
+  const std::string prefix = network_chain_prefix(target.network) + "_";
+  for (const IpPrefix& a : addresses) {
+    const std::string element = "element \"" + target.bridge + "\" . " + nft_text(a.address()) + " of map " +
+                                map_of(a.address()) + " (table " + kTable + ")";
+    const Element* e = state.element(target.bridge, a.address());
+    if (e == nullptr) return element + " is missing";
+    if (e->owner != target.owner) return element + " belongs to " + (e->owner.empty() ? "nobody" : e->owner);
+    if (e->chain.rfind(prefix, 0) != 0) return element + " jumps to another network's chain " + e->chain;
+  }
+  return "";
 }
 
 }  // namespace nexus::nat

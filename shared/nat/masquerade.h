@@ -23,6 +23,7 @@
 // (Tables of older Nexus versions used maps masq_v4/masq_v6 keyed by address alone; the new names leave them be.)
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shared/base/ip_address.h"
@@ -65,6 +66,23 @@ void unmasquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const
 /// network (missing, or owned by someone else). Empty = all fine.
 std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& target,
                                          const std::vector<IpPrefix>& addresses);
+
+/// For CHECK: what of the target's masquerading is missing, in words naming the nft object (the table, the
+/// from_bridges chain, or the first address's element, missing or another owner's); empty when all is there.
+std::string find_masquerade_gap(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
+
+/// What restore_masquerade() did with an attachment's addresses.
+struct MasqueradeRestore {
+  std::vector<IpPrefix> restored;                            // its element or owner twin was missing: re-created
+  std::vector<std::pair<IpPrefix, std::string>> foreign;     // another owner (named) holds the key: left alone
+  bool hook_restored = false;                                // the table or its from_bridges chain was re-created
+};
+
+/// firewall-reload (a firewall's `nft flush ruleset` took the table away): re-creates what masquerade() creates
+/// for the target and is missing (the table, its maps, sets and chains, the target's elements and twins, the
+/// same bytes as masquerade() writes). Unlike masquerade() it replaces and removes nothing: a key another owner
+/// holds is reported in `foreign` and left alone. Nothing missing: changes nothing.
+MasqueradeRestore restore_masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
 
 /// CNI GC: removes the elements of `network` whose owner is not in `keep_owners` (elements without owner stay,
 /// other networks' are never touched).

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -137,6 +138,21 @@ std::optional<CachedAttachment> ResultCache::load(const std::string& network, co
   json doc = json::parse(in, nullptr, false);
   if (doc.is_discarded()) return std::nullopt;
   return from_cache_json(doc);
+}
+
+std::vector<CachedAttachment> ResultCache::list() const {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_ + "/results", ec))
+    if (entry.is_regular_file(ec) && entry.path().extension() != ".tmp") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  std::vector<CachedAttachment> out;
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    const json doc = json::parse(in, nullptr, false);
+    if (auto entry = from_cache_json(doc)) out.push_back(std::move(*entry));
+  }
+  return out;
 }
 
 void ResultCache::remove(const std::string& network, const std::string& container_id,

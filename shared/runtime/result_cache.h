@@ -32,6 +32,9 @@ class ResultCache {
   /// nullopt when there is no entry or it cannot be parsed.
   std::optional<CachedAttachment> load(const std::string& network, const std::string& container_id,
                                        const std::string& ifname) const;
+  /// Every entry that parses (whichever runtime wrote it), in file name order; temp files of interrupted saves
+  /// and unparsable files are skipped.
+  std::vector<CachedAttachment> list() const;
   /// Removes the entry (and the temp file of an interrupted save); idempotent.
   void remove(const std::string& network, const std::string& container_id, const std::string& ifname) const;
   /// The file of one attachment.

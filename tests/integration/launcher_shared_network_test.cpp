@@ -14,8 +14,10 @@
 
 #include "tests/integration/launcher_fixture.h"
 #include "tests/interop/interop_support.h"
+#include "tests/testutil/inspect.h"
 #include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
+#include "tests/testutil/temp_dir.h"
 
 using namespace nexus::launcher_test;
 using namespace nexus::testutil;
@@ -211,4 +213,48 @@ TEST_CASE("a node created under the name of a force-deleted one first releases t
   CHECK_MESSAGE(gc.exit_code == 0, gc.err);
   CHECK(gc.out.find("released") == std::string::npos);
   check_holds(net, "the new node after gc", "again", new_ip);
+}
+
+// Issue 12: a firewall reload flushes the ruleset under both runtimes' containers. `nexus firewall-reload`
+// restores libcni's attachment from the cache Go's libcni wrote, and the node's from the cache or, when the cache
+// dir given does not hold it, from the node's record.
+TEST_CASE("nexus firewall-reload restores a libcni runtime's attachment and a node after nft flush ruleset" *
+          doctest::skip(skip_root_tests())) {
+  SharedNetwork net;
+  ContainerNetns other;
+  const std::string other_ip = net.add_container("other", other);
+  const std::string n1 = net.create_node("n1");
+  const std::set<MasqElement> owners = {{"nxsh0", n1, "n1/eth0"}, {"nxsh0", other_ip, "other/eth0"}};
+  const auto elements = [] {
+    const std::vector<MasqElement> e = masquerade_elements();
+    return std::set<MasqElement>(e.begin(), e.end());
+  };
+  REQUIRE(elements() == owners);
+
+  REQUIRE(run_shell("nft flush ruleset").exit_code == 0);
+  const CommandResult lost = net.world.nexus({"node", "check", "n1"});
+  CHECK(lost.exit_code != 0);
+  CHECK_MESSAGE(lost.err.find("ipMasq of n1/eth0 on nxsh0 in network nxshare: table inet nexus is missing") !=
+                    std::string::npos, lost.err);
+  CommandResult r = net.world.nexus({"firewall-reload"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK_MESSAGE(r.out.find("restored other/eth0 (network nxshare): masquerade of " + other_ip + " on nxsh0\n") !=
+                    std::string::npos, r.out);
+  CHECK_MESSAGE(r.out.find("restored n1/eth0 (network nxshare): masquerade of " + n1 + " on nxsh0\n") !=
+                    std::string::npos, r.out);
+  CHECK(count_lines_with(r.out, "n1/eth0") == 1);  // the node's record adds nothing the cache has
+  CHECK(elements() == owners);
+  CHECK(net.world.nexus({"node", "check", "n1"}).exit_code == 0);
+  const CommandResult other_check = net.cnitool("check", "other", other.path());
+  CHECK_MESSAGE(other_check.exit_code == 0, other_check.out, other_check.err);
+
+  // A cache dir without the node's entry (a node created with another --cache-dir): its record suffices.
+  REQUIRE(run_shell("nft flush ruleset").exit_code == 0);
+  const TempDir empty_cache;
+  r = net.world.nexus({"firewall-reload", "--cache-dir", empty_cache.path()});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK_MESSAGE(r.out.find("restored n1/eth0 (network nxshare): masquerade of " + n1 + " on nxsh0\n") !=
+                    std::string::npos, r.out);
+  CHECK(elements() == std::set<MasqElement>{{"nxsh0", n1, "n1/eth0"}});
+  CHECK(net.world.nexus({"node", "check", "n1"}).exit_code == 0);
 }

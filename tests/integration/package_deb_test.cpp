@@ -21,6 +21,7 @@ namespace {
 
 const std::vector<std::string> kPackageFiles = {"/opt/cni/bin/nexus-bridge", "/opt/cni/bin/nexus-ipam",
                                                 "/opt/cni/bin/nexus-nftables", "/usr/bin/nexus",
+                                                "/usr/lib/systemd/system/nexus-firewall-reload.service",
                                                 "/etc/cni/net.d/10-nexus.conflist"};
 
 // Installs the package for the test's lifetime: keeps a copy of whatever was at its paths, and on the way out
@@ -118,7 +119,8 @@ TEST_CASE("package: the .deb installs with apt-get, its nexus creates a node, re
     const CommandResult remove = InstalledPackage::apt({"remove", "-y", "nexus"});
     REQUIRE_MESSAGE(remove.exit_code == 0, remove.out << remove.err);
     for (const char* f : {"/opt/cni/bin/nexus-bridge", "/opt/cni/bin/nexus-ipam",
-                                 "/opt/cni/bin/nexus-nftables", "/usr/bin/nexus"})
+                                 "/opt/cni/bin/nexus-nftables", "/usr/bin/nexus",
+                                 "/usr/lib/systemd/system/nexus-firewall-reload.service"})
       CHECK_MESSAGE(!fs::exists(f), f);
     CHECK(fs::exists("/etc/cni/net.d/10-nexus.conflist"));  // a conffile outlives a removal (not a purge)
     CHECK(fs::exists(lease));

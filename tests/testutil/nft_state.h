@@ -48,6 +48,7 @@ struct SpoofCheckElements {
   bool in_ports = false;          // the port has an element in macspoofchk_ports
   std::vector<std::string> macs;  // its MACs in macspoofchk_macs
   int tokens = 0;                 // its owner tokens in macspoofchk_owner
+  bool operator==(const SpoofCheckElements&) const = default;
 };
 /// Every port with an element in a macspoofchk set of `bridge nexus`; empty when the table does not exist.
 std::map<std::string, SpoofCheckElements> spoof_check_elements();

@@ -1,5 +1,5 @@
 // nexus-bridge's configuration parser: its defaults, every key it accepts, and every refusal with its code.
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 
 #include <doctest/doctest.h>
 

@@ -1,11 +1,11 @@
 // nexus-bridge's VLAN keys (vlan, vlanTrunk, preserveDefaultVlan): parsing with every refusal and its code,
 // the host port's VLAN entries they give, CHECK's comparison, and the names of the VLAN gateway interfaces.
-#include "plugins/nexus-bridge/vlan_conf.h"
+#include "shared/bridge_conf/vlan_conf.h"
 
 #include <doctest/doctest.h>
 
-#include "plugins/nexus-bridge/bridge_conf.h"
 #include "shared/base/error.h"
+#include "shared/bridge_conf/bridge_conf.h"
 #include "tests/testutil/cni_error.h"
 #include "tests/testutil/conf_request.h"
 

@@ -29,6 +29,7 @@ constexpr Floor kLayering[] = {
     {"shared/nft_session", 5},    // where libnftables runs: in-process, or in nexus-bridge's helper
     {"shared/runtime", 6},        // the runtime side: conflists, libcni's cache, nodes
     {"shared/ipam_plugin", 6},    // nexus-ipam's configuration and verbs, which nexus-bridge also runs
+    {"shared/bridge_conf", 6},    // nexus-bridge's configuration, which the launcher's firewall-reload also reads
     {"plugins/nexus-bridge", 7},  // the executables, side by side at the top
     {"plugins/nexus-ipam", 7},
     {"plugins/nexus-nftables", 7},

@@ -61,3 +61,20 @@ TEST_CASE("ResultCache saves under results/<network>-<id>-<ifname>, loads by exa
   CHECK(nexus::testutil::list_dir(dir.path() + "/results") == std::vector<std::string>{"a-b-c2-eth0"});
   CHECK_FALSE(cache.load("a", "c1", "eth0"));
 }
+
+TEST_CASE("ResultCache::list gives every parsable entry in file name order, whoever wrote it") {
+  nexus::testutil::TempDir dir;
+  ResultCache cache(dir.path());
+  CHECK(cache.list().empty());  // no results/ yet
+  cache.save({"net", "c2", "eth0", "", "{}", {}, json::object(), nullptr});
+  cache.save({"net", "c1", "eth0", "/run/netns/x", "{}", {}, json::object(), json{{"ips", json::array()}}});
+  std::ofstream(cache.path("net", "c3", "eth0") + ".tmp") << to_cache_json({"net", "c3", "eth0", "", "{}", {},
+                                                                            json::object(), nullptr});
+  std::ofstream(cache.path("net", "c4", "eth0")) << "not json";
+  std::ofstream(cache.path("net", "c5", "eth0")) << R"({"kind":"somethingElse"})";
+  const std::vector<CachedAttachment> all = cache.list();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].container_id == "c1");
+  CHECK(all[0].netns == "/run/netns/x");
+  CHECK(all[1].container_id == "c2");
+}

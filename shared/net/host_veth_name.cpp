@@ -1,11 +1,11 @@
-#include "plugins/nexus-bridge/host_veth_name.h"
+#include "shared/net/host_veth_name.h"
 
 #include <cstdint>
 #include <cstdio>
 
 #include "shared/util/fnv1a.h"
 
-namespace nexus::bridge_plugin {
+namespace nexus::net {
 
 std::string host_veth_name(const std::string& container_id, const std::string& ifname) {
   // FNV-1a over "id\0ifname": 44 of its 64 bits name the interface; a clash needs ~4 million attachments.
@@ -15,4 +15,4 @@ std::string host_veth_name(const std::string& container_id, const std::string& i
   return "nex-" + std::string(buf);
 }
 
-}  // namespace nexus::bridge_plugin
+}  // namespace nexus::net

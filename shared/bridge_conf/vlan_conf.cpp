@@ -1,4 +1,4 @@
-#include "plugins/nexus-bridge/vlan_conf.h"
+#include "shared/bridge_conf/vlan_conf.h"
 
 #include <algorithm>
 #include <cstdio>

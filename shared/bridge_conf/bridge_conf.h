@@ -6,10 +6,11 @@
 
 #include <vector>
 
-#include "plugins/nexus-bridge/vlan_conf.h"
+#include "shared/bridge_conf/vlan_conf.h"
 #include "shared/cni/net_conf.h"
 #include "shared/cni/request.h"
 #include "shared/cni/result.h"
+#include "shared/nat/mac_spoof_check.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/port_publish.h"
 
@@ -52,6 +53,9 @@ struct BridgeConf {
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req);
 /// Port publishing's target for this attachment: the network, the gateway interface (as ipMasq's), the owner.
 nat::PublishTarget publish_target(const BridgeConf& conf, const cni::Request& req);
+/// macspoofchk's port for this attachment (shared/nat/mac_spoof_check.h): its host veth, the container
+/// interface's `mac` (may be empty where only the owner matters, as in DEL), owner "<containerID>/<ifname>".
+nat::SpoofCheckedPort spoof_checked_port(const cni::Request& req, const std::string& mac);
 /// The host interface holding the gateway with isGateway: the bridge, or "<bridge>.<vlan>" with `vlan`.
 std::string gateway_link_name(const BridgeConf& conf);
 /// The container's addresses (with prefix lengths) as the masquerade functions take them.

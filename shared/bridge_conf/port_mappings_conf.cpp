@@ -1,4 +1,4 @@
-#include "plugins/nexus-bridge/port_mappings_conf.h"
+#include "shared/bridge_conf/port_mappings_conf.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,11 +1,12 @@
-#include "plugins/nexus-bridge/bridge_conf.h"
+#include "shared/bridge_conf/bridge_conf.h"
 
 #include <cctype>
 
-#include "plugins/nexus-bridge/port_mappings_conf.h"
 #include "shared/base/error.h"
+#include "shared/bridge_conf/port_mappings_conf.h"
 #include "shared/cni/json_fields.h"
 #include "shared/cni/validate.h"
+#include "shared/net/host_veth_name.h"
 
 namespace nexus::bridge_plugin {
 namespace {
@@ -135,6 +136,12 @@ nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Reque
 
 nat::PublishTarget publish_target(const BridgeConf& conf, const cni::Request& req) {
   return {.network = conf.net.name, .bridge = gateway_link_name(conf),
+          .owner = nat::owner_of(req.container_id, req.ifname)};
+}
+
+nat::SpoofCheckedPort spoof_checked_port(const cni::Request& req, const std::string& mac) {
+  return {.port = net::host_veth_name(req.container_id, req.ifname),
+          .mac = mac,
           .owner = nat::owner_of(req.container_id, req.ifname)};
 }
 
