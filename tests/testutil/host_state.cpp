@@ -2,11 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
@@ -79,6 +81,15 @@ std::string tree(const std::string& root) {
   return out;
 }
 
+// A fresh link's IPv6 link-local addresses are tentative for a second or two (DAD); when DAD ends, the kernel
+// drops the flag and adds their local routes on its own. A snapshot waits for that (at most a few seconds, and
+// not for addresses whose DAD failed), so that only what the code under test did shows as a change.
+void wait_for_dad(const std::string& ip) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!inspect(ip + " -6 addr show tentative -dadfailed").empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 }  // namespace
 
 // One `ip` for links (-d: their kind, bridge-port settings; master is on every line), addresses, routes of every
@@ -86,6 +97,7 @@ std::string tree(const std::string& root) {
 constexpr const char* kIpBatch = "link show\naddr show\nroute show table all\nrule show\n";
 
 HostState capture_host_state(const std::vector<std::string>& dirs) {
+  wait_for_dad("ip");
   HostState s;
   s.parts["ip links, addresses, routes, rules"] = stable_links(inspect("ip -d -o -batch -", {.stdin_data = kIpBatch}));
   s.parts["nft ruleset"] = inspect("nft list ruleset");
@@ -97,6 +109,7 @@ HostState capture_host_state(const std::vector<std::string>& dirs) {
 }
 
 HostState capture_netns_state(const TestNetns& ns) {
+  wait_for_dad("ip -n " + ns.name());
   HostState s;
   s.parts["ip links, addresses, routes, rules"] =
       stable_links(inspect("ip -n " + ns.name() + " -d -o -batch -", {.stdin_data = kIpBatch}));
