@@ -70,13 +70,13 @@ void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::R
   }
 }
 
-// ipMasq: every address of prevResult is masqueraded for this attachment.
+// ipMasq: every address of prevResult is masqueraded for this attachment, by a chain exempting exactly
+// nonMasqueradeCIDRs.
 void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cni::Result& prev) {
   nat::Nft nft;
-  const auto missing = nat::find_unmasqueraded(nft, masquerade_target(conf, req), masquerade_addresses(prev.ips));
-  if (!missing.empty())
-    fail("address " + missing.front().address().to_string() + " is not masqueraded for " + req.container_id + "/" +
-         req.ifname + " on " + conf.bridge);
+  const std::string gap =
+      nat::find_masquerade_gap(nft, masquerade_target(conf, req), masquerade_addresses(prev.ips));
+  if (!gap.empty()) fail("ipMasq: " + gap);
 }
 
 // vlan/vlanTrunk: the bridge filters VLANs and the host port has every wanted VLAN with its flags.

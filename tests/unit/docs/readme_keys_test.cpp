@@ -55,7 +55,9 @@ TEST_CASE("README: the nexus-bridge table has a row for every key of the referen
              {"cniVersion", "name", "type", "bridge", "isGateway", "isDefaultGateway", "forceAddress", "ipMasq",
               "ipMasqBackend", "mtu", "hairpinMode", "ipam", "promiscMode", "vlan", "preserveDefaultVlan",
               "vlanTrunk", "enabledad", "macspoofchk", "disableContainerInterface", "portIsolation",
-              "MAC=", "args.cni.mac", "runtimeConfig.mac", "runtimeConfig.dns"});
+              "MAC=", "args.cni.mac", "runtimeConfig.mac", "runtimeConfig.dns",
+              // Nexus's own keys
+              "nonMasqueradeCIDRs"});
 }
 
 TEST_CASE("README: the nexus-ipam table has a row for every key of host-local's docs") {
