@@ -1,4 +1,4 @@
-// Many hosts (issue 12): a three-host cluster on one machine. Three host netns joined by a fabric (a bridge in
+// Many hosts (issue 12, README "Many hosts"): a three-host cluster on one machine, running the README's conflist. Three host netns joined by a fabric (a bridge in
 // the test's own netns, 192.168.100.0/24), each with its own nexus0 and its own pod range handed in as
 // runtimeConfig.ipRanges, as a Kubernetes node's pod CIDR is, static routes to the other hosts' ranges, and an
 // "outside" host on the fabric that plays the internet. 100 containers per host are created at once on all
@@ -15,10 +15,13 @@
 #include <vector>
 
 #include "shared/base/ip_address.h"
+#include "shared/runtime/cni_runtime.h"
+#include "shared/runtime/conflist.h"
 #include "tests/testutil/bridge_env.h"
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_threads.h"
 #include "tests/testutil/nft_state.h"
+#include "tests/testutil/readme.h"
 #include "tests/testutil/root.h"
 #include "tests/testutil/tcp_probe.h"
 
@@ -36,6 +39,17 @@ constexpr const char* kNetwork = "cluster";
 
 std::string fabric_address(int h) { return "192.168.100." + std::to_string(h + 1); }
 std::string pod_cidr(int h) { return "10.244." + std::to_string(h + 1) + ".0/24"; }
+
+// The conflist of README.md's "Many hosts": every host of this test runs it, as the README tells a cluster to.
+nexus::runtime::NetworkConfigList readme_conflist() {
+  const std::string text = first_code_block(readme_section("Many hosts"), "json");
+  REQUIRE_MESSAGE(!text.empty(), "README.md has no json block under \"## Many hosts\"");
+  const auto list = nexus::runtime::parse_conflist(text, "README.md");
+  REQUIRE(list.name == kNetwork);
+  REQUIRE(list.plugins.size() == 1);
+  REQUIRE(list.plugins[0].value("nonMasqueradeCIDRs", json()) == json::array({kClusterCidr}));
+  return list;
+}
 
 // One machine of the cluster: its netns and its nexus-ipam dataDir (no state shared with the others).
 struct Host {
@@ -60,19 +74,15 @@ class Cluster {
   const Host& host(int h) const { return hosts_[h]; }
   const TestNetns& outside() const { return outside_; }
 
-  // The conflist's nexus-bridge config as the runtime hands it to host h: the same on every host but for the
-  // node's pod range in runtimeConfig.ipRanges (capability ipRanges) and the host's own dataDir.
+  // The conflist's nexus-bridge config as a runtime derives it on host h (libcni's rules): the same on every
+  // host but for the node's pod range, passed as runtimeConfig.ipRanges (capability ipRanges), and the host's
+  // own dataDir (the README's default is the machine's; here the hosts share one).
   json config(int h) const {
-    return {{"cniVersion", "1.1.0"},
-            {"name", kNetwork},
-            {"type", "nexus-bridge"},
-            {"bridge", "nexus0"},
-            {"isDefaultGateway", true},
-            {"ipMasq", true},
-            {"nonMasqueradeCIDRs", {kClusterCidr}},
-            {"capabilities", {{"ipRanges", true}}},
-            {"ipam", {{"type", "nexus-ipam"}, {"dataDir", hosts_[h].data.path()}}},
-            {"runtimeConfig", {{"ipRanges", json::array({json::array({{{"subnet", pod_cidr(h)}}})})}}}};
+    const json ranges = {{"ipRanges", json::array({json::array({{{"subnet", pod_cidr(h)}}})})}};
+    json conf = nexus::runtime::derive_request(conflist_.plugins[0], conflist_.name, conflist_.cni_version, ranges,
+                                               nullptr);
+    conf["ipam"]["dataDir"] = hosts_[h].data.path();
+    return conf;
   }
 
  private:
@@ -84,6 +94,7 @@ class Cluster {
     REQUIRE(run_in_netns(ns, "ip addr add " + address + "/24 dev fab && ip link set fab up").exit_code == 0);
   }
 
+  nexus::runtime::NetworkConfigList conflist_ = readme_conflist();
   HostNetns fabric_{"nxf"};  // the test's own netns, holding the fabric's bridge; entered first, left last
   std::array<Host, kHosts> hosts_;
   TestNetns outside_{"nxo"};
