@@ -1,10 +1,10 @@
-// Many hosts (issue 12, README "Many hosts"): a three-host cluster on one machine, running the README's conflist. Three host netns joined by a fabric (a bridge in
-// the test's own netns, 192.168.100.0/24), each with its own nexus0 and its own pod range handed in as
-// runtimeConfig.ipRanges, as a Kubernetes node's pod CIDR is, static routes to the other hosts' ranges, and an
-// "outside" host on the fabric that plays the internet. 100 containers per host are created at once on all
-// three. Containers on different hosts reach each other with their real addresses (nonMasqueradeCIDRs names
-// the cluster CIDR), the outside sees each host's fabric address (ipMasq), and DEL of all 300 at once leaves
-// no lease, veth or masquerade element on any host.
+// Many hosts (issue 12, README "Many hosts"): a three-host cluster on one machine, running the README's
+// conflist. Three host netns joined by a fabric (a bridge in the test's own netns, 192.168.100.0/24), each with
+// its own nexus0 and its own pod range handed in as runtimeConfig.ipRanges, as a Kubernetes node's pod CIDR is,
+// static routes to the other hosts' ranges, and an "outside" host on the fabric that plays the internet. 100
+// containers per host are created at once on all three. Containers on different hosts reach each other with
+// their real addresses (nonMasqueradeCIDRs names the cluster CIDR), the outside sees each host's fabric address
+// (ipMasq), and DEL of all 300 at once leaves no lease, veth or masquerade element on any host.
 #include <doctest/doctest.h>
 
 #include <array>

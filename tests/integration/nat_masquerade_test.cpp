@@ -280,7 +280,9 @@ TEST_CASE("never-masqueraded destinations: return rules in a chain of their own;
           "DEL and GC as before" * doctest::skip(skip_root_tests())) {
   HostNetns host;
   nat::Nft nft;
-  const nat::MasqueradeTarget cluster{"testnet", "nxbr0", "c1/eth0", ips({"10.244.0.0/16", "fd00:244::/48"})};
+  // A full-length prefix too: nft lists it as a bare address, which CHECK must read back as the same prefix.
+  const nat::MasqueradeTarget cluster{"testnet", "nxbr0", "c1/eth0",
+                                      ips({"10.244.0.0/16", "fd00:244::/48", "192.0.2.9/32"})};
   const nat::MasqueradeTarget plain{"testnet", "nxbr0", "c2/eth0"};
   nat::masquerade(nft, cluster, ips({"10.244.1.2/24"}));
   nat::masquerade(nft, plain, ips({"10.244.1.3/24"}));
@@ -290,6 +292,7 @@ TEST_CASE("never-masqueraded destinations: return rules in a chain of their own;
   const std::string rules = nft_list("chain inet nexus " + with);
   CHECK(rules.find("ip daddr 10.244.0.0/16 return comment \"nonMasqueradeCIDRs\"") != std::string::npos);
   CHECK(rules.find("ip6 daddr fd00:244::/48 return comment \"nonMasqueradeCIDRs\"") != std::string::npos);
+  CHECK(rules.find("ip daddr 192.0.2.9 return comment \"nonMasqueradeCIDRs\"") != std::string::npos);
   CHECK(rules.find("masquerade") > rules.find("fd00:244::/48"));  // the exemptions come before the masquerade
   CHECK(nft_list("chain inet nexus " + without).find("nonMasqueradeCIDRs") == std::string::npos);
   CHECK(nft_list("map inet nexus bridge_masq_v4").find("10.244.1.2 comment \"c1/eth0\" : jump " + with) !=
@@ -304,12 +307,12 @@ TEST_CASE("never-masqueraded destinations: return rules in a chain of their own;
   c1_plain.owner = "c1/eth0";
   CHECK(nat::find_masquerade_gap(nft, c1_plain, ips({"10.244.1.2/24"})) ==
         "address 10.244.1.2 is masqueraded by chain " + with +
-            ", which exempts [10.244.0.0/16, fd00:244::/48], not nonMasqueradeCIDRs []");
+            ", which exempts [10.244.0.0/16, 192.0.2.9/32, fd00:244::/48], not nonMasqueradeCIDRs []");
   nat::MasqueradeTarget c2_cluster = cluster;
   c2_cluster.owner = "c2/eth0";
   CHECK(nat::find_masquerade_gap(nft, c2_cluster, ips({"10.244.1.3/24"})) ==
         "address 10.244.1.3 is masqueraded by chain " + without +
-            ", which exempts [], not nonMasqueradeCIDRs [10.244.0.0/16, fd00:244::/48]");
+            ", which exempts [], not nonMasqueradeCIDRs [10.244.0.0/16, 192.0.2.9/32, fd00:244::/48]");
   CHECK(nat::find_masquerade_gap(nft, cluster, ips({"10.244.1.9/24"})) ==
         "address 10.244.1.9 is not masqueraded for c1/eth0 on nxbr0");
   // A chain that lost an exemption rule (someone deleted it) is reported too.
@@ -321,7 +324,8 @@ TEST_CASE("never-masqueraded destinations: return rules in a chain of their own;
   REQUIRE(run_shell("nft delete rule inet nexus " + with + " handle " + handle).exit_code == 0);
   CHECK(nat::find_masquerade_gap(nft, cluster, ips({"10.244.1.2/24"})) ==
         "address 10.244.1.2 is masqueraded by chain " + with +
-            ", which exempts [10.244.0.0/16], not nonMasqueradeCIDRs [10.244.0.0/16, fd00:244::/48]");
+            ", which exempts [10.244.0.0/16, 192.0.2.9/32], not nonMasqueradeCIDRs "
+            "[10.244.0.0/16, 192.0.2.9/32, fd00:244::/48]");
 
   // GC and DEL find both chains' elements by the network: the exemptions change nothing there.
   nat::collect_garbage(nft, "testnet", {"c2/eth0"});

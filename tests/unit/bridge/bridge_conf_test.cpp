@@ -125,7 +125,8 @@ TEST_CASE("bridge_conf: nonMasqueradeCIDRs: CIDRs of both families, host bits cl
                 "invalid nonMasqueradeCIDRs entry '10.244.0.0/33'");
   check_refused({{"nonMasqueradeCIDRs", {"fd00::/129"}}}, Code::InvalidConfig, "invalid nonMasqueradeCIDRs entry");
   check_refused({{"nonMasqueradeCIDRs", {""}}}, Code::InvalidConfig, "invalid nonMasqueradeCIDRs entry ''");
-  check_refused({{"nonMasqueradeCIDRs", {"cluster"}}}, Code::InvalidConfig, "invalid nonMasqueradeCIDRs entry 'cluster'");
+  check_refused({{"nonMasqueradeCIDRs", {"cluster"}}}, Code::InvalidConfig,
+                "invalid nonMasqueradeCIDRs entry 'cluster'");
   // DEL removes the attachment's elements by owner and needs no list: a bad one does not stop it.
   CHECK(parse({{"nonMasqueradeCIDRs", {"cluster"}}}, "DEL").non_masquerade_cidrs.empty());
   CHECK(parse({{"nonMasqueradeCIDRs", 5}}, "DEL").non_masquerade_cidrs.empty());

@@ -43,7 +43,8 @@ TEST_CASE("destinations never masqueraded are part of the chain's name; none kee
   CHECK(cluster != network_chain("mynet", subnets, {cidr("10.244.0.0/16"), cidr("fd00::/48")}));
   // The same exemptions however written: order, host bits, repeats and prefixes inside another.
   CHECK(cluster == network_chain("mynet", subnets, {cidr("10.244.9.9/16")}));
-  CHECK(cluster == network_chain("mynet", subnets, {cidr("10.244.3.0/24"), cidr("10.244.0.0/16"), cidr("10.244.0.0/16")}));
+  CHECK(cluster ==
+        network_chain("mynet", subnets, {cidr("10.244.3.0/24"), cidr("10.244.0.0/16"), cidr("10.244.0.0/16")}));
 }
 
 TEST_CASE("exempted: masked, each once, none inside another, sorted") {
