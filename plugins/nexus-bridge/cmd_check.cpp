@@ -69,8 +69,9 @@ void check_routes(const net::NlSocket& sock, const net::Link& link, const cni::R
   }
 }
 
-// ipMasq: every address of prevResult is masqueraded for this attachment. The message names what is lost and
-// whose: a firewall reload (`nft flush ruleset`) takes the whole table, which `nexus firewall-reload` restores.
+// ipMasq: every address of prevResult is masqueraded for this attachment, by a chain exempting exactly
+// nonMasqueradeCIDRs. The message names what is lost and whose: a firewall reload (`nft flush ruleset`) takes
+// the whole table, which `nexus firewall-reload` restores.
 void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cni::Result& prev) {
   nat::Nft nft;
   const nat::MasqueradeTarget target = masquerade_target(conf, req);

@@ -36,6 +36,15 @@ cni::Dns parse_runtime_dns(const json& j) {
   return dns;
 }
 
+// nonMasqueradeCIDRs (the name of Kubernetes' ip-masq-agent for the same list): CIDRs of either family; a
+// non-list or a non-string entry is code 6, text that is not "<address>/<length>" code 7. Host bits are ignored.
+std::vector<IpPrefix> parse_non_masquerade_cidrs(const json& j) {
+  std::vector<IpPrefix> out;
+  for (const std::string& text : cni::opt_strings(j, "nonMasqueradeCIDRs").value_or(std::vector<std::string>{}))
+    out.push_back(parse_prefix(text, "nonMasqueradeCIDRs entry").masked());
+  return out;
+}
+
 std::optional<std::string> requested_mac(const cni::Request& req, const cni::NetConf& net) {
   std::optional<std::string> text;
   std::string source;
@@ -100,6 +109,8 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
   c.enable_dad = cni::opt_bool(j, "enabledad").value_or(false);
   c.port_isolation = cni::opt_bool(j, "portIsolation").value_or(false);
   c.mac_spoof_check = cni::opt_bool(j, "macspoofchk").value_or(false);
+  // DEL removes masquerade elements by owner and needs no list: a bad one must not stop it.
+  if (req.command != "DEL") c.non_masquerade_cidrs = parse_non_masquerade_cidrs(j);
   c.mtu = cni::opt_uint(j, "mtu");
   if (c.mtu && (*c.mtu < 68 || *c.mtu > 65535))
     throw Error(Code::InvalidConfig, "invalid mtu " + std::to_string(*c.mtu) + ": must be 68 to 65535");
@@ -131,7 +142,7 @@ BridgeConf BridgeConf::parse(const cni::Request& req) {
 
 nat::MasqueradeTarget masquerade_target(const BridgeConf& conf, const cni::Request& req) {
   return {.network = conf.net.name, .bridge = gateway_link_name(conf),
-          .owner = nat::owner_of(req.container_id, req.ifname)};
+          .owner = nat::owner_of(req.container_id, req.ifname), .never_masqueraded = conf.non_masquerade_cidrs};
 }
 
 nat::PublishTarget publish_target(const BridgeConf& conf, const cni::Request& req) {

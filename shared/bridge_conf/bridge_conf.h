@@ -30,6 +30,9 @@ struct BridgeConf {
   bool enable_dad = false;
   bool port_isolation = false;               // portIsolation: the host veth is an isolated bridge port
   bool mac_spoof_check = false;              // macspoofchk: drop the container's frames with a foreign source MAC
+  // nonMasqueradeCIDRs: with ipMasq, destinations whose traffic keeps the container's address (a cluster's pod
+  // CIDR), beside the container's own subnets. Not parsed by DEL, which removes elements by owner.
+  std::vector<IpPrefix> non_masquerade_cidrs;
   bool disable_container_interface = false;  // container interface left down (L2 only: no ipam)
   std::optional<unsigned> mtu;               // unset: cmd_add takes the host's default-route interface's
   std::optional<std::string> mac;       // requested container MAC, normalised "aa:bb:cc:dd:ee:ff"

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <net/if.h>
 #include <nlohmann/json.hpp>
 
@@ -45,12 +47,26 @@ std::string join_networks(const std::vector<IpPrefix>& subnets, bool v4, const c
   return out + multicast;  // never empty: multicast is never masqueraded, as in the reference plugin
 }
 
-void create_network_chain(Nft& nft, const std::string& chain, const std::vector<IpPrefix>& subnets) {
+// The comment of the rules that exempt nonMasqueradeCIDRs: CHECK finds them by it.
+constexpr const char* kExemptionComment = "nonMasqueradeCIDRs";
+
+// One rule per exempted prefix (a few at most): each stays a plain prefix match that CHECK reads back as it was
+// written, where one interval set could come back merged.
+std::string exemption_rules(const std::string& c, const std::vector<IpPrefix>& never_masqueraded) {
+  std::string out;
+  for (const IpPrefix& p : exempted(never_masqueraded))
+    out += "add rule " + c + (p.is_v4() ? " ip" : " ip6") + " daddr " + nft_text(p) + " return comment \"" +
+           kExemptionComment + "\"\n";
+  return out;
+}
+
+void create_network_chain(Nft& nft, const std::string& chain, const std::vector<IpPrefix>& subnets,
+                          const std::vector<IpPrefix>& never_masqueraded) {
   const std::string c = kTable + " " + chain;
   create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
                        join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
-                       " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" + "add rule " +
-                       c + " masquerade\n",
+                       " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" +
+                       exemption_rules(c, never_masqueraded) + "add rule " + c + " masquerade\n",
               "create masquerade chain");
 }
 
@@ -130,7 +146,8 @@ struct TokenEntry {
 struct TableState {
   std::vector<Element> elements;
   std::vector<TokenEntry> tokens;
-  bool has_hook_chain = false;  // from_bridges, which looks the maps up
+  bool has_hook_chain = false;                               // from_bridges, which looks the maps up
+  std::map<std::string, std::vector<IpPrefix>> exemptions;  // chain -> its nonMasqueradeCIDRs rules' prefixes
 
   static bool same(const std::string& bridge, const IpAddress& a, const std::string& b2, const IpAddress& a2) {
     return bridge == b2 && a == a2;
@@ -148,9 +165,32 @@ struct TableState {
   }
 };
 
+// The destination prefix of an exemption rule (`ip daddr 10.244.0.0/16 return`, which nft lists with a
+// {"prefix": {"addr", "len"}} or, for a full-length prefix, the bare address); nullopt for any other rule.
+std::optional<IpPrefix> exempted_destination(const nlohmann::json& rule) {
+  if (rule.value("comment", "") != kExemptionComment) return std::nullopt;
+  for (const nlohmann::json& expr : rule.value("expr", nlohmann::json::array())) {
+    if (!expr.contains("match")) continue;
+    const nlohmann::json& right = expr["match"].value("right", nlohmann::json());
+    if (right.is_string()) {
+      const auto a = IpAddress::parse(right.get<std::string>());
+      if (a) return IpPrefix(*a, a->bits());
+    } else if (right.is_object() && right.contains("prefix")) {
+      const auto a = IpAddress::parse(right["prefix"].value("addr", ""));
+      if (a) return IpPrefix(*a, right["prefix"].value("len", a->bits()));
+    }
+  }
+  return std::nullopt;
+}
+
 void collect(const nlohmann::json& objects, TableState& state) {
   for (const nlohmann::json& item : objects) {
     if (item.contains("chain") && item["chain"].value("name", "") == "from_bridges") state.has_hook_chain = true;
+    if (item.contains("rule")) {
+      const nlohmann::json& rule = item["rule"];
+      if (const auto p = exempted_destination(rule)) state.exemptions[rule.value("chain", "")].push_back(*p);
+      continue;
+    }
     const bool is_map = item.contains("map");
     if (!is_map && !item.contains("set")) continue;
     const nlohmann::json& obj = is_map ? item["map"] : item["set"];
@@ -204,7 +244,7 @@ void remove_owned(Nft& nft, const std::string& network, const std::vector<Elemen
 
 // What an ADD's two paths share, checked and worked out once: the network's chain and the owner's token.
 struct Plan {
-  std::vector<IpPrefix> subnets;  // traffic to these stays unmasqueraded
+  std::vector<IpPrefix> subnets;  // traffic to these (and to target.never_masqueraded) stays unmasqueraded
   std::string chain;
   Token token;
 };
@@ -219,7 +259,7 @@ Plan plan(const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses
   require_nft_safe(target.owner, "owner");
   require_nft_safe(target.bridge, "bridge");
   net::enable_forwarding(any_v4, any_v6);
-  p.chain = network_chain(target.network, p.subnets);
+  p.chain = network_chain(target.network, p.subnets, target.never_masqueraded);
   p.token = token_of(target.network, target.owner);
   return p;
 }
@@ -252,7 +292,7 @@ void add_slowly(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
   if (nft.try_run(creates, &error)) return;
   if (!is_exists_error(error)) {  // the table or the network's chain is not there yet
     create_table(nft);
-    create_network_chain(nft, chain, p.subnets);
+    create_network_chain(nft, chain, p.subnets, target.never_masqueraded);
     if (nft.try_run(creates, &error)) return;
     if (!is_exists_error(error)) fail_transaction("masquerade for " + owner, error);
   }
@@ -319,6 +359,19 @@ std::string restore_lines(const TableState& state, const MasqueradeTarget& targe
   return lines;
 }
 
+// The target's element of address `a` among its network's elements, nullptr when it has none.
+const Element* owned_element(const std::vector<Element>& present, const MasqueradeTarget& target, const IpPrefix& a) {
+  for (const Element& e : present)
+    if (e.owner == target.owner && TableState::same(target.bridge, a.address(), e.bridge, e.address)) return &e;
+  return nullptr;
+}
+
+std::string prefix_list(const std::vector<IpPrefix>& prefixes) {
+  std::string out;
+  for (const IpPrefix& p : prefixes) out += (out.empty() ? "" : ", ") + p.to_string();
+  return out;
+}
+
 }  // namespace
 
 std::string owner_of(const std::string& container_id, const std::string& ifname) {
@@ -334,8 +387,27 @@ std::string owner_of(const std::string& container_id, const std::string& ifname)
 
 std::string network_chain_prefix(const std::string& network) { return "n_" + hex(fnv1a(network), 16); }
 
-std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets) {
-  return network_chain_prefix(network) + "_" + hex(fnv1a(subnets_key(subnets)), 8);
+std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets,
+                          const std::vector<IpPrefix>& never_masqueraded) {
+  // Without exemptions the key is what it always was, so networks keep the chains older versions made.
+  std::string key = subnets_key(subnets);
+  if (!never_masqueraded.empty()) key += "|never:" + subnets_key(exempted(never_masqueraded));
+  return network_chain_prefix(network) + "_" + hex(fnv1a(key), 8);
+}
+
+std::vector<IpPrefix> exempted(const std::vector<IpPrefix>& prefixes) {
+  std::vector<IpPrefix> by_length;
+  for (const IpPrefix& p : prefixes) by_length.push_back(p.masked());
+  std::sort(by_length.begin(), by_length.end(), [](const IpPrefix& a, const IpPrefix& b) {
+    return a.length() != b.length() ? a.length() < b.length() : a.address() < b.address();
+  });
+  std::vector<IpPrefix> out;
+  for (const IpPrefix& p : by_length)  // shorter first: a prefix overlapping a kept one lies inside it
+    if (std::none_of(out.begin(), out.end(), [&](const IpPrefix& k) { return k.overlaps(p); })) out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const IpPrefix& a, const IpPrefix& b) {
+    return a.address() != b.address() ? a.address() < b.address() : a.length() < b.length();
+  });
+  return out;
 }
 
 void masquerade(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses) {
@@ -386,12 +458,8 @@ std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& targe
                                          const std::vector<IpPrefix>& addresses) {
   const std::vector<Element> present = elements_of(read_table(nft), target.network);
   std::vector<IpPrefix> missing;
-  for (const IpPrefix& a : addresses) {
-    const bool ok = std::any_of(present.begin(), present.end(), [&](const Element& e) {
-      return e.owner == target.owner && TableState::same(target.bridge, a.address(), e.bridge, e.address);
-    });
-    if (!ok) missing.push_back(a);
-  }
+  for (const IpPrefix& a : addresses)
+    if (owned_element(present, target, a) == nullptr) missing.push_back(a);
   return missing;
 }
 
@@ -407,7 +475,7 @@ MasqueradeRestore restore_masquerade(Nft& nft, const MasqueradeTarget& target,
     out.hook_restored = !state.has_hook_chain;
     if (lines.empty() && state.has_hook_chain) return out;
     create_table(nft);  // `add` and create_once: leave what is there as it is
-    if (!lines.empty()) create_network_chain(nft, p.chain, p.subnets);
+    if (!lines.empty()) create_network_chain(nft, p.chain, p.subnets, target.never_masqueraded);
     std::string error;
     if (lines.empty() || nft.try_run(lines, &error)) return out;
     if (attempt == 3) fail_transaction("restore masquerade of " + target.owner, error);
@@ -421,6 +489,7 @@ std::string find_masquerade_gap(Nft& nft, const MasqueradeTarget& target, const 
   collect(objects, state);
   if (!state.has_hook_chain) return "chain from_bridges of table " + kTable + " is missing";
   const std::string prefix = network_chain_prefix(target.network) + "_";
+  const std::vector<IpPrefix> wanted = exempted(target.never_masqueraded);
   for (const IpPrefix& a : addresses) {
     const std::string element = "element \"" + target.bridge + "\" . " + nft_text(a.address()) + " of map " +
                                 map_of(a.address()) + " (table " + kTable + ")";
@@ -428,6 +497,13 @@ std::string find_masquerade_gap(Nft& nft, const MasqueradeTarget& target, const 
     if (e == nullptr) return element + " is missing";
     if (e->owner != target.owner) return element + " belongs to " + (e->owner.empty() ? "nobody" : e->owner);
     if (e->chain.rfind(prefix, 0) != 0) return element + " jumps to another network's chain " + e->chain;
+    // The chain must exempt exactly nonMasqueradeCIDRs: not one made for another list, nor one that lost a rule.
+    const auto found = state.exemptions.find(e->chain);
+    const std::vector<IpPrefix> has =
+        exempted(found == state.exemptions.end() ? std::vector<IpPrefix>{} : found->second);
+    if (has != wanted)
+      return "address " + a.address().to_string() + " is masqueraded by chain " + e->chain + ", which exempts [" +
+             prefix_list(has) + "], not nonMasqueradeCIDRs [" + prefix_list(wanted) + "]";
   }
   return "";
 }

@@ -6,7 +6,9 @@
 //     map bridge_masq_v4, _v6                 bridge . container address -> jump n_<network hash>_<subnets hash>
 //                                             (comment: the owner, "<containerID>/<ifname>")
 //     set bridge_owner_v4, _v6                bridge . container address . owner token (2 x 32 bits)
-//     chain n_<network hash>_<subnets hash>   daddr in the network's subnets or multicast: return; masquerade
+//     chain n_<network hash>_<subnets hash>   daddr in the network's subnets or multicast: return;
+//                                             daddr in nonMasqueradeCIDRs: return (comment "nonMasqueradeCIDRs");
+//                                             masquerade
 //
 // The key holds the bridge (the input interface of forwarded container traffic), so networks with overlapping
 // subnets on different bridges masquerade side by side. Each map element has a twin in the owner set whose key
@@ -37,6 +39,10 @@ struct MasqueradeTarget {
   std::string network;  // the network's name: names its chains and scopes GC
   std::string bridge;   // the input interface of the container's forwarded traffic
   std::string owner;    // owner_of(containerID, ifname)
+  // Destinations never masqueraded beside the network's own subnets (nonMasqueradeCIDRs: a cluster's pod CIDR,
+  // so containers on other hosts see the sender's real address). Part of the chain's name: a network whose
+  // list changes gets a chain of its own, and the chains of older containers stay as they were.
+  std::vector<IpPrefix> never_masqueraded = {};
 };
 
 /// The owner of an attachment's elements: "<containerID>/<ifname>", the ifname in hex ("0x...") when it has
@@ -66,9 +72,10 @@ void unmasquerade(std::optional<Nft>& nft, const MasqueradeTarget& target, const
 /// network (missing, or owned by someone else). Empty = all fine.
 std::vector<IpPrefix> find_unmasqueraded(Nft& nft, const MasqueradeTarget& target,
                                          const std::vector<IpPrefix>& addresses);
-
-/// For CHECK: what of the target's masquerading is missing, in words naming the nft object (the table, the
-/// from_bridges chain, or the first address's element, missing or another owner's); empty when all is there.
+/// For CHECK: what of the target's masquerading is missing or wrong, in words naming the nft object (the table,
+/// the from_bridges chain, or the first address's element: missing, another owner's, or jumping to a chain that
+/// does not exempt exactly the target's never_masqueraded destinations, made for another list or having lost
+/// a rule); empty when all is there.
 std::string find_masquerade_gap(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPrefix>& addresses);
 
 /// What restore_masquerade() did with an attachment's addresses.
@@ -92,7 +99,11 @@ void collect_garbage(Nft& nft, const std::string& network, const std::vector<std
 /// has.
 std::string network_chain_prefix(const std::string& network);
 /// The chain of `network` with these subnets: network_chain_prefix(network) + "_" + 8 hex digits of the sorted
-/// subnets.
-std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets);
+/// subnets and, when there are any, of the destinations never masqueraded (normalised as exempted() does).
+std::string network_chain(const std::string& network, const std::vector<IpPrefix>& subnets,
+                          const std::vector<IpPrefix>& never_masqueraded = {});
+/// `prefixes` as the chain exempts them: host bits cleared, sorted, each once, none inside another (an nft
+/// interval set refuses overlapping elements, and a prefix inside another adds nothing).
+std::vector<IpPrefix> exempted(const std::vector<IpPrefix>& prefixes);
 
 }  // namespace nexus::nat

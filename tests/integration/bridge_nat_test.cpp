@@ -260,3 +260,33 @@ TEST_CASE("bridge NAT: GC keeps the valid attachments' elements and never touche
   CHECK(n.env.lease_count("net-b") == 1);
   CHECK(owner_tokens_v4().size() == 2);
 }
+
+TEST_CASE("bridge NAT: nonMasqueradeCIDRs keep the container's address towards them; CHECK names a chain without "
+          "them" * doctest::skip(skip_root_tests())) {
+  BridgeEnv env;
+  TestNetns outside;
+  ContainerNetns c;
+  connect_outside(outside);
+  // The outside routes the containers' subnet back, as another cluster host would.
+  REQUIRE(run_in_netns(outside, "ip route add 10.72.0.0/24 via 198.51.100.254").exit_code == 0);
+  const json conf = env.config("10.72.0.0/24", {{"ipMasq", true}, {"isDefaultGateway", true},
+                                                {"nonMasqueradeCIDRs", {"198.51.100.0/25", "fd00:72::/48"}}});
+  const auto add = env.add_ok("c1", c, conf);
+  CHECK(seen_from(c, outside, "198.51.100.1", 9040) == "10.72.0.2");  // inside 198.51.100.0/25: kept
+  REQUIRE(run_in_netns(outside, "ip addr add 198.51.100.200/24 dev out-o").exit_code == 0);
+  CHECK(seen_from(c, outside, "198.51.100.200", 9041) == "198.51.100.254");  // outside it: masqueraded
+
+  json with_prev = conf;
+  with_prev["prevResult"] = add.json();
+  const auto check = env.run("CHECK", "c1", c.path(), with_prev);
+  CHECK_MESSAGE(check.exit_code == 0, check.out, check.err);
+  json other = with_prev;
+  other["nonMasqueradeCIDRs"] = {"198.51.100.0/24"};
+  const auto mismatch = env.run("CHECK", "c1", c.path(), other);
+  CHECK(mismatch.exit_code != 0);
+  CHECK_MESSAGE(mismatch.out.find("which exempts [198.51.100.0/25, fd00:72::/48], not nonMasqueradeCIDRs "
+                                  "[198.51.100.0/24]") != std::string::npos,
+                mismatch.out);
+  CHECK(env.run("DEL", "c1", c.path(), with_prev).exit_code == 0);
+  CHECK(nft_table().find("10.72.0.2") == std::string::npos);
+}

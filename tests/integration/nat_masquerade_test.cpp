@@ -275,3 +275,62 @@ TEST_CASE("masquerade really translates: the outside sees the host's address, on
   CHECK_FALSE(t.container_pings_outside(1));
   CHECK(t.seen_from("198.51.100.254") == translated);
 }
+
+TEST_CASE("never-masqueraded destinations: return rules in a chain of their own; CHECK sees a chain without them; "
+          "DEL and GC as before" * doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  nat::Nft nft;
+  // A full-length prefix too: nft lists it as a bare address, which CHECK must read back as the same prefix.
+  const nat::MasqueradeTarget cluster{"testnet", "nxbr0", "c1/eth0",
+                                      ips({"10.244.0.0/16", "fd00:244::/48", "192.0.2.9/32"})};
+  const nat::MasqueradeTarget plain{"testnet", "nxbr0", "c2/eth0"};
+  nat::masquerade(nft, cluster, ips({"10.244.1.2/24"}));
+  nat::masquerade(nft, plain, ips({"10.244.1.3/24"}));
+  const std::string with = nat::network_chain("testnet", ips({"10.244.1.0/24"}), cluster.never_masqueraded);
+  const std::string without = nat::network_chain("testnet", ips({"10.244.1.0/24"}));
+  REQUIRE(with != without);
+  const std::string rules = nft_list("chain inet nexus " + with);
+  CHECK(rules.find("ip daddr 10.244.0.0/16 return comment \"nonMasqueradeCIDRs\"") != std::string::npos);
+  CHECK(rules.find("ip6 daddr fd00:244::/48 return comment \"nonMasqueradeCIDRs\"") != std::string::npos);
+  CHECK(rules.find("ip daddr 192.0.2.9 return comment \"nonMasqueradeCIDRs\"") != std::string::npos);
+  CHECK(rules.find("masquerade") > rules.find("fd00:244::/48"));  // the exemptions come before the masquerade
+  CHECK(nft_list("chain inet nexus " + without).find("nonMasqueradeCIDRs") == std::string::npos);
+  CHECK(nft_list("map inet nexus bridge_masq_v4").find("10.244.1.2 comment \"c1/eth0\" : jump " + with) !=
+        std::string::npos);
+  CHECK(nft_list("map inet nexus bridge_masq_v4").find("10.244.1.3 comment \"c2/eth0\" : jump " + without) !=
+        std::string::npos);
+
+  // CHECK: each attachment's chain exempts exactly what its configuration lists.
+  CHECK(nat::find_masquerade_gap(nft, cluster, ips({"10.244.1.2/24"})) == "");
+  CHECK(nat::find_masquerade_gap(nft, plain, ips({"10.244.1.3/24"})) == "");
+  nat::MasqueradeTarget c1_plain = plain;
+  c1_plain.owner = "c1/eth0";
+  CHECK(nat::find_masquerade_gap(nft, c1_plain, ips({"10.244.1.2/24"})) ==
+        "address 10.244.1.2 is masqueraded by chain " + with +
+            ", which exempts [10.244.0.0/16, 192.0.2.9/32, fd00:244::/48], not nonMasqueradeCIDRs []");
+  nat::MasqueradeTarget c2_cluster = cluster;
+  c2_cluster.owner = "c2/eth0";
+  CHECK(nat::find_masquerade_gap(nft, c2_cluster, ips({"10.244.1.3/24"})) ==
+        "address 10.244.1.3 is masqueraded by chain " + without +
+            ", which exempts [], not nonMasqueradeCIDRs [10.244.0.0/16, 192.0.2.9/32, fd00:244::/48]");
+  CHECK(nat::find_masquerade_gap(nft, cluster, ips({"10.244.1.9/24"})) ==
+        "element \"nxbr0\" . 10.244.1.9 of map bridge_masq_v4 (table inet nexus) is missing");
+  // A chain that lost an exemption rule (someone deleted it) is reported too.
+  const std::string listed = inspect("nft -a list chain inet nexus " + with);
+  const size_t v6 = listed.find("fd00:244::/48 return comment \"nonMasqueradeCIDRs\" # handle ");
+  REQUIRE(v6 != std::string::npos);
+  const size_t at = listed.find("# handle ", v6) + 9;
+  const std::string handle = listed.substr(at, listed.find('\n', at) - at);
+  REQUIRE(run_shell("nft delete rule inet nexus " + with + " handle " + handle).exit_code == 0);
+  CHECK(nat::find_masquerade_gap(nft, cluster, ips({"10.244.1.2/24"})) ==
+        "address 10.244.1.2 is masqueraded by chain " + with +
+            ", which exempts [10.244.0.0/16, 192.0.2.9/32], not nonMasqueradeCIDRs "
+            "[10.244.0.0/16, 192.0.2.9/32, fd00:244::/48]");
+
+  // GC and DEL find both chains' elements by the network: the exemptions change nothing there.
+  nat::collect_garbage(nft, "testnet", {"c2/eth0"});
+  CHECK(masquerade_elements() == std::vector<MasqElement>{{"nxbr0", "10.244.1.3", "c2/eth0"}});
+  nat::unmasquerade(nft, plain, {});
+  CHECK(masquerade_elements().empty());
+  CHECK(owner_tokens_v4().empty());
+}

@@ -42,12 +42,14 @@ PluginRun BridgeEnv::add_ok(const std::string& id, const ContainerNetns& contain
   return add;
 }
 
-int BridgeEnv::lease_count(const std::string& network) const {
+int lease_count(const std::string& data_dir, const std::string& network) {
   int n = 0;
-  for (const auto& name : list_dir(data.path() + "/" + network))
+  for (const auto& name : list_dir(data_dir + "/" + network))
     n += name != "lock" && !name.starts_with("last_reserved_ip") && !name.starts_with(".");
   return n;
 }
+
+int BridgeEnv::lease_count(const std::string& network) const { return testutil::lease_count(data.path(), network); }
 
 std::vector<std::string> BridgeEnv::host_veths() const { return link_names("type veth"); }
 

@@ -13,6 +13,8 @@ namespace nexus::testutil {
 
 /// Path of the built nexus-bridge.
 std::string nexus_bridge_path();
+/// Number of lease files (addresses) of network `network` in the nexus-ipam dataDir `data_dir`.
+int lease_count(const std::string& data_dir, const std::string& network);
 
 struct BridgeEnv {
   HostNetns host;  // entered for the env's lifetime: plugins we run create their bridge here

@@ -99,6 +99,39 @@ TEST_CASE("bridge_conf: macspoofchk: off by default, true turns it on in every v
   check_refused({{"macspoofchk", 1}}, Code::DecodeFailure, "field \"macspoofchk\" must be a boolean, got 1");
 }
 
+TEST_CASE("bridge_conf: nonMasqueradeCIDRs: CIDRs of both families, host bits cleared; bad ones code 6 or 7") {
+  CHECK(parse({}).non_masquerade_cidrs.empty());
+  CHECK(parse({{"nonMasqueradeCIDRs", nullptr}}).non_masquerade_cidrs.empty());
+  CHECK(parse({{"nonMasqueradeCIDRs", json::array()}}).non_masquerade_cidrs.empty());
+  const json cidrs = {"10.244.0.0/16", "fd00:244::7/48", "192.0.2.9/32"};
+  for (const char* verb : {"ADD", "CHECK"}) {  // CHECK compares the masquerade chain's exemptions with them
+    const BridgeConf c = parse({{"ipMasq", true}, {"ipam", kIpam}, {"nonMasqueradeCIDRs", cidrs}}, verb);
+    REQUIRE(c.non_masquerade_cidrs.size() == 3);
+    CHECK(c.non_masquerade_cidrs[0].to_string() == "10.244.0.0/16");
+    CHECK(c.non_masquerade_cidrs[1].to_string() == "fd00:244::/48");
+    CHECK(c.non_masquerade_cidrs[2].to_string() == "192.0.2.9/32");
+    CHECK(nexus::bridge_plugin::masquerade_target(c, conf_request({{"type", "nexus-bridge"}}, verb))
+              .never_masqueraded == c.non_masquerade_cidrs);
+  }
+  check_refused({{"nonMasqueradeCIDRs", "10.244.0.0/16"}}, Code::DecodeFailure,
+                "field \"nonMasqueradeCIDRs\" must be a list of strings");
+  check_refused({{"nonMasqueradeCIDRs", {{"cidr", "10.244.0.0/16"}}}}, Code::DecodeFailure,
+                "field \"nonMasqueradeCIDRs\" must be a list of strings");
+  check_refused({{"nonMasqueradeCIDRs", {"10.244.0.0/16", 7}}}, Code::DecodeFailure,
+                "field \"nonMasqueradeCIDRs\" must be a list of strings");
+  check_refused({{"nonMasqueradeCIDRs", {"10.244.0.0"}}}, Code::InvalidConfig,
+                "invalid nonMasqueradeCIDRs entry '10.244.0.0'");
+  check_refused({{"nonMasqueradeCIDRs", {"10.244.0.0/33"}}}, Code::InvalidConfig,
+                "invalid nonMasqueradeCIDRs entry '10.244.0.0/33'");
+  check_refused({{"nonMasqueradeCIDRs", {"fd00::/129"}}}, Code::InvalidConfig, "invalid nonMasqueradeCIDRs entry");
+  check_refused({{"nonMasqueradeCIDRs", {""}}}, Code::InvalidConfig, "invalid nonMasqueradeCIDRs entry ''");
+  check_refused({{"nonMasqueradeCIDRs", {"cluster"}}}, Code::InvalidConfig,
+                "invalid nonMasqueradeCIDRs entry 'cluster'");
+  // DEL removes the attachment's elements by owner and needs no list: a bad one does not stop it.
+  CHECK(parse({{"nonMasqueradeCIDRs", {"cluster"}}}, "DEL").non_masquerade_cidrs.empty());
+  CHECK(parse({{"nonMasqueradeCIDRs", 5}}, "DEL").non_masquerade_cidrs.empty());
+}
+
 TEST_CASE("bridge_conf: isDefaultGateway implies isGateway") {
   const BridgeConf c = parse({{"isDefaultGateway", true}, {"ipam", kIpam}});
   CHECK(c.is_default_gateway);

@@ -4,23 +4,15 @@
 // a key Nexus adds or refuses still gets its row.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/testutil/readme.h"
+
 namespace {
 
-std::string readme_section(const std::string& title) {
-  std::ifstream in(std::string(NEXUS_SOURCE_DIR) + "/README.md");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string readme = buf.str();
-  const auto start = readme.find("\n## " + title);
-  if (start == std::string::npos) return "";
-  const auto end = readme.find("\n## ", start + 1);
-  return readme.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
+using nexus::testutil::readme_section;
 
 // The first cell of each table row ("| `a`, `b` | ..." gives "`a`, `b`").
 std::vector<std::string> key_cells(const std::string& section) {
@@ -55,7 +47,9 @@ TEST_CASE("README: the nexus-bridge table has a row for every key of the referen
              {"cniVersion", "name", "type", "bridge", "isGateway", "isDefaultGateway", "forceAddress", "ipMasq",
               "ipMasqBackend", "mtu", "hairpinMode", "ipam", "promiscMode", "vlan", "preserveDefaultVlan",
               "vlanTrunk", "enabledad", "macspoofchk", "disableContainerInterface", "portIsolation",
-              "MAC=", "args.cni.mac", "runtimeConfig.mac", "runtimeConfig.dns"});
+              "MAC=", "args.cni.mac", "runtimeConfig.mac", "runtimeConfig.dns",
+              // Nexus's own keys
+              "nonMasqueradeCIDRs"});
 }
 
 TEST_CASE("README: the nexus-ipam table has a row for every key of host-local's docs") {
