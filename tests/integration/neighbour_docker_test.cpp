@@ -1,0 +1,151 @@
+// Issue 12, "Other firewalls on the same host": Docker's daemon (Debian docker.io 20.10) next door sets the
+// FORWARD policy of iptables' filter table to DROP. Nexus's containers still reach the outside (masqueraded)
+// because nexus-bridge passes them through Docker's user chain DOCKER-USER (shared/neighbours/docker_user_chain.h);
+// Docker's containers keep working; iptables-nft reads every rule; the last DEL leaves the filter table as it
+// was before Nexus came; `nexus firewall-reload` puts lost rules back. A private dockerd runs in the test's host
+// netns (tests/testutil/private_dockerd.h); containers are attached as a libcni runtime does.
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <string>
+
+#include "shared/neighbours/docker_user_chain.h"
+#include "shared/runtime/cni_runtime.h"
+#include "tests/testutil/bridge_env.h"
+#include "tests/testutil/command.h"
+#include "tests/testutil/inspect.h"
+#include "tests/testutil/outside_netns.h"
+#include "tests/testutil/private_dockerd.h"
+#include "tests/testutil/root.h"
+#include "tests/testutil/tcp_probe.h"
+#include "tests/testutil/temp_dir.h"
+
+using namespace nexus;
+using namespace nexus::testutil;
+
+namespace {
+
+const std::string kNexus = std::string(NEXUS_BUILD_DIR) + "/nexus";
+constexpr const char* kOutside = "198.51.100.1";
+
+// An iptables-nft listing, which must come without a word of complaint (a rule it cannot read makes it print
+// "incompatible" or a warning).
+std::string iptables(const std::string& args) {
+  const CommandResult r = run_shell("iptables-nft " + args);
+  REQUIRE_MESSAGE(r.exit_code == 0, "iptables-nft ", args, ": ", r.err);
+  for (const char* complaint : {"incompatible", "Warning", "warning"}) {
+    CHECK_MESSAGE(r.out.find(complaint) == std::string::npos, "iptables-nft ", args, ":\n", r.out);
+    CHECK_MESSAGE(r.err.find(complaint) == std::string::npos, "iptables-nft ", args, ":\n", r.err);
+  }
+  return r.out;
+}
+
+// The filter table as iptables-nft-save prints it, without its dated comment lines and counters.
+std::string filter_table() {
+  const CommandResult r = run_shell("iptables-nft-save -t filter");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK_MESSAGE(r.err.empty(), r.err);
+  const std::string no_comments = std::regex_replace(r.out, std::regex("^#[^\n]*\n", std::regex::multiline), "");
+  return std::regex_replace(no_comments, std::regex(R"( \[[0-9]+:[0-9]+\])"), "");
+}
+
+// The source address a TCP connection from `c` to the outside shows there ("" if none came).
+std::string seen_from(const TestNetns& c, const TestNetns& outside, int port) {
+  TcpListener server(outside.fd(), kOutside, port, 3000);
+  REQUIRE(server.ready());
+  tcp_exchange(c.fd(), kOutside, port, 3000);
+  return server.peer();
+}
+
+const std::string kFromRule =
+    "-A DOCKER-USER -i nxbr0 -m comment --comment \"nexus: from bridge nxbr0\" -j ACCEPT\n";
+const std::string kEstablishedRule =
+    "-A DOCKER-USER -o nxbr0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "
+    "\"nexus: established to bridge nxbr0\" -j ACCEPT\n";
+
+struct DockerWorld {
+  BridgeEnv env;
+  TestNetns outside;
+  ContainerNetns a, b;
+  TempDir cache, state;
+  runtime::NetworkConfigList list = runtime::parse_conflist(
+      env.config("10.75.0.0/24", {{"ipMasq", true}, {"isDefaultGateway", true}}).dump(), "test");
+  runtime::CniRuntime cni{{nexus_plugin_dir()}, cache.path()};
+
+  DockerWorld() { connect_outside(outside); }
+
+  static runtime::RuntimeConf rt(const std::string& id, const ContainerNetns& ns) {
+    runtime::RuntimeConf conf;
+    conf.container_id = id;
+    conf.netns = ns.path();
+    return conf;
+  }
+};
+
+void docker_container_reaches_outside(const PrivateDockerd& docker) {
+  const CommandResult r = docker.docker({"run", "--rm", "nexus-busybox:test", "ping", "-c1", "-W3", kOutside});
+  CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(DockerWorld, "neighbour Docker: with dockerd's FORWARD policy DROP, Nexus nodes reach the outside "
+                               "masqueraded through DOCKER-USER, Docker's containers keep working, iptables-nft "
+                               "reads every rule, and the last DEL leaves the filter table as it was" *
+                                   doctest::skip(skip_root_tests())) {
+  PrivateDockerd docker(env.host);
+  docker.import_busybox();
+  REQUIRE_MESSAGE(iptables("-S FORWARD").find("-P FORWARD DROP\n") == 0, iptables("-S FORWARD"));  // Docker is here
+  docker_container_reaches_outside(docker);
+  const std::string before = filter_table();
+  REQUIRE(before.find(":DOCKER-USER") != std::string::npos);
+
+  cni.add(list, rt("a", a));
+  cni.add(list, rt("b", b));
+  CHECK(run_in_netns(a, std::string("ping -c1 -W2 ") + kOutside).exit_code == 0);
+  CHECK(seen_from(a, outside, 9320) == "198.51.100.254");  // masqueraded
+  CHECK(seen_from(b, outside, 9321) == "198.51.100.254");
+  CHECK(run_in_netns(a, "ping -c1 -W2 10.75.0.3").exit_code == 0);  // node to node on the bridge
+  const std::string user_chain = iptables("-S DOCKER-USER");
+  CHECK_MESSAGE(user_chain == "-N DOCKER-USER\n" + kFromRule + kEstablishedRule + "-A DOCKER-USER -j RETURN\n",
+                user_chain);
+  iptables("-S");
+  const std::string saved = filter_table();
+  CHECK(saved.find(kFromRule) != std::string::npos);
+  docker_container_reaches_outside(docker);
+
+  SUBCASE("the last DEL removes the rules; the first DEL does not") {
+    cni.del(list, rt("a", a));
+    CHECK(filter_table() == saved);  // b is still on the bridge
+    CHECK(seen_from(b, outside, 9322) == "198.51.100.254");
+    cni.del(list, rt("b", b));
+    CHECK(filter_table() == before);
+    docker_container_reaches_outside(docker);
+    // The next ADD, into the bridge that stayed, puts them back.
+    cni.add(list, rt("a", a));
+    CHECK(filter_table() == saved);
+    CHECK(seen_from(a, outside, 9323) == "198.51.100.254");
+    cni.del(list, rt("a", a));
+    CHECK(filter_table() == before);
+  }
+
+  SUBCASE("firewall-reload puts back rules a flush of DOCKER-USER took; a dockerd restart keeps them") {
+    REQUIRE(run_shell("iptables-nft -F DOCKER-USER && iptables-nft -A DOCKER-USER -j RETURN").exit_code == 0);
+    CHECK(seen_from(a, outside, 9324) == "");
+    const CommandResult r = run_command({kNexus, "firewall-reload", "--cache-dir", cache.path(), "--state-dir", state.path()});
+    CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+    CHECK_MESSAGE(r.out.find("restored a/eth0 (network testnet): the rules passing nxbr0 in iptables chain "
+                             "DOCKER-USER\n") != std::string::npos, r.out);
+    CHECK_MESSAGE(r.out.find("intact b/eth0 (network testnet): nothing lost\n") != std::string::npos, r.out);
+    CHECK(filter_table() == saved);
+    CHECK(seen_from(a, outside, 9325) == "198.51.100.254");
+
+    docker.restart();
+    CHECK(iptables("-S DOCKER-USER").find(kFromRule) != std::string::npos);
+    CHECK(seen_from(b, outside, 9326) == "198.51.100.254");
+    docker_container_reaches_outside(docker);
+    cni.del(list, rt("a", a));
+    cni.del(list, rt("b", b));
+    CHECK(iptables("-S DOCKER-USER") == "-N DOCKER-USER\n-A DOCKER-USER -j RETURN\n");
+  }
+}
