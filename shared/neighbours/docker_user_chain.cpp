@@ -204,26 +204,27 @@ net::NlMsgPtr delete_rule(const OurRule& rule) {
   return msg;
 }
 
-// Sequence numbers of the three requests of a look.
-constexpr uint32_t kChainV4 = 1, kChainV6 = 2, kRules = 3;
+// Sequence numbers of a look's requests: the chain of each family, and each family's rules.
+constexpr uint32_t kChainV4 = 1, kChainV6 = 2, kRulesV4 = 3, kRulesV6 = 4;
 
-std::vector<char> look_requests() {
-  std::vector<char> out;
-  const auto append = [&out](const net::NlMsgPtr& msg) {
-    const nlmsghdr* h = nlmsg_hdr(msg.get());
-    out.insert(out.end(), reinterpret_cast<const char*>(h), reinterpret_cast<const char*>(h) + NLMSG_ALIGN(h->nlmsg_len));
-  };
-  for (const uint8_t family : kFamilies) {
-    net::NlMsgPtr chain = nat::new_nft_message(NFT_MSG_GETCHAIN, 0, family, family == NFPROTO_IPV4 ? kChainV4 : kChainV6);
-    put(nla_put_string(chain.get(), NFTA_CHAIN_TABLE, kTable), "table");
-    put(nla_put_string(chain.get(), NFTA_CHAIN_NAME, kDockerUserChain), "chain");
-    append(chain);
-  }
-  // The rules of every family's filter DOCKER-USER: the kernel filters the dump by table and chain.
-  net::NlMsgPtr rules = nat::new_nft_message(NFT_MSG_GETRULE, NLM_F_DUMP, NFPROTO_UNSPEC, kRules);
+void append_request(std::vector<char>& out, const net::NlMsgPtr& msg) {
+  const nlmsghdr* h = nlmsg_hdr(msg.get());
+  out.insert(out.end(), reinterpret_cast<const char*>(h), reinterpret_cast<const char*>(h) + NLMSG_ALIGN(h->nlmsg_len));
+}
+
+void append_chain_request(std::vector<char>& out, uint8_t family, uint32_t sequence) {
+  net::NlMsgPtr chain = nat::new_nft_message(NFT_MSG_GETCHAIN, 0, family, sequence);
+  put(nla_put_string(chain.get(), NFTA_CHAIN_TABLE, kTable), "table");
+  put(nla_put_string(chain.get(), NFTA_CHAIN_NAME, kDockerUserChain), "chain");
+  append_request(out, chain);
+}
+
+// The rules of one family's filter DOCKER-USER (the kernel filters the dump by table and chain; with family
+// unspecified it would stop at the first family's table). A socket runs one dump at a time: it goes last.
+void append_rules_request(std::vector<char>& out, uint8_t family, uint32_t sequence) {
+  net::NlMsgPtr rules = nat::new_nft_message(NFT_MSG_GETRULE, NLM_F_DUMP, family, sequence);
   name_chain(rules.get());
-  append(rules);
-  return out;
+  append_request(out, rules);
 }
 
 // One rule of the dump: ours for `interface` when its comment says so.
@@ -245,52 +246,75 @@ std::optional<OurRule> our_rule(nlmsghdr* h, const std::string& interface) {
   return std::nullopt;
 }
 
-// Both chains and our rules in them, by one round trip: the three requests go in one send, and the kernel
-// answers them in order.
-Chains look(const std::string& interface) {
-  const UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
-  if (!fd) throw sys_error("nf_tables: open netlink socket", errno);
-  const std::vector<char> requests = look_requests();
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (::sendto(fd.get(), requests.data(), requests.size(), 0, reinterpret_cast<const sockaddr*>(&kernel),
-               sizeof kernel) != static_cast<ssize_t>(requests.size()))
-    throw sys_error("nf_tables: send the look at " + std::string(kDockerUserChain), errno);
-  Chains chains;
-  std::array<bool, 2> chain_answered{};
-  bool rules_done = false;
-  alignas(nlmsghdr) static thread_local std::array<char, 65536> buf;
-  while (!chain_answered[0] || !chain_answered[1] || !rules_done) {
-    pollfd p{.fd = fd.get(), .events = POLLIN, .revents = 0};
-    if (::poll(&p, 1, kAnswerTimeoutMs) == 0)
-      throw Error(Code::Internal, "nf_tables: no answer from the kernel about " + std::string(kDockerUserChain));
-    const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0) throw sys_error("nf_tables: read the answer about " + std::string(kDockerUserChain), errno);
-    int len = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-      const uint16_t type = h->nlmsg_type;
-      if (h->nlmsg_seq == kChainV4 || h->nlmsg_seq == kChainV6) {
-        const size_t slot = h->nlmsg_seq == kChainV4 ? 0 : 1;
-        if (type == NLMSG_ERROR) {
+// A look in progress: the answers to the requests sent on `fd`, read until each has come.
+class Look {
+ public:
+  Look(const std::string& interface) : interface_(interface) {
+    fd_ = UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+    if (!fd_) throw sys_error("nf_tables: open netlink socket", errno);
+  }
+
+  // Sends `requests` in one message and reads until the answers to the sequence numbers `pending` are in.
+  void exchange(const std::vector<char>& requests, std::vector<uint32_t> pending) {
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(fd_.get(), requests.data(), requests.size(), 0, reinterpret_cast<const sockaddr*>(&kernel),
+                 sizeof kernel) != static_cast<ssize_t>(requests.size()))
+      throw sys_error("nf_tables: send the look at " + std::string(kDockerUserChain), errno);
+    const auto settled = [&pending](uint32_t sequence) { std::erase(pending, sequence); };
+    alignas(nlmsghdr) static thread_local std::array<char, 65536> buf;
+    while (!pending.empty()) {
+      pollfd p{.fd = fd_.get(), .events = POLLIN, .revents = 0};
+      if (::poll(&p, 1, kAnswerTimeoutMs) == 0)
+        throw Error(Code::Internal, "nf_tables: no answer from the kernel about " + std::string(kDockerUserChain));
+      const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n < 0) throw sys_error("nf_tables: read the answer about " + std::string(kDockerUserChain), errno);
+      int len = static_cast<int>(n);
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+        const uint32_t sequence = h->nlmsg_seq;
+        const bool chain = sequence == kChainV4 || sequence == kChainV6;
+        if (h->nlmsg_type == NLMSG_ERROR) {
           const int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-          if (err != 0 && err != ENOENT) throw sys_error("nf_tables: look up chain " + std::string(kDockerUserChain), err);
-        } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)) {
-          chains.exists[slot] = true;
-        }
-        chain_answered[slot] = true;
-      } else if (h->nlmsg_seq == kRules) {
-        if (type == NLMSG_DONE) {
-          rules_done = true;
-        } else if (type == NLMSG_ERROR) {
-          const int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-          if (err != 0) throw sys_error("nf_tables: list the rules of " + std::string(kDockerUserChain), err);
-          rules_done = true;
-        } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE)) {
-          if (auto rule = our_rule(h, interface)) chains.ours.push_back(*rule);
+          if (err != 0 && !(chain && err == ENOENT))
+            throw sys_error("nf_tables: look at iptables chain " + std::string(kDockerUserChain), err);
+          settled(sequence);
+        } else if (h->nlmsg_type == NLMSG_DONE) {
+          settled(sequence);
+        } else if (chain && h->nlmsg_type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)) {
+          chains_.exists[sequence == kChainV4 ? 0 : 1] = true;
+          settled(sequence);
+        } else if (!chain && h->nlmsg_type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE)) {
+          if (auto rule = our_rule(h, interface_)) chains_.ours.push_back(*rule);
         }
       }
     }
+  }
+
+  Chains take() { return std::move(chains_); }
+
+ private:
+  std::string interface_;
+  UniqueFd fd_;
+  Chains chains_;
+};
+
+// Both chains and our rules in them. One round trip (both chains and ip's rules in one send) unless the ip6
+// chain exists too (Docker with ip6tables): then its rules need a second.
+Chains look(const std::string& interface) {
+  Look look(interface);
+  std::vector<char> requests;
+  append_chain_request(requests, NFPROTO_IPV4, kChainV4);
+  append_chain_request(requests, NFPROTO_IPV6, kChainV6);
+  append_rules_request(requests, NFPROTO_IPV4, kRulesV4);
+  look.exchange(requests, {kChainV4, kChainV6, kRulesV4});
+  Chains chains = look.take();
+  if (chains.exists[1]) {
+    Look v6(interface);
+    requests.clear();
+    append_rules_request(requests, NFPROTO_IPV6, kRulesV6);
+    v6.exchange(requests, {kRulesV6});
+    for (const OurRule& r : v6.take().ours) chains.ours.push_back(r);
   }
   return chains;
 }

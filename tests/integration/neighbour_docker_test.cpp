@@ -149,3 +149,48 @@ TEST_CASE_FIXTURE(DockerWorld, "neighbour Docker: with dockerd's FORWARD policy 
     CHECK(iptables("-S DOCKER-USER") == "-N DOCKER-USER\n-A DOCKER-USER -j RETURN\n");
   }
 }
+
+TEST_CASE("neighbour Docker: the rules go into every DOCKER-USER chain there is (ip6 too), once; release removes "
+          "only ours, and only with the bridge's last port" * doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  // Docker's chains as iptables-nft makes them, with rules of others: one without a comment, one whose comment
+  // names another bridge.
+  for (const char* tool : {"iptables-nft", "ip6tables-nft"})
+    REQUIRE(run_shell(std::string(tool) + " -N DOCKER-USER && " + tool + " -A DOCKER-USER -i nxbr0 -j ACCEPT && " +
+                      tool + " -A DOCKER-USER -i nxbr1 -m comment --comment \"nexus: from bridge nxbr1\" -j ACCEPT && " +
+                      tool + " -A DOCKER-USER -j RETURN")
+                .exit_code == 0);
+  const std::string before_v4 = iptables("-S DOCKER-USER");
+  const CommandResult before_v6 = run_shell("ip6tables-nft -S DOCKER-USER");
+  REQUIRE(run_shell("ip link add nxbr0 type bridge && ip link add p0 type veth peer name p0b && ip link set p0 master nxbr0")
+              .exit_code == 0);
+  CHECK(neighbours::find_docker_user_gap("nxbr0") ==
+        "rule \"nexus: from bridge nxbr0\" is missing from ip filter DOCKER-USER");
+
+  CHECK(neighbours::pass_docker_user_chains("nxbr0"));
+  CHECK_FALSE(neighbours::pass_docker_user_chains("nxbr0"));  // all there: nothing added
+  CHECK(neighbours::find_docker_user_gap("nxbr0") == "");
+  CHECK(iptables("-S DOCKER-USER") == "-N DOCKER-USER\n" + kFromRule + kEstablishedRule + before_v4.substr(15));
+  const CommandResult v6 = run_shell("ip6tables-nft -S DOCKER-USER");
+  CHECK_MESSAGE(v6.out == "-N DOCKER-USER\n" + kFromRule + kEstablishedRule + before_v6.out.substr(15), v6.out);
+  CHECK(v6.err.empty());
+
+  neighbours::release_docker_user_chains("nxbr0", "nxbr0");  // p0 is still a port
+  CHECK(neighbours::find_docker_user_gap("nxbr0") == "");
+  neighbours::release_docker_user_chains("nxbr0", "nxbr0", /*leaving_port=*/0);
+  REQUIRE(run_shell("ip link del p0").exit_code == 0);
+  neighbours::release_docker_user_chains("nxbr0", "nxbr0");
+  CHECK(iptables("-S DOCKER-USER") == before_v4);  // the others' rules, as they were
+  CHECK(run_shell("ip6tables-nft -S DOCKER-USER").out == before_v6.out);
+  neighbours::release_docker_user_chains("nxbr0", "nxbr0");  // nothing of ours: nothing happens
+  CHECK(iptables("-S DOCKER-USER") == before_v4);
+}
+
+TEST_CASE("neighbour Docker: without a DOCKER-USER chain nothing is added" * doctest::skip(skip_root_tests())) {
+  HostNetns host;
+  REQUIRE(run_shell("iptables-nft -N OTHER").exit_code == 0);  // a filter table, but no Docker
+  const std::string before = filter_table();
+  CHECK_FALSE(neighbours::pass_docker_user_chains("nxbr0"));
+  CHECK(neighbours::find_docker_user_gap("nxbr0") == "");
+  CHECK(filter_table() == before);
+}
