@@ -174,7 +174,7 @@ void restore_docker_user(const BridgeAttachment& b, Restored& out) {
   const std::string interface = bridge_plugin::gateway_link_name(b.conf);
   if (neighbours::find_docker_user_gap(interface).empty()) return;
   neighbours::pass_docker_user_chains(interface);
-  out.done.push_back(std::string("the rules passing ") + interface + " in iptables chain " + neighbours::kDockerUserChain);
+  out.done.push_back("the rules passing " + interface + " in iptables chain " + neighbours::kDockerUserChain);
 }
 
 // Restores one live attachment's objects and prints its line.

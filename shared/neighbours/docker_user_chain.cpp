@@ -74,7 +74,9 @@ void put(int err, const char* what) {
 }
 
 // `name` with its NUL, as iptables-nft compares an interface name that has no wildcard.
-std::vector<char> ifname_bytes(const std::string& name) { return std::vector<char>(name.c_str(), name.c_str() + name.size() + 1); }
+std::vector<char> ifname_bytes(const std::string& name) {
+  return std::vector<char>(name.c_str(), name.c_str() + name.size() + 1);
+}
 
 // The userdata TLV of a comment, as iptables-nft and nft write it.
 std::vector<uint8_t> comment_userdata(const std::string& comment) {
@@ -92,8 +94,8 @@ std::string comment_in(const nlattr* userdata) {
   for (int at = 0; at + 2 <= len;) {
     const uint8_t type = p[at], size = p[at + 1];
     if (at + 2 + size > len) break;
-    if (type == kUserdataComment && size > 0)
-      return std::string(reinterpret_cast<const char*>(p + at + 2), strnlen(reinterpret_cast<const char*>(p + at + 2), size));
+    const auto* text = reinterpret_cast<const char*>(p + at + 2);
+    if (type == kUserdataComment && size > 0) return std::string(text, strnlen(text, size));
     at += 2 + size;
   }
   return "";
@@ -249,7 +251,7 @@ std::optional<OurRule> our_rule(nlmsghdr* h, const std::string& interface) {
 // A look in progress: the answers to the requests sent on `fd`, read until each has come.
 class Look {
  public:
-  Look(const std::string& interface) : interface_(interface) {
+  explicit Look(const std::string& interface) : interface_(interface) {
     fd_ = UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
     if (!fd_) throw sys_error("nf_tables: open netlink socket", errno);
   }

@@ -132,7 +132,8 @@ TEST_CASE_FIXTURE(DockerWorld, "neighbour Docker: with dockerd's FORWARD policy 
   SUBCASE("firewall-reload puts back rules a flush of DOCKER-USER took; a dockerd restart keeps them") {
     REQUIRE(run_shell("iptables-nft -F DOCKER-USER && iptables-nft -A DOCKER-USER -j RETURN").exit_code == 0);
     CHECK(seen_from(a, outside, 9324) == "");
-    const CommandResult r = run_command({kNexus, "firewall-reload", "--cache-dir", cache.path(), "--state-dir", state.path()});
+    const CommandResult r =
+        run_command({kNexus, "firewall-reload", "--cache-dir", cache.path(), "--state-dir", state.path()});
     CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
     CHECK_MESSAGE(r.out.find("restored a/eth0 (network testnet): the rules passing nxbr0 in iptables chain "
                              "DOCKER-USER\n") != std::string::npos, r.out);
@@ -157,13 +158,14 @@ TEST_CASE("neighbour Docker: the rules go into every DOCKER-USER chain there is 
   // names another bridge.
   for (const char* tool : {"iptables-nft", "ip6tables-nft"})
     REQUIRE(run_shell(std::string(tool) + " -N DOCKER-USER && " + tool + " -A DOCKER-USER -i nxbr0 -j ACCEPT && " +
-                      tool + " -A DOCKER-USER -i nxbr1 -m comment --comment \"nexus: from bridge nxbr1\" -j ACCEPT && " +
+                      tool + " -A DOCKER-USER -i nxbr1 -m comment --comment \"nexus: from bridge nxbr1\" " +
+                      "-j ACCEPT && " +
                       tool + " -A DOCKER-USER -j RETURN")
                 .exit_code == 0);
   const std::string before_v4 = iptables("-S DOCKER-USER");
   const CommandResult before_v6 = run_shell("ip6tables-nft -S DOCKER-USER");
-  REQUIRE(run_shell("ip link add nxbr0 type bridge && ip link add p0 type veth peer name p0b && ip link set p0 master nxbr0")
-              .exit_code == 0);
+  REQUIRE(run_shell("ip link add nxbr0 type bridge && ip link add p0 type veth peer name p0b && "
+                    "ip link set p0 master nxbr0").exit_code == 0);
   CHECK(neighbours::find_docker_user_gap("nxbr0") ==
         "rule \"nexus: from bridge nxbr0\" is missing from ip filter DOCKER-USER");
 

@@ -28,7 +28,8 @@ const char* const kDockerProcesses[] = {"dockerd", "containerd", "containerd-shi
 std::vector<std::string> cgroup_hierarchies() {
   std::vector<std::string> out;
   std::ifstream mounts("/proc/self/mounts");
-  for (std::string dev, dir, type, options, rest; mounts >> dev >> dir >> type >> options && std::getline(mounts, rest);)
+  for (std::string dev, dir, type, options, rest;
+       mounts >> dev >> dir >> type >> options && std::getline(mounts, rest);)
     if (type == "cgroup" && dir.rfind("/sys/fs/cgroup/", 0) == 0) out.push_back(dir + " " + options);
   return out;
 }
@@ -128,9 +129,11 @@ PrivateDockerd::~PrivateDockerd() {
     const std::filesystem::path root = std::filesystem::path(h.substr(0, h.find(' '))) / cgroup_parent_;
     std::error_code ec;
     std::vector<std::filesystem::path> dirs;
-    for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != decltype(it)(); it.increment(ec))
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != decltype(it)();
+         it.increment(ec))
       if (it->is_directory()) dirs.push_back(it->path());
-    std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
+    std::sort(dirs.begin(), dirs.end(),
+              [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
     for (const auto& d : dirs) ::rmdir(d.c_str());
     ::rmdir(root.c_str());
   }
