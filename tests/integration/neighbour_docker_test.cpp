@@ -9,6 +9,7 @@
 #include <regex>
 #include <string>
 
+#include "shared/base/error.h"
 #include "shared/neighbours/docker_user_chain.h"
 #include "shared/runtime/cni_runtime.h"
 #include "tests/testutil/bridge_env.h"
@@ -132,6 +133,14 @@ TEST_CASE_FIXTURE(DockerWorld, "neighbour Docker: with dockerd's FORWARD policy 
   SUBCASE("firewall-reload puts back rules a flush of DOCKER-USER took; a dockerd restart keeps them") {
     REQUIRE(run_shell("iptables-nft -F DOCKER-USER && iptables-nft -A DOCKER-USER -j RETURN").exit_code == 0);
     CHECK(seen_from(a, outside, 9324) == "");
+    try {
+      cni.check(list, rt("a", a));
+      FAIL("CHECK passed without the DOCKER-USER rules");
+    } catch (const Error& e) {
+      CHECK_MESSAGE(std::string(e.what()).find("forwarding of bridge nxbr0 in network testnet: rule \"nexus: from "
+                                               "bridge nxbr0\" is missing from ip filter DOCKER-USER") !=
+                        std::string::npos, e.what());
+    }
     const CommandResult r =
         run_command({kNexus, "firewall-reload", "--cache-dir", cache.path(), "--state-dir", state.path()});
     CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
@@ -140,6 +149,7 @@ TEST_CASE_FIXTURE(DockerWorld, "neighbour Docker: with dockerd's FORWARD policy 
     CHECK_MESSAGE(r.out.find("intact b/eth0 (network testnet): nothing lost\n") != std::string::npos, r.out);
     CHECK(filter_table() == saved);
     CHECK(seen_from(a, outside, 9325) == "198.51.100.254");
+    cni.check(list, rt("a", a));  // throws when something is missing
 
     docker.restart();
     CHECK(iptables("-S DOCKER-USER").find(kFromRule) != std::string::npos);
