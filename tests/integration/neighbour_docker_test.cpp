@@ -206,3 +206,18 @@ TEST_CASE("neighbour Docker: without a DOCKER-USER chain nothing is added" * doc
   CHECK(neighbours::find_docker_user_gap("nxbr0") == "");
   CHECK(filter_table() == before);
 }
+
+TEST_CASE("neighbour Docker: an ADD that fails after putting its rules into DOCKER-USER takes them out again" *
+          doctest::skip(skip_root_tests())) {
+  BridgeEnv env;
+  ContainerNetns c1, c2;
+  REQUIRE(run_shell("iptables-nft -N DOCKER-USER && iptables-nft -A DOCKER-USER -j RETURN").exit_code == 0);
+  const std::string before = iptables("-S DOCKER-USER");
+  nlohmann::json conf = env.config("10.76.0.0/24", {{"ipMasq", true}});
+  conf["ipam"]["routes"] = nlohmann::json::parse(R"([{"dst":"192.0.2.0/24","gw":"203.0.113.9"}])");  // off-link
+  const auto failed = env.run("ADD", "c1", c1.path(), conf);
+  CHECK_MESSAGE(failed.exit_code != 0, failed.out);
+  CHECK(iptables("-S DOCKER-USER") == before);
+  env.add_ok("c2", c2, env.config("10.76.0.0/24", {{"ipMasq", true}}));
+  CHECK(iptables("-S DOCKER-USER") == "-N DOCKER-USER\n" + kFromRule + kEstablishedRule + "-A DOCKER-USER -j RETURN\n");
+}
