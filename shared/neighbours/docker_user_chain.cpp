@@ -248,16 +248,21 @@ std::optional<OurRule> our_rule(nlmsghdr* h, const std::string& interface) {
   return std::nullopt;
 }
 
+// A kernel without nfnetlink or nf_tables holds no chain of iptables-nft's (Docker's iptables would then be the
+// legacy one, out of our reach): nothing to do, rather than failing every ADD of a host that never had it.
+bool means_no_nftables(int err) { return err == EPROTONOSUPPORT || err == EAFNOSUPPORT || err == EOPNOTSUPP; }
+
 // A look in progress: the answers to the requests sent on `fd`, read until each has come.
 class Look {
  public:
   explicit Look(const std::string& interface) : interface_(interface) {
     fd_ = UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
-    if (!fd_) throw sys_error("nf_tables: open netlink socket", errno);
+    if (!fd_ && !means_no_nftables(errno)) throw sys_error("nf_tables: open netlink socket", errno);
   }
 
   // Sends `requests` in one message and reads until the answers to the sequence numbers `pending` are in.
   void exchange(const std::vector<char>& requests, std::vector<uint32_t> pending) {
+    if (!fd_) return;  // a kernel without nfnetlink: no Docker chain in nftables either
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
     if (::sendto(fd_.get(), requests.data(), requests.size(), 0, reinterpret_cast<const sockaddr*>(&kernel),
@@ -278,7 +283,7 @@ class Look {
         const bool chain = sequence == kChainV4 || sequence == kChainV6;
         if (h->nlmsg_type == NLMSG_ERROR) {
           const int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-          if (err != 0 && !(chain && err == ENOENT))
+          if (err != 0 && !means_no_nftables(err) && !(chain && err == ENOENT))
             throw sys_error("nf_tables: look at iptables chain " + std::string(kDockerUserChain), err);
           settled(sequence);
         } else if (h->nlmsg_type == NLMSG_DONE) {

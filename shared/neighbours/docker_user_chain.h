@@ -28,8 +28,9 @@ std::string from_bridge_comment(const std::string& interface);
 std::string established_to_bridge_comment(const std::string& interface);
 
 /// ADD: where a DOCKER-USER chain exists, inserts at its head what of our two rules for `interface` (the bridge,
-/// or its VLAN gateway interface) it lacks. One netlink round trip when nothing lacks (or there is no such
-/// chain). Returns whether it inserted anything. Throws Error 999 when the kernel refuses the rules.
+/// or its VLAN gateway interface) it lacks. One netlink round trip when nothing lacks or there is no such chain
+/// (two when ip6 filter has one too). Returns whether it inserted anything. Throws Error 999 when the kernel
+/// refuses the rules. Two ADDs that find them missing at once may both insert them: harmless, and all go together.
 bool pass_docker_user_chains(const std::string& interface);
 
 /// DEL, once the attachment's veth is gone: when `bridge` has no port left but `leaving_port` (the ifindex of a
