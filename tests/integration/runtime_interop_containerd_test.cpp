@@ -4,11 +4,13 @@
 // a containerd of the test's own runs in the test's host netns and a private mount namespace where temp dirs
 // stand in for them (tests/testutil/private_containerd.h): nothing of the machine's is read or written.
 //
+// (Debian's containerd 1.6.20~ds1 gives the plugins CNI_PATH=/opt/cni/bin:/usr/lib/cni; only /opt/cni/bin has ours.)
+//
 // When ctr 1.6 runs CNI (cmd/ctr/commands/run/run.go at v1.6.20; tasks and containers commands never do):
 // - ADD: `ctr run --cni`, after the task is created and before it starts, on /proc/<task pid>/ns/net, with
 //   CNI_CONTAINERID "<namespace>-<container id>" and ifname eth0.
 // - DEL: only a foreground `ctr run --cni` (no -d): once the task has exited, in a deferred call, with an EMPTY
-//   netns path (the task's netns is gone by then; libcni passes its cached result as prevResult). A detached
+//   netns path (ctr passes none; the netns died with the task; libcni adds its cached result as prevResult). A detached
 //   `ctr run -d --cni` never runs DEL, and neither `ctr task kill`, `ctr task rm` nor `ctr container rm` does:
 //   its lease and NAT element stay until GC. So the container here runs under a foreground ctr run in the
 //   background; `ctr task kill` ends it, that ctr then runs DEL and deletes the task, `ctr container rm` the rest.
