@@ -10,10 +10,11 @@
 // - ADD: `ctr run --cni`, after the task is created and before it starts, on /proc/<task pid>/ns/net, with
 //   CNI_CONTAINERID "<namespace>-<container id>" and ifname eth0.
 // - DEL: only a foreground `ctr run --cni` (no -d): once the task has exited, in a deferred call, with an EMPTY
-//   netns path (ctr passes none; the netns died with the task; libcni adds its cached result as prevResult). A detached
-//   `ctr run -d --cni` never runs DEL, and neither `ctr task kill`, `ctr task rm` nor `ctr container rm` does:
-//   its lease and NAT element stay until GC. So the container here runs under a foreground ctr run in the
-//   background; `ctr task kill` ends it, that ctr then runs DEL and deletes the task, `ctr container rm` the rest.
+//   netns path (ctr passes none; the netns died with the task; libcni adds its cached result as prevResult).
+//   A detached `ctr run -d --cni` never runs DEL, and neither `ctr task kill`, `ctr task rm` nor
+//   `ctr container rm` does: its lease and NAT element stay until GC. So the container here runs under a
+//   foreground ctr run in the background; `ctr task kill` ends it, that ctr then runs DEL and deletes the task,
+//   `ctr container rm` the rest.
 #include <doctest/doctest.h>
 
 #include <memory>
