@@ -1,7 +1,8 @@
-// cri-template-render renders a CNI config template exactly as containerd 1.6's CRI plugin does when kubelet
-// reports the node's pod CIDR (UpdateRuntimeConfig in pkg/cri/server/update_runtime_config.go at v1.6.20): Go's
-// text/template, template.ParseFiles on the conf_template file, and the same data (type, field names, values).
-// Debian ships containerd's binaries but not its Go sources, so the few lines are copied here.
+// cri-template-render renders a CNI config template the way containerd 1.6's CRI plugin does when kubelet
+// reports the node's pod CIDRs (UpdateRuntimeConfig, pkg/cri/server/update_runtime_config.go at v1.6.20): Go's
+// text/template, parsed from the conf_template file, executed on a value whose fields a template may name:
+// .PodCIDR (the first CIDR), .PodCIDRRanges (all of them) and .Routes (a default route for each address family
+// among them, IPv4 first). Written from that behaviour: Debian ships containerd's binaries, not its Go sources.
 //
 //	cri-template-render <template file> <pod CIDRs, comma-separated as kubelet sends them>
 //
@@ -16,45 +17,35 @@ import (
 	"text/template"
 )
 
-// cniConfigTemplate contains the values containerd will overwrite in the cni config template.
-type cniConfigTemplate struct {
-	// PodCIDR is the cidr for pods on the node.
-	PodCIDR string
-	// PodCIDRRanges is the cidr ranges for pods on the node.
+// The field names are the interface a template is written against.
+type podNetwork struct {
+	PodCIDR       string
 	PodCIDRRanges []string
-	// Routes is a list of routes configured.
-	Routes []string
+	Routes        []string
 }
 
-const (
-	zeroCIDRv6 = "::/0"
-	zeroCIDRv4 = "0.0.0.0/0"
-)
-
-// getRoutes generates required routes for the passed in cidrs.
-func getRoutes(cidrs []string) ([]string, error) {
-	var (
-		routes       []string
-		hasV4, hasV6 bool
-	)
+func defaultRoutes(cidrs []string) ([]string, error) {
+	families := map[bool]bool{} // key: is IPv4
 	for _, c := range cidrs {
-		_, cidr, err := net.ParseCIDR(c)
+		_, network, err := net.ParseCIDR(c)
 		if err != nil {
 			return nil, err
 		}
-		if cidr.IP.To4() != nil {
-			hasV4 = true
-		} else {
-			hasV6 = true
-		}
+		families[network.IP.To4() != nil] = true
 	}
-	if hasV4 {
-		routes = append(routes, zeroCIDRv4)
+	var routes []string
+	if families[true] {
+		routes = append(routes, "0.0.0.0/0")
 	}
-	if hasV6 {
-		routes = append(routes, zeroCIDRv6)
+	if families[false] {
+		routes = append(routes, "::/0")
 	}
 	return routes, nil
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "cri-template-render: "+format+"\n", args...)
+	os.Exit(1)
 }
 
 func main() {
@@ -62,26 +53,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: cri-template-render <template file> <pod CIDRs>")
 		os.Exit(2)
 	}
-	cidrs := strings.Split(os.Args[2], ",")
-	for i := range cidrs {
-		cidrs[i] = strings.TrimSpace(cidrs[i])
+	var cidrs []string
+	for _, c := range strings.Split(os.Args[2], ",") {
+		cidrs = append(cidrs, strings.TrimSpace(c))
 	}
-	routes, err := getRoutes(cidrs)
+	routes, err := defaultRoutes(cidrs)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "get routes: %v\n", err)
-		os.Exit(1)
+		fail("pod CIDR: %v", err)
 	}
-	t, err := template.ParseFiles(os.Args[1])
+	tmpl, err := template.ParseFiles(os.Args[1])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "failed to parse cni config template %q: %v\n", os.Args[1], err)
-		os.Exit(1)
+		fail("parse %s: %v", os.Args[1], err)
 	}
-	if err := t.Execute(os.Stdout, cniConfigTemplate{
-		PodCIDR:       cidrs[0],
-		PodCIDRRanges: cidrs,
-		Routes:        routes,
-	}); err != nil {
-		fmt.Fprintf(os.Stderr, "failed to generate cni config: %v\n", err)
-		os.Exit(1)
+	if err := tmpl.Execute(os.Stdout, podNetwork{PodCIDR: cidrs[0], PodCIDRRanges: cidrs, Routes: routes}); err != nil {
+		fail("render %s: %v", os.Args[1], err)
 	}
 }
