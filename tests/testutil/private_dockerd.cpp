@@ -11,6 +11,8 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/testutil/busybox_rootfs.h"
+#include "tests/testutil/cgroup_parent.h"
 #include "tests/testutil/netns_fixture.h"
 
 namespace nexus::testutil {
@@ -56,7 +58,7 @@ std::string start_script(const std::string& dir, const std::string& cgroup_paren
   s += "echo 0 > /proc/sys/net/ipv4/ip_forward\n";
   s += std::string("exec ") + kDockerd + " --data-root " + dir + "/data --exec-root " + dir + "/exec --pidfile " +
        dir + "/docker.pid -H unix://" + dir + "/docker.sock --iptables=true --userland-proxy=false" +
-       " --storage-driver overlay2 --cgroup-parent /" + cgroup_parent + " >>" + dir + "/dockerd.log 2>&1\n";
+       " --storage-driver overlay2 --cgroup-parent /" + cgroup_parent + "\n";
   return s;
 }
 
@@ -96,47 +98,36 @@ PrivateDockerd::PrivateDockerd(const TestNetns& host)
 
 void PrivateDockerd::start() {
   std::ofstream(dir_.path() + "/start.sh") << start_script(dir_.path(), cgroup_parent_);
-  // setsid and every stream redirected: the daemon outlives this command and holds none of its pipes.
-  const CommandResult r = run_shell("setsid ip netns exec " + host_.name() + " sh " + dir_.path() +
-                                    "/start.sh </dev/null >>" + dir_.path() + "/dockerd.log 2>&1 &");
-  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  daemon_.emplace(std::vector<std::string>{"ip", "netns", "exec", host_.name(), "sh", dir_.path() + "/start.sh"},
+                  dir_.path() + "/dockerd");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (docker({"version"}, 5000).exit_code != 0) {
+    REQUIRE_MESSAGE(daemon_->running(), "dockerd exited:\n", log());
     REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "dockerd did not come up:\n", log());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 
 void PrivateDockerd::stop() noexcept {
-  const std::string pid_text = read_file(dir_.path() + "/docker.pid");
-  if (!pid_text.empty()) ::kill(std::stoi(pid_text), SIGTERM);  // stops its containers, removes its chains' users
+  // SIGTERM: dockerd stops its containers and its containerd; SIGKILL after 15 s.
+  if (daemon_) daemon_->stop(std::chrono::seconds(15));
+  daemon_.reset();
+  // What a daemon killed mid-way left: containers (in their cgroups), shims (in the netns).
+  kill_cgroup_processes(cgroup_parent_);
   struct stat st {};
   const ino_t netns = ::stat(host_.path().c_str(), &st) == 0 ? st.st_ino : 0;
   if (netns == 0) return;  // the netns is gone, and its processes with it
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!docker_processes_in(netns).empty() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   for (const pid_t pid : docker_processes_in(netns)) ::kill(pid, SIGKILL);
   for (int i = 0; i < 50 && !docker_processes_in(netns).empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::filesystem::remove(dir_.path() + "/docker.pid");
 }
 
 PrivateDockerd::~PrivateDockerd() {
   stop();
-  // Its cgroups, deepest first (the daemon leaves the parent it was given, empty).
-  for (const std::string& h : cgroup_hierarchies()) {
-    const std::filesystem::path root = std::filesystem::path(h.substr(0, h.find(' '))) / cgroup_parent_;
-    std::error_code ec;
-    std::vector<std::filesystem::path> dirs;
-    for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != decltype(it)();
-         it.increment(ec))
-      if (it->is_directory()) dirs.push_back(it->path());
-    std::sort(dirs.begin(), dirs.end(),
-              [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
-    for (const auto& d : dirs) ::rmdir(d.c_str());
-    ::rmdir(root.c_str());
-  }
+  CHECK_MESSAGE(remove_cgroup_parent(cgroup_parent_), "dockerd's cgroup parent /", cgroup_parent_, " is left");
   // The overlay2 mounts died with the daemon's mount namespace: TempDir removes plain directories.
 }
 
@@ -148,10 +139,7 @@ CommandResult PrivateDockerd::docker(const std::vector<std::string>& args, int t
 
 void PrivateDockerd::import_busybox() const {
   const std::string root = dir_.path() + "/busybox-root";
-  std::filesystem::create_directories(root + "/bin");
-  std::filesystem::copy_file(kBusybox, root + "/bin/busybox", std::filesystem::copy_options::overwrite_existing);
-  for (const char* applet : {"sh", "ping", "ip", "wget", "nc"})
-    std::filesystem::create_symlink("busybox", root + "/bin/" + applet);
+  make_busybox_rootfs(root);
   const CommandResult tar = run_command({"tar", "-C", root, "-cf", dir_.path() + "/busybox.tar", "."});
   REQUIRE_MESSAGE(tar.exit_code == 0, tar.err);
   const CommandResult r = docker({"import", dir_.path() + "/busybox.tar", "nexus-busybox:test"});
@@ -163,6 +151,8 @@ void PrivateDockerd::restart() {
   start();
 }
 
-std::string PrivateDockerd::log() const { return read_file(dir_.path() + "/dockerd.log"); }
+std::string PrivateDockerd::log() const {
+  return read_file(dir_.path() + "/dockerd.out") + read_file(dir_.path() + "/dockerd.err");
+}
 
 }  // namespace nexus::testutil

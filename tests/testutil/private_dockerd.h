@@ -4,9 +4,11 @@
 // mount it makes goes with it), with iptables=true so it sets up its chains and FORWARD policy in that netns.
 // The destructor stops it (SIGTERM, then SIGKILL of whatever Docker process is left in the netns) and removes
 // its cgroups and directories, whether the test passed or not.
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "tests/testutil/background_command.h"
 #include "tests/testutil/command.h"
 #include "tests/testutil/temp_dir.h"
 
@@ -39,6 +41,7 @@ class PrivateDockerd {
   const TestNetns& host_;
   TempDir dir_;
   std::string cgroup_parent_;
+  std::optional<BackgroundCommand> daemon_;  // ip netns exec, which becomes the start script, then dockerd
 };
 
 }  // namespace nexus::testutil
