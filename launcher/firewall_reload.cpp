@@ -25,6 +25,7 @@
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/nat/port_publish.h"
+#include "shared/neighbours/docker_user_chain.h"
 #include "shared/net/host_veth_name.h"
 #include "shared/net/link.h"
 #include "shared/net/nl_socket.h"
@@ -167,6 +168,15 @@ void restore_spoof_check(nat::Nft& nft, const BridgeAttachment& b, Restored& out
   out.done.push_back("macspoofchk of " + port.port);
 }
 
+// Docker's user chain (a restart of dockerd with its rules restored from elsewhere, an `iptables -F DOCKER-USER`)
+// lost the rules passing the attachment's bridge: put them back. The first attachment of a bridge does it.
+void restore_docker_user(const BridgeAttachment& b, Restored& out) {
+  const std::string interface = bridge_plugin::gateway_link_name(b.conf);
+  if (neighbours::find_docker_user_gap(interface).empty()) return;
+  neighbours::pass_docker_user_chains(interface);
+  out.done.push_back("the rules passing " + interface + " in iptables chain " + neighbours::kDockerUserChain);
+}
+
 // Restores one live attachment's objects and prints its line.
 void restore(std::optional<nat::Nft>& nft, const BridgeAttachment& b, const std::string& who, Tally& tally) {
   if (!nft) nft.emplace();
@@ -174,6 +184,7 @@ void restore(std::optional<nat::Nft>& nft, const BridgeAttachment& b, const std:
   if (b.conf.ip_masq) restore_masquerade(*nft, b, out);
   if (!b.conf.port_mappings.empty()) restore_ports(*nft, b, out);
   if (b.conf.mac_spoof_check) restore_spoof_check(*nft, b, out);
+  if (bridge_plugin::routes_through_host(b.conf)) restore_docker_user(b, out);
   std::string line;
   if (!out.done.empty()) line = "restored " + who + ": " + join(out.done), ++tally.restored;
   else if (!out.foreign.empty()) line = "not restored " + who, ++tally.skipped;

@@ -10,6 +10,7 @@
 #include "shared/base/error.h"
 #include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
+#include "shared/neighbours/docker_user_chain.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/default_route.h"
@@ -128,6 +129,12 @@ nlohmann::json cmd_add(const cni::Request& req) {
   std::optional<net::Link> vlan_gateway;
   if (conf.is_gateway && conf.vlans.vlan != 0) vlan_gateway = ensure_vlan_gateway(nl.host, port->bridge, conf);
   if (conf.is_gateway) setup_gateway(nl, vlan_gateway ? *vlan_gateway : port->bridge, ipam, conf);
+  // Where Docker's FORWARD policy drops what the host routes, its user chain lets ours pass (one netlink round
+  // trip when the rules are there or there is no Docker; shared/neighbours/docker_user_chain.h).
+  if (routes_through_host(conf) && neighbours::pass_docker_user_chains(gateway_link_name(conf)))
+    undo.push("remove DOCKER-USER rules", [&conf, veth = port->veth.host.index] {
+      neighbours::release_docker_user_chains(gateway_link_name(conf), conf.bridge, veth);
+    });
   if (spoof_check) {
     spoof_check->add(port->veth.peer.mac);  // undone by owner
     undo.push("remove macspoofchk", [&] { spoof_check->undo(); });

@@ -8,6 +8,7 @@
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/nat/port_publish.h"
+#include "shared/neighbours/docker_user_chain.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/bridge_vlan.h"
@@ -82,6 +83,16 @@ void check_masqueraded(const BridgeConf& conf, const cni::Request& req, const cn
                 "if a firewall reload removed it (nft flush ruleset), `nexus firewall-reload` re-creates it");
 }
 
+// Docker next door: its user chain passes the bridge's traffic (a DOCKER-USER emptied by hand, or restored from a
+// file without our rules, would drop it under Docker's FORWARD policy).
+void check_docker_user_chains(const BridgeConf& conf) {
+  const std::string gap = neighbours::find_docker_user_gap(gateway_link_name(conf));
+  if (!gap.empty())
+    throw Error(Code::Internal, "forwarding of bridge " + gateway_link_name(conf) + " in network " + conf.net.name +
+                                    ": " + gap,
+                "`nexus firewall-reload` puts the rules back");
+}
+
 // vlan/vlanTrunk: the bridge filters VLANs and the host port has every wanted VLAN with its flags.
 void check_vlans(const net::NlSocket& host, const net::Link& bridge, const net::Link& port, const BridgeConf& conf) {
   const auto state = net::bridge_vlan_state(host, bridge.index);
@@ -136,6 +147,7 @@ void cmd_check(const cni::Request& req) {
   check_addresses(nl.container, *peer, prev);
   check_routes(nl.container, *peer, prev);
   if (conf.ip_masq) check_masqueraded(conf, req, prev);
+  if (routes_through_host(conf)) check_docker_user_chains(conf);
   if (conf.mac_spoof_check) check_mac_spoof_check(req, *peer);
   if (!conf.port_mappings.empty()) check_published(conf, req, prev);
 }

@@ -8,6 +8,7 @@
 #include "shared/bridge_conf/bridge_conf.h"
 #include "shared/bridge_conf/port_mappings_conf.h"
 #include "shared/cni/delegate.h"
+#include "shared/neighbours/docker_user_chain.h"
 #include "shared/net/host_veth_name.h"
 
 namespace nexus::bridge_plugin {
@@ -88,6 +89,8 @@ void cmd_del(const cni::Request& req) {
   teardown.wait_spoof_check_removed();
   // IPAM's DEL runs while the kernel unlists the veth: neither needs the other.
   teardown.wait_veth_gone();
+  // The bridge's last port gone: our rules in Docker's user chain go too (one netlink round trip without them).
+  if (routes_through_host(conf)) neighbours::release_docker_user_chains(gateway_link_name(conf), conf.bridge);
   if (ipam) ipam->get();
 }
 

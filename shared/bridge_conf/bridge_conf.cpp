@@ -156,6 +156,8 @@ nat::SpoofCheckedPort spoof_checked_port(const cni::Request& req, const std::str
           .owner = nat::owner_of(req.container_id, req.ifname)};
 }
 
+bool routes_through_host(const BridgeConf& conf) { return conf.is_gateway || conf.ip_masq; }
+
 std::string gateway_link_name(const BridgeConf& conf) {
   return conf.is_gateway && conf.vlans.vlan != 0 ? vlan_gateway_name(conf.bridge, conf.vlans.vlan) : conf.bridge;
 }

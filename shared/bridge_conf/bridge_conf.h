@@ -61,6 +61,9 @@ nat::PublishTarget publish_target(const BridgeConf& conf, const cni::Request& re
 nat::SpoofCheckedPort spoof_checked_port(const cni::Request& req, const std::string& mac);
 /// The host interface holding the gateway with isGateway: the bridge, or "<bridge>.<vlan>" with `vlan`.
 std::string gateway_link_name(const BridgeConf& conf);
+/// Whether the host routes the network's traffic (isGateway or ipMasq): then another firewall's FORWARD policy
+/// stands in its way (shared/neighbours/docker_user_chain.h).
+bool routes_through_host(const BridgeConf& conf);
 /// The container's addresses (with prefix lengths) as the masquerade functions take them.
 std::vector<IpPrefix> masquerade_addresses(const std::vector<cni::IpConfig>& ips);
 

@@ -167,6 +167,18 @@ void NftBatch::append(uint16_t type, uint16_t flags, const SetElement& element) 
   append_message(messages_, msg);
 }
 
+net::NlMsgPtr new_nft_message(uint16_t type, uint16_t flags, uint8_t family, uint32_t sequence) {
+  return new_message(static_cast<uint16_t>(NFNL_SUBSYS_NFTABLES << 8 | type), flags | NLM_F_REQUEST, sequence,
+                     family, 0);
+}
+
+void NftBatch::add(net::NlMsgPtr message) {
+  nlmsghdr* h = nlmsg_hdr(message.get());
+  h->nlmsg_seq = ++count_;
+  h->nlmsg_flags |= NLM_F_ACK;
+  append_message(messages_, message);
+}
+
 void NftBatch::create(const SetElement& element) { append(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, element); }
 
 void NftBatch::remove(const SetElement& element) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shared/base/ip_address.h"
+#include "shared/net/nl_ptr.h"
 
 namespace nexus::nat {
 
@@ -37,17 +38,26 @@ struct SetElement {
   std::string comment;  // as nft's `comment "..."` (userdata NFTNL_UDATA_SET_ELEM_COMMENT); empty for none
 };
 
+/// A message of nf_tables (`type` one of NFT_MSG_*) for tables of `family` (NFPROTO_*), with NLM_F_REQUEST and
+/// `flags`, for the caller to fill with attributes: for NftBatch::add(), or a request of its own (then sequence
+/// number `sequence`; add() sets its own).
+net::NlMsgPtr new_nft_message(uint16_t type, uint16_t flags, uint8_t family, uint32_t sequence = 0);
+
 class NftBatch {
  public:
   enum class Family : uint8_t { Inet, Bridge };
   /// A batch for the elements of table `family` `table` (e.g. inet nexus).
   NftBatch(Family family, std::string table) : family_(family), table_(std::move(table)) {}
+  /// A batch of messages made with new_nft_message() only (add()).
+  NftBatch() : family_(Family::Inet) {}
 
   /// Creates the element (NEWSETELEM with NLM_F_CREATE | NLM_F_EXCL: the batch fails with EEXIST when one of
   /// that key is there, as nft's `create element`).
   void create(const SetElement& element);
   /// Deletes the element of the key (DELSETELEM: the batch fails with ENOENT when there is none).
   void remove(const SetElement& element);
+  /// Appends a message made with new_nft_message() (a rule's NEWRULE or DELRULE), asking for its ACK.
+  void add(net::NlMsgPtr message);
 
   /// Commits the batch in the calling thread's netns, on a socket opened and closed here. Returns 0 when the
   /// kernel committed it, else the errno it refused the first failing message with (nothing changed: ENOENT

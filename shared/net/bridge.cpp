@@ -117,4 +117,23 @@ std::optional<bool> port_isolated(const NlSocket& sock, int port_index) {
   return port[IFLA_BRPORT_ISOLATED] != nullptr && nla_get_u8(port[IFLA_BRPORT_ISOLATED]) != 0;
 }
 
+std::vector<int> bridge_ports(const NlSocket& sock, int bridge_index) {
+  std::vector<int> ports;
+  dump(
+      sock,
+      [bridge_index] {
+        ifinfomsg header{};
+        header.ifi_family = AF_UNSPEC;
+        NlMsgPtr msg = link_message(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, header);
+        check_put(nla_put_u32(msg.get(), IFLA_MASTER, static_cast<uint32_t>(bridge_index)), "IFLA_MASTER");
+        return msg;
+      },
+      [&](nl_object* object) {
+        auto* link = reinterpret_cast<rtnl_link*>(object);
+        if (rtnl_link_get_master(link) == bridge_index) ports.push_back(rtnl_link_get_ifindex(link));
+      },
+      "list the ports of bridge #" + std::to_string(bridge_index));
+  return ports;
+}
+
 }  // namespace nexus::net

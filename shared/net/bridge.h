@@ -3,6 +3,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "shared/net/link.h"
 #include "shared/net/nl_ptr.h"
@@ -45,6 +46,9 @@ void set_hairpin(const NlSocket& sock, int port_index, bool on);
 void set_port_isolated(const NlSocket& sock, int port_index, bool on);
 /// Whether bridge port `port_index` is isolated; nullopt when the link is missing or not a bridge port.
 std::optional<bool> port_isolated(const NlSocket& sock, int port_index);
+
+/// The indexes of the links enslaved to bridge `bridge_index` (its ports), by one dump the kernel filters.
+std::vector<int> bridge_ports(const NlSocket& sock, int bridge_index);
 
 /// The RTM_SETLINK request setting one on/off bridge port attribute (IFLA_BRPORT_MODE, IFLA_BRPORT_ISOLATED, ...)
 /// of `port_index`: AF_BRIDGE, the attribute in a nested IFLA_PROTINFO. libnl 3.7 has setters for some of these
