@@ -8,6 +8,7 @@
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/nat/port_publish.h"
+#include "shared/neighbours/firewalld.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/bridge_vlan.h"
@@ -138,6 +139,9 @@ void cmd_check(const cni::Request& req) {
   if (conf.ip_masq) check_masqueraded(conf, req, prev);
   if (conf.mac_spoof_check) check_mac_spoof_check(req, *peer);
   if (!conf.port_mappings.empty()) check_published(conf, req, prev);
+  // Everything of ours in place, yet firewalld may reject the bridge's traffic (a reload forgot its zone): code
+  // 102 with the fix, as ADD.
+  if (conf.is_gateway || conf.ip_masq) neighbours::require_firewalld_forwards(nl.host, conf.bridge);
 }
 
 }  // namespace nexus::bridge_plugin

@@ -56,6 +56,8 @@ Tri evaluate_match(const json& match, const Packet& packet) {
   const json& right = match.value("right", json());
   const std::string op = match.value("op", "==");
   Tri result = Tri::Unknown;
+  // A named set ("@zone_interfaces"): its elements are not in the listing of its rule.
+  if (right.is_string() && right.get<std::string>().rfind('@', 0) == 0) return Tri::Unknown;
   if (left.contains("meta")) {
     const std::string key = left["meta"].value("key", "");
     if (key == "iifname") result = decide(name_matches(right, packet.iif));

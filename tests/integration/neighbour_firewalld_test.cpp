@@ -37,7 +37,8 @@ struct FirewalldWorld {
   FirewalldWorld() {
     connect_outside(outside);
     REQUIRE(run_shell("ip route add default via 198.51.100.1").exit_code == 0);
-    REQUIRE_MESSAGE(tables().find("table inet firewalld\n") != std::string::npos, tables());
+    const std::string listed = tables();  // not in the message: doctest would run inspect() while reporting
+    REQUIRE_MESSAGE(listed.find("table inet firewalld\n") != std::string::npos, listed);
   }
 
   static std::string tables() { return inspect("nft list tables"); }
@@ -96,8 +97,10 @@ TEST_CASE_FIXTURE(FirewalldWorld, "firewalld: --reload rebuilds only its own tab
                                       doctest::skip(skip_root_tests())) {
   // Only the runtime half of the fix: ADD succeeds, and the node reaches the outside.
   firewalld.run_ok("firewall-cmd --zone=trusted --change-interface=nxbr0");
-  env.add_ok("c", c, conf);
+  const PluginRun added = env.add_ok("c", c, conf);
+  const json check_conf = with_prev(conf, added);
   CHECK(seen_from(9402) == "198.51.100.254");
+  CHECK(env.run("CHECK", "c", c.path(), check_conf).exit_code == 0);
   const std::string nexus_table = inspect("nft list table inet nexus");
 
   // A reload keeps Nexus's table (firewalld deletes and rebuilds only `inet firewalld`, so no `nexus
@@ -106,6 +109,9 @@ TEST_CASE_FIXTURE(FirewalldWorld, "firewalld: --reload rebuilds only its own tab
   CHECK(inspect("nft list table inet nexus") == nexus_table);
   CHECK(firewalld_table().find("nxbr0") == std::string::npos);
   CHECK(seen_from(9403) == "");  // rejected by firewalld's forward chain
+  const PluginRun check = env.run("CHECK", "c", c.path(), check_conf);  // CHECK names it, with the fix
+  CHECK_CNI_ERROR(check, 102);
+  CHECK(check.json().value("msg", "").find(kFix) != std::string::npos);
 
   // The whole fix (runtime and permanent, as ADD's message gives it): it survives the next reload.
   firewalld.run_ok(kFix);
@@ -114,6 +120,8 @@ TEST_CASE_FIXTURE(FirewalldWorld, "firewalld: --reload rebuilds only its own tab
   CHECK(firewalld_table().find("iifname \"nxbr0\" goto filter_FWD_trusted") != std::string::npos);
   CHECK(inspect("nft list table inet nexus") == nexus_table);
   CHECK(seen_from(9405) == "198.51.100.254");
+  const PluginRun fixed = env.run("CHECK", "c", c.path(), check_conf);
+  CHECK_MESSAGE(fixed.exit_code == 0, fixed.out);
 }
 
 TEST_CASE_FIXTURE(FirewalldWorld, "firewalld: intra-zone forwarding (bridge and uplink bound to one zone) is "

@@ -126,6 +126,17 @@ TEST_CASE("firewalld: a wildcard binding (iifname \"nxbr*\") counts") {
   CHECK_FALSE(firewalld_forward_verdict(l.dump(), "nexus0", {"eth0"}).accepted);
 }
 
+TEST_CASE("firewalld: a match on a named set is not decided: its accept does not count, nor its reject") {
+  Listing l = stock();
+  l.rule("filter_FORWARD_ZONES", {match(meta("iifname"), "@trusted_ifaces"), to("goto", "filter_FWD_trusted")});
+  default_zone(l);
+  CHECK_FALSE(verdict_of(l).accepted);
+  Listing by_set;
+  by_set.base_chain("filter_FORWARD");
+  by_set.rule("filter_FORWARD", {match(meta("iifname"), "@blocked"), verdict("drop")});
+  CHECK(verdict_of(by_set).accepted);
+}
+
 TEST_CASE("firewalld: intra-zone forwarding accepts only towards an uplink bound to the bridge's zone") {
   Listing l = stock();
   bind(l, "nxbr0", "public");
