@@ -85,7 +85,7 @@ TEST_CASE_FIXTURE(FirewalldWorld, "firewalld: ADD refuses with code 102 naming t
   CHECK(firewalld_table() == firewalld_before);
 
   // (c) DEL: nothing of the attachment's stays in nftables; firewalld's table is as it was. (Nexus's table itself
-  // stays, its maps empty: no Nexus DEL removes it, as concurrent ADDs rely on it; see the report of issue 12.)
+  // stays, its maps empty and so matching nothing: no DEL removes it, as concurrent ADDs' fast path relies on it.)
   const PluginRun deleted = env.run("DEL", "c", c.path(), with_prev(conf, added));
   REQUIRE_MESSAGE(deleted.exit_code == 0, deleted.out, deleted.err);
   CHECK(masquerade_elements().empty());
