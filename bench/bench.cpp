@@ -39,8 +39,9 @@ std::vector<const Side*> Bench::sides_with(bool (Side::*has)() const) const {
   return with;
 }
 
-// ru_maxrss also counts the forked child before its exec (the kernel folds the old mm's high-water mark into
-// the process's maxrss at exec), so a child that fails its exec shows what every measurement includes.
+// ru_maxrss also counts the spawner's address space, which the child shares until its exec (the kernel folds
+// the old mm's high-water mark into the process's maxrss at exec), so a child that fails its exec shows what
+// every measurement includes.
 Figure spawn_floor(const Bench& bench) {
   Command nothing;
   nothing.path = "/nonexistent/nexus-bench-floor";
@@ -52,7 +53,7 @@ Figure spawn_floor(const Bench& bench) {
 
 void add_memory_rows(Bench& bench) {
   try {
-    Row floor{kMemorySection, "floor: forked child that never execs", "MB",
+    Row floor{kMemorySection, "floor: spawned child that never execs", "MB",
               std::nullopt, spawn_floor(bench), true};
     bench.report.add(floor);
   } catch (const Stop&) {

@@ -1,5 +1,5 @@
 // Section 3: a batch of ADDs launched together (at most --max-inflight processes alive at once), then the
-// batch of DELs; throughput is containers per second of wall time from the first fork to the last exit.
+// batch of DELs; throughput is containers per second of wall time from the first spawn to the last exit.
 #include <chrono>
 #include <iostream>
 #include <set>

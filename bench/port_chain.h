@@ -19,7 +19,7 @@ struct PortMapping {
 /// What an ADD or DEL of the whole list gave.
 struct ChainOutcome {
   bool ok = false;
-  double seconds = 0;   ///< the plugin calls' times added up (fork to exit each)
+  double seconds = 0;   ///< the plugin calls' times added up (spawn to exit each)
   std::string result;   ///< ADD: the list's final result (the DEL's prevResult)
   std::string error;    ///< the failing plugin's answer, when !ok
 };

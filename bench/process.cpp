@@ -1,12 +1,8 @@
 #include "bench/process.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +11,11 @@
 #include <csignal>
 #include <cstring>
 #include <list>
+#include <map>
+#include <memory>
 #include <stdexcept>
 
+#include "bench/spawner_client.h"
 #include "shared/util/unique_fd.h"
 
 namespace nexus::bench {
@@ -33,34 +32,15 @@ std::runtime_error errno_error(const std::string& what) {
   return std::runtime_error(what + ": " + std::strerror(errno));
 }
 
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
+// Plugins run as children of one nexus-bench-spawner (bench/spawner/main.cpp), started on first use.
+std::unique_ptr<SpawnerClient> g_spawner;
+uint64_t g_next_id = 1;
+// Exit reports that arrived while nobody waited for them (a background server that died early).
+std::map<uint64_t, spawn_protocol::Exited> g_unclaimed;
 
-// Runs in the forked child: only async-signal-safe calls until execve.
-[[noreturn]] void exec_child(const Command& cmd, char** argv, char** envp, int in, int out, int err) {
-  if (!cmd.netns_path.empty()) {
-    int fd = ::open(cmd.netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) _exit(126);
-  }
-  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) _exit(126);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(cmd.path.c_str(), argv, envp);
-  // Tell the parent why (async-signal-safe: a fixed text and the errno as digits).
-  char digits[12];
-  int n = errno, len = 0;
-  do { digits[len++] = static_cast<char>('0' + n % 10); n /= 10; } while (n > 0 && len < 11);
-  const char prefix[] = "nexus-bench: execve failed, errno ";
-  ssize_t ignored = ::write(2, prefix, sizeof prefix - 1);
-  while (len > 0) ignored = ::write(2, &digits[--len], 1);
-  ignored = ::write(2, "\n", 1);
-  (void)ignored;
-  _exit(127);
+SpawnerClient& spawner() {
+  if (!g_spawner) g_spawner = std::make_unique<SpawnerClient>();
+  return *g_spawner;
 }
 
 struct Pipe {
@@ -73,32 +53,24 @@ struct Pipe {
   }
 };
 
-// One child in flight: its pid, a pidfd to poll for its exit, and the read ends of its output pipes.
+// One child in flight: its id at the spawner and the read ends of its output pipes.
 struct Running {
   size_t index = 0;
-  pid_t pid = -1;
-  UniqueFd pidfd, out, err;
-  Clock::time_point start, deadline, end;
+  uint64_t id = 0;
+  UniqueFd out, err;
   bool exited = false;
   Outcome outcome;
 };
 
-void spawn(const Command& cmd, Running& r) {
+void spawn(const Command& cmd, Running& r, std::chrono::milliseconds timeout) {
   Pipe in, out, err;
   if (cmd.discard_output) {
     out.write.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     err.write.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
   }
-  std::vector<std::string> argv_strings{cmd.path};
-  argv_strings.insert(argv_strings.end(), cmd.args.begin(), cmd.args.end());
-  std::vector<char*> argv = c_strings(argv_strings);
-  std::vector<char*> envp = c_strings(cmd.env);
-  r.start = Clock::now();
-  r.pid = ::fork();
-  if (r.pid < 0) throw errno_error("fork");
-  if (r.pid == 0) exec_child(cmd, argv.data(), envp.data(), in.read.get(), out.write.get(), err.write.get());
-  r.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, r.pid, 0)));
-  if (!r.pidfd) throw errno_error("pidfd_open");
+  r.id = g_next_id++;
+  const int stdio[3] = {in.read.get(), out.write.get(), err.write.get()};
+  spawner().spawn(r.id, cmd.path, cmd.args, cmd.env, cmd.netns_path, stdio, timeout);
   in.read.reset();
   // A CNI config is far below the pipe capacity (64 KiB), so this write never blocks on a live child.
   size_t done = 0;
@@ -126,63 +98,54 @@ void drain(UniqueFd& fd, std::string& into) {
   }
 }
 
-void reap(Running& r) {
+void record_exit(Running& r, const spawn_protocol::Exited& e) {
   drain(r.out, r.outcome.out);
   drain(r.err, r.outcome.err);
   r.out.reset();  // a grandchild may still hold the pipe: what it writes later is not ours
   r.err.reset();
-  int status = 0;
-  struct rusage ru {};
-  while (::wait4(r.pid, &status, 0, &ru) < 0 && errno == EINTR) {}
-  r.outcome.status = status;
-  r.outcome.exited_zero = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  r.outcome.seconds = std::chrono::duration<double>(r.end - r.start).count();
-  r.outcome.maxrss_kb = ru.ru_maxrss;
+  r.exited = true;
+  r.outcome.status = e.status;
+  r.outcome.timed_out = e.timed_out != 0;
+  r.outcome.exited_zero = WIFEXITED(e.status) && WEXITSTATUS(e.status) == 0;
+  r.outcome.seconds = static_cast<double>(e.end_ns - e.start_ns) / 1e9;
+  r.outcome.maxrss_kb = e.maxrss_kb;
 }
 
-// Kills and reaps whatever is still running when run_all leaves by an exception.
+// When run_all leaves by an exception, the spawner goes: it kills and reaps whatever still runs.
 struct KillOnExit {
-  std::list<Running>& running;
+  bool done = false;
   ~KillOnExit() {
-    for (Running& r : running) {
-      ::kill(r.pid, SIGKILL);
-      while (::waitpid(r.pid, nullptr, 0) < 0 && errno == EINTR) {}
-    }
+    if (!done) g_spawner.reset();
   }
 };
 
-int poll_timeout_ms(const std::list<Running>& running) {
-  Clock::time_point next = g_deadline;
-  for (const Running& r : running)
-    if (!r.exited) next = std::min(next, r.deadline);
-  if (next == Clock::time_point::max()) return -1;
-  auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now()).count();
+int poll_timeout_ms() {
+  if (g_deadline == Clock::time_point::max()) return -1;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(g_deadline - Clock::now()).count();
   return static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
 }
 
+// Waits for output or exits; drains only the pipes that have something (a hundred children in flight).
 void wait_for_events(std::list<Running>& running) {
-  std::vector<pollfd> fds;
+  std::vector<pollfd> fds{{spawner().fd(), POLLIN, 0}};
+  std::vector<std::pair<UniqueFd*, std::string*>> sinks;
   for (Running& r : running) {
-    if (!r.exited) fds.push_back({r.pidfd.get(), POLLIN, 0});
-    if (r.out) fds.push_back({r.out.get(), POLLIN, 0});
-    if (r.err) fds.push_back({r.err.get(), POLLIN, 0});
+    for (auto [fd, into] : {std::pair{&r.out, &r.outcome.out}, std::pair{&r.err, &r.outcome.err}})
+      if (*fd) {
+        fds.push_back({fd->get(), POLLIN, 0});
+        sinks.emplace_back(fd, into);
+      }
   }
-  int n = ::poll(fds.data(), fds.size(), poll_timeout_ms(running));
-  Clock::time_point now = Clock::now();
+  int n = ::poll(fds.data(), fds.size(), poll_timeout_ms());
   if (n < 0 && errno != EINTR) throw errno_error("poll");
   check_stop();
-  for (Running& r : running) {
-    drain(r.out, r.outcome.out);
-    drain(r.err, r.outcome.err);
-    if (r.exited) continue;
-    pollfd probe{r.pidfd.get(), POLLIN, 0};
-    if (::poll(&probe, 1, 0) == 1) {
-      r.exited = true;
-      r.end = now;
-    } else if (now >= r.deadline && !r.outcome.timed_out) {
-      r.outcome.timed_out = true;
-      ::kill(r.pid, SIGKILL);
-    }
+  for (size_t i = 1; i < fds.size(); ++i)
+    if (fds[i].revents != 0) drain(*sinks[i - 1].first, *sinks[i - 1].second);
+  if (fds[0].revents == 0) return;
+  while (std::optional<spawn_protocol::Exited> e = spawner().receive()) {
+    auto it = std::find_if(running.begin(), running.end(), [&](const Running& r) { return r.id == e->id; });
+    if (it != running.end()) record_exit(*it, *e);
+    else g_unclaimed[e->id] = *e;
   }
 }
 
@@ -214,28 +177,24 @@ void check_stop() {
 std::vector<Outcome> run_all(const std::vector<Command>& commands, size_t max_inflight,
                              std::chrono::milliseconds timeout) {
   std::vector<Outcome> results(commands.size());
-  // A child's ru_maxrss includes the anonymous memory it inherited from us until its exec: hand freed heap
-  // back to the kernel so that floor stays low.
-  ::malloc_trim(0);
   std::list<Running> running;
-  KillOnExit guard{running};
+  KillOnExit guard;
   size_t next = 0;
   while (next < commands.size() || !running.empty()) {
     check_stop();
     while (running.size() < std::max<size_t>(1, max_inflight) && next < commands.size()) {
       Running& r = running.emplace_back();
       r.index = next;
-      spawn(commands[next++], r);
-      r.deadline = r.start + timeout;
+      spawn(commands[next++], r, timeout);
     }
     wait_for_events(running);
     for (auto it = running.begin(); it != running.end();) {
       if (!it->exited) { ++it; continue; }
-      reap(*it);
       results[it->index] = std::move(it->outcome);
       it = running.erase(it);
     }
   }
+  guard.done = true;
   return results;
 }
 
@@ -245,14 +204,24 @@ Outcome run_one(const Command& command, std::chrono::milliseconds timeout) {
 
 Background::Background(const Command& command) {
   Running r;
-  spawn(command, r);
-  pid_ = r.pid;
+  spawn(command, r, std::chrono::milliseconds(0));
+  id_ = r.id;
 }
 
 Background::~Background() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
+  if (id_ == 0 || !g_spawner || g_unclaimed.erase(id_) > 0) return;
+  try {
+    g_spawner->kill(id_);
+    for (;;) {
+      pollfd p{g_spawner->fd(), POLLIN, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) break;
+      std::optional<spawn_protocol::Exited> e = g_spawner->receive();
+      if (e && e->id == id_) break;
+      if (e) g_unclaimed[e->id] = *e;
+    }
+  } catch (const std::exception&) {
+    g_spawner.reset();  // the spawner is gone or broken: starting over kills what it ran
+  }
 }
 
 }  // namespace nexus::bench

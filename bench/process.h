@@ -2,6 +2,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +24,7 @@ struct Outcome {
   bool exited_zero = false;
   bool timed_out = false;
   int status = 0;                   ///< raw wait status
-  double seconds = 0;               ///< fork to exit, as seen by the parent
+  double seconds = 0;               ///< spawn to exit, as the spawner saw them
   long maxrss_kb = 0;               ///< wait4 ru_maxrss: max of the child and the descendants it waited for
   std::string out;
   std::string err;
@@ -59,7 +60,7 @@ class Background {
   Background& operator=(const Background&) = delete;
 
  private:
-  pid_t pid_ = -1;
+  uint64_t id_ = 0;  ///< the spawner's id of the child
 };
 
 }  // namespace nexus::bench

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "tests/interop/interop_support.h"
+#include "tests/testutil/busybox_rootfs.h"
+#include "tests/testutil/cgroup_parent.h"
 #include "tests/testutil/inspect.h"
 #include "tests/testutil/netns_fixture.h"
 #include "tests/testutil/plugin_runner.h"
@@ -32,40 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCgroupParent = "nexus_interop_podman";
-
-/// A root filesystem of busybox (Debian busybox-static) and its applet links: enough for `ip` and `ping`.
-void make_busybox_rootfs(const std::string& dir) {
-  fs::create_directories(dir + "/bin");
-  fs::copy_file("/bin/busybox", dir + "/bin/busybox");
-  for (const char* applet : {"sh", "ip", "ping", "cat", "sleep"})
-    fs::create_symlink("busybox", dir + "/bin/" + applet);
-  for (const char* sub : {"/etc", "/proc", "/sys", "/dev", "/tmp"}) fs::create_directories(dir + sub);
-}
-
-/// rmdir `parent` and the directories under it, deepest first (cgroupfs directories go with rmdir, never with
-/// their files). True when it is gone.
-bool remove_dir_tree(const fs::path& parent) {
-  std::error_code ec;
-  if (!fs::is_directory(parent, ec)) return true;
-  std::vector<fs::path> dirs{parent};
-  for (const auto& entry : fs::recursive_directory_iterator(parent, ec))
-    if (entry.is_directory(ec) && !entry.is_symlink(ec)) dirs.push_back(entry.path());
-  std::ranges::sort(dirs, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
-  for (const auto& dir : dirs) ::rmdir(dir.c_str());
-  return !fs::exists(parent, ec);
-}
-
-/// podman leaves the test's cgroup parent (and its conmon/ child) in every v1 hierarchy, or at the top of a v2
-/// one. They empty once conmon has exited, which can be a moment after `podman rm` returns: retry for up to 3 s.
-void remove_cgroup_parent() {
-  for (int attempt = 0; attempt < 60; ++attempt) {
-    bool all_gone = remove_dir_tree(fs::path("/sys/fs/cgroup") / kCgroupParent);
-    for (const auto& controller : list_dir("/sys/fs/cgroup"))
-      all_gone &= remove_dir_tree(fs::path("/sys/fs/cgroup") / controller / kCgroupParent);
-    if (all_gone) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
 
 /// podman's containers.conf for the test: CNI backend, our build dir then the reference plugins, conflists
 /// from `net_dir`, state in `tmp_dir`.
@@ -95,7 +61,7 @@ class Podman {
   }
   ~Podman() {  // containers a failed check left behind go first (their teardown runs DEL in the test's netns)
     run({"rm", "--all", "--force", "--time", "0"});
-    remove_cgroup_parent();
+    remove_cgroup_parent(kCgroupParent);  // podman leaves it (and its conmon/ child) behind
   }
   Podman(const Podman&) = delete;
   Podman& operator=(const Podman&) = delete;

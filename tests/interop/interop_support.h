@@ -50,15 +50,18 @@ inline nlohmann::json test_conflist(const std::string& file, const std::string& 
   return list;
 }
 
-/// tests/interop/cnitool (libcni), built once per test run: build-cnitool is a no-op when it is up to date.
-/// Throws with the build's output when it fails.
+/// tests/interop/<tool> (a Go program) built offline into <build dir>/interop/<tool> by build-go-tool, which is a
+/// no-op when it is up to date. Throws with the build's output when it fails.
+inline std::string build_go_tool(const std::string& tool) {
+  const std::string build = std::string(NEXUS_SOURCE_DIR) + "/tests/interop/build-go-tool";
+  const CommandResult r = run_command({build, tool, NEXUS_BUILD_DIR}, {.timeout_ms = 120000});
+  if (r.exit_code != 0) throw std::runtime_error("building " + tool + " failed: " + r.out + r.err);
+  return std::string(NEXUS_BUILD_DIR) + "/interop/" + tool;
+}
+
+/// tests/interop/cnitool (libcni), built once per test run.
 inline const std::string& cnitool_path() {
-  static const std::string path = [] {
-    const std::string build = std::string(NEXUS_SOURCE_DIR) + "/tests/interop/build-cnitool";
-    const CommandResult r = run_command({build, NEXUS_BUILD_DIR}, {.timeout_ms = 120000});
-    if (r.exit_code != 0) throw std::runtime_error("building cnitool failed: " + r.out + r.err);
-    return std::string(NEXUS_BUILD_DIR) + "/interop/cnitool";
-  }();
+  static const std::string path = build_go_tool("cnitool");
   return path;
 }
 
