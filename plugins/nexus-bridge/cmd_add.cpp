@@ -11,6 +11,7 @@
 #include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
 #include "shared/neighbours/docker_user_chain.h"
+#include "shared/neighbours/firewalld.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/default_route.h"
@@ -111,6 +112,9 @@ nlohmann::json cmd_add(const cni::Request& req) {
   require_vlan_support(nl.host, conf);  // code 100 on a kernel without VLAN filtering, before IPAM acts
   conf.mtu = effective_mtu(nl, conf);
   if (ports) ports->require_free();  // code 101 for a host port another owner holds, before IPAM acts
+  // Code 102 when firewalld would reject what the host forwards from the bridge (the host routes the container's
+  // traffic when it is its gateway or masquerades it); one netlink request on a host without firewalld.
+  if (routes_through_host(conf)) neighbours::require_firewalld_forwards(nl.host, gateway_link_name(conf));
 
   cni::Result ipam;
   Undo undo;

@@ -9,6 +9,7 @@
 #include "shared/nat/nft.h"
 #include "shared/nat/port_publish.h"
 #include "shared/neighbours/docker_user_chain.h"
+#include "shared/neighbours/firewalld.h"
 #include "shared/net/addr.h"
 #include "shared/net/bridge.h"
 #include "shared/net/bridge_vlan.h"
@@ -150,6 +151,9 @@ void cmd_check(const cni::Request& req) {
   if (routes_through_host(conf)) check_docker_user_chains(conf);
   if (conf.mac_spoof_check) check_mac_spoof_check(req, *peer);
   if (!conf.port_mappings.empty()) check_published(conf, req, prev);
+  // Everything of ours in place, yet firewalld may reject the bridge's traffic (a reload forgot its zone): code
+  // 102 with the fix, as ADD.
+  if (routes_through_host(conf)) neighbours::require_firewalld_forwards(nl.host, gateway_link_name(conf));
 }
 
 }  // namespace nexus::bridge_plugin

@@ -23,6 +23,7 @@ enum class Code : unsigned {
   // Nexus's own, 100 and up (the spec leaves them to plugins):
   KernelLacksFeature = 100,  // the configuration needs a kernel feature this kernel was built without
   PortAlreadyPublished = 101,  // a host port (protocol, hostIP, port) another attachment has published
+  FirewalldRejectsForwarding = 102,  // firewalld's zones reject what the host forwards from the bridge
   Internal = 999,
 };
 

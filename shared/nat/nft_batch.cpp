@@ -206,4 +206,23 @@ bool NftBatch::try_commit() const {
   }
 }
 
+bool table_exists(NftBatch::Family family, const std::string& table) {
+  const uint8_t nf_family = family == NftBatch::Family::Inet ? NFPROTO_INET : NFPROTO_BRIDGE;
+  const net::NlMsgPtr msg = new_nft_message(NFT_MSG_GETTABLE, NLM_F_ACK, nf_family, 1);
+  if (nla_put_string(msg.get(), NFTA_TABLE_NAME, table.c_str()) != 0)
+    throw Error(Code::Internal, "nf_tables: table name " + table + " does not fit a message");
+  std::vector<char> request;
+  append_message(request, msg);
+  // A kernel without nfnetlink or nf_tables has no table at all.
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+  if (!fd && errno == EPROTONOSUPPORT) return false;
+  if (!fd) throw sys_error("nf_tables: open netlink socket", errno);
+  send_all(fd, request);
+  // The kernel answers a table it has with its NEWTABLE message and then the ACK; one it has not with ENOENT.
+  const int error = read_answers(fd, 1);
+  if (error == ENOENT || error == EOPNOTSUPP) return false;
+  if (error != 0) throw sys_error("nf_tables: look up table " + table, error);
+  return true;
+}
+
 }  // namespace nexus::nat

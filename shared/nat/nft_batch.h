@@ -77,4 +77,9 @@ class NftBatch {
   uint32_t count_ = 0;
 };
 
+/// Whether the calling thread's netns has nf_tables table `family` `table`: one GETTABLE request on a socket
+/// opened and closed here, no libnftables (so that asking about a neighbour's table costs next to nothing when it
+/// is not there; false on a kernel without nf_tables). Throws Error when the socket fails otherwise.
+bool table_exists(NftBatch::Family family, const std::string& table);
+
 }  // namespace nexus::nat

@@ -57,4 +57,15 @@ std::optional<unsigned> default_route_mtu(const NlSocket& sock) {
   return std::nullopt;
 }
 
+std::vector<std::string> default_route_interfaces(const NlSocket& sock) {
+  std::vector<std::string> names;
+  for (const int family : {AF_INET, AF_INET6}) {
+    const int index = default_route_ifindex(sock, family);
+    if (index == 0) continue;
+    const std::optional<Link> link = find_link(sock, index);
+    if (link && (names.empty() || names.front() != link->name)) names.push_back(link->name);
+  }
+  return names;
+}
+
 }  // namespace nexus::net

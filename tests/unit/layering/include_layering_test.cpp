@@ -25,7 +25,7 @@ constexpr Floor kLayering[] = {
     {"shared/net", 2},            // netlink through libnl, netns
     {"shared/nat", 3},            // nftables through libnftables
     {"shared/cni", 4},            // the CNI protocol
-    {"shared/neighbours", 4},     // other firewalls on the host (Docker's user chain), through netlink
+    {"shared/neighbours", 4},     // other firewalls on the same host: reading their rules, passing them their way
     {"shared/ipam", 5},           // address ranges and the lease store
     {"shared/nft_session", 5},    // where libnftables runs: in-process, or in nexus-bridge's helper
     {"shared/runtime", 6},        // the runtime side: conflists, libcni's cache, nodes
