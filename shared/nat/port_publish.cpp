@@ -11,7 +11,8 @@ namespace {
 
 constexpr const char* kTable = "inet nexus";
 
-void create_objects(Nft& nft) {
+// False when the table went meanwhile (create_once): the caller starts again.
+bool create_objects(Nft& nft) {
   const std::string t = std::string("add ") + "map " + kTable + " ";
   const std::string s = std::string("add ") + "set " + kTable + " ";
   nft.run(std::string("add table ") + kTable + "\n" +
@@ -29,7 +30,7 @@ void create_objects(Nft& nft) {
   // in no map ends the rule without a verdict, and the packet goes on unchanged.
   const std::string c = std::string(kTable) + " ";
   const std::string r = "add rule " + c;
-  create_once(nft,
+  return create_once(nft,
               "create chain " + c + "port_dnat\n" +
                   r + "port_dnat fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @port_dnat_addr_v4\n" +
                   r + "port_dnat fib daddr type local dnat ip to meta l4proto . th dport map @port_dnat_v4\n" +
@@ -285,14 +286,15 @@ void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<Port
   for (const Element& e : want) creates += create_lines(e, token);
   // Fast path: one transaction of new elements, all or nothing.
   std::string error;
-  if (nft.try_run(creates, &error)) return;
-  if (!is_exists_error(error)) {  // the table's objects are not there yet
-    create_objects(nft);
+  for (int attempt = 1; attempt <= kCreateAttempts; ++attempt) {
     if (nft.try_run(creates, &error)) return;
-    if (!is_exists_error(error)) fail_transaction("publish ports of " + target.owner, error);
-  }
-  // A key is taken: by this owner already (a repeated ADD, or its own stale element), or by another one.
-  for (int attempt = 1;; ++attempt) {
+    if (!is_exists_error(error)) {
+      // The table's objects are not there: not yet, or no more (a DEL that found the host idle deleted the
+      // table, shared/nat/idle_tables.h). Create them and try again.
+      (void)create_objects(nft);
+      continue;
+    }
+    // A key is taken: by this owner already (a repeated ADD, or its own stale element), or by another one.
     const TableState state = read_table(nft);
     std::string replace = hairpin;
     for (const Element& e : want) {
@@ -306,8 +308,8 @@ void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<Port
       replace += create_lines(e, token);
     }
     if (nft.try_run(replace, &error)) return;
-    if (attempt == 3) fail_transaction("publish ports of " + target.owner, error);
   }
+  fail_transaction("publish ports of " + target.owner, error);
 }
 
 void require_ports_free(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings, bool v4,

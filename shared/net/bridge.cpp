@@ -136,4 +136,12 @@ std::vector<int> bridge_ports(const NlSocket& sock, int bridge_index) {
   return ports;
 }
 
+bool has_ports_besides(const NlSocket& sock, const std::string& bridge, int leaving_port) {
+  const auto index = static_cast<int>(::if_nametoindex(bridge.c_str()));
+  if (index == 0) return false;
+  for (const int port : bridge_ports(sock, index))
+    if (port != leaving_port) return true;
+  return false;
+}
+
 }  // namespace nexus::net
