@@ -28,10 +28,10 @@ bool create_table(Nft& nft) {
           "add set " + t + " " + kMacs + " { type ifname . ether_addr; }\n" +      //
           "add set " + t + " " + kOwners + " { type ifname . mark . mark; }\n");
   return create_once(nft,
-              "create chain " + t + " " + kChain +
-                  " { type filter hook prerouting priority -300; policy accept; }\n" + "add rule " + t + " " +
-                  kChain + " iifname @" + kPorts + " iifname . ether saddr != @" + kMacs + " counter drop\n",
-              "create macspoofchk chain");
+                     "create chain " + t + " " + kChain +
+                         " { type filter hook prerouting priority -300; policy accept; }\n" + "add rule " + t + " " +
+                         kChain + " iifname @" + kPorts + " iifname . ether saddr != @" + kMacs + " counter drop\n",
+                     "create macspoofchk chain");
 }
 
 // One owner per port: the token is the owner's alone (a port belongs to one attachment, whatever the network).

@@ -29,11 +29,12 @@ bool create_table(Nft& nft) {
           "add map " + t + " bridge_masq_v6 { type ifname . ipv6_addr : verdict; }\n" +       //
           "add set " + t + " bridge_owner_v4 { type ifname . ipv4_addr . mark . mark; }\n" +  //
           "add set " + t + " bridge_owner_v6 { type ifname . ipv6_addr . mark . mark; }\n");
-  return create_once(nft, "create chain " + t +
-                       " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" + "add rule " +
-                       t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " + t +
-                       " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n",
-              "create masquerade chain");
+  return create_once(nft,
+                     "create chain " + t +
+                         " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" +
+                         "add rule " + t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " +
+                         t + " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n",
+                     "create masquerade chain");
 }
 
 // Addresses in nft's text: nft reads the one text form (shared/base/ip_address.h) as it is.
@@ -65,10 +66,10 @@ bool create_network_chain(Nft& nft, const std::string& chain, const std::vector<
                           const std::vector<IpPrefix>& never_masqueraded) {
   const std::string c = kTable + " " + chain;
   return create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
-                       join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
-                       " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" +
-                       exemption_rules(c, never_masqueraded) + "add rule " + c + " masquerade\n",
-              "create masquerade chain");
+                              join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
+                              " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" +
+                              exemption_rules(c, never_masqueraded) + "add rule " + c + " masquerade\n",
+                     "create masquerade chain");
 }
 
 std::string hex(uint64_t value, int digits) {
@@ -479,9 +480,9 @@ MasqueradeRestore restore_masquerade(Nft& nft, const MasqueradeTarget& target,
     // `add` and create_once: leave what is there as it is. False: the table went meanwhile (a DEL that found the
     // host idle), so read again.
     std::string error = "table " + kTable + " went while it was being re-created";
-    if (create_table(nft) && (lines.empty() || create_network_chain(nft, p.chain, p.subnets, target.never_masqueraded)) &&
-        (lines.empty() || nft.try_run(lines, &error)))
-      return out;
+    const bool made = create_table(nft) &&
+                      (lines.empty() || create_network_chain(nft, p.chain, p.subnets, target.never_masqueraded));
+    if (made && (lines.empty() || nft.try_run(lines, &error))) return out;
     if (attempt == 3) fail_transaction("restore masquerade of " + target.owner, error);
   }
 }

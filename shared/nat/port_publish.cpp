@@ -31,26 +31,26 @@ bool create_objects(Nft& nft) {
   const std::string c = std::string(kTable) + " ";
   const std::string r = "add rule " + c;
   return create_once(nft,
-              "create chain " + c + "port_dnat\n" +
-                  r + "port_dnat fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @port_dnat_addr_v4\n" +
-                  r + "port_dnat fib daddr type local dnat ip to meta l4proto . th dport map @port_dnat_v4\n" +
-                  r + "port_dnat fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @port_dnat_addr_v6\n" +
-                  // ::1 has no route_localnet: a DNATed packet from it could never leave the host.
-                  r + "port_dnat fib daddr type local ip6 daddr != ::1 dnat ip6 to meta l4proto . th dport map @port_dnat_v6\n" +
-                  "create chain " + c + "port_prerouting { type nat hook prerouting priority dstnat; policy accept; }\n" +
-                  r + "port_prerouting jump port_dnat\n" +
-                  "create chain " + c + "port_output { type nat hook output priority -100; policy accept; }\n" +
-                  r + "port_output jump port_dnat\n" +
-                  "create chain " + c + "port_postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" +
-                  // A container reaching a published port of itself or of a neighbour on its bridge: without
-                  // this the answer would go straight back over the bridge, from an address it did not call.
-                  // Keyed by the output interface and the source's subnet, which hold whether the packet was
-                  // routed or bridged (br_netfilter), where the input interface is not known here.
-                  r + "port_postrouting ct status dnat oifname . ip saddr @port_hairpin_v4 masquerade\n" +
-                  r + "port_postrouting ct status dnat oifname . ip6 saddr @port_hairpin_v6 masquerade\n" +
-                  // The host calling 127.0.0.1: a source no container could answer.
-                  r + "port_postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n",
-              "create port publishing chains");
+                     "create chain " + c + "port_dnat\n" +
+                         r + "port_dnat fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @port_dnat_addr_v4\n" +
+                         r + "port_dnat fib daddr type local dnat ip to meta l4proto . th dport map @port_dnat_v4\n" +
+                         r + "port_dnat fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @port_dnat_addr_v6\n" +
+                         // ::1 has no route_localnet: a DNATed packet from it could never leave the host.
+                         r + "port_dnat fib daddr type local ip6 daddr != ::1 dnat ip6 to meta l4proto . th dport map @port_dnat_v6\n" +
+                         "create chain " + c + "port_prerouting { type nat hook prerouting priority dstnat; policy accept; }\n" +
+                         r + "port_prerouting jump port_dnat\n" +
+                         "create chain " + c + "port_output { type nat hook output priority -100; policy accept; }\n" +
+                         r + "port_output jump port_dnat\n" +
+                         "create chain " + c + "port_postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" +
+                         // A container reaching a published port of itself or of a neighbour on its bridge: without
+                         // this the answer would go straight back over the bridge, from an address it did not call.
+                         // Keyed by the output interface and the source's subnet, which hold whether the packet was
+                         // routed or bridged (br_netfilter), where the input interface is not known here.
+                         r + "port_postrouting ct status dnat oifname . ip saddr @port_hairpin_v4 masquerade\n" +
+                         r + "port_postrouting ct status dnat oifname . ip6 saddr @port_hairpin_v6 masquerade\n" +
+                         // The host calling 127.0.0.1: a source no container could answer.
+                         r + "port_postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n",
+                     "create port publishing chains");
 }
 
 // A map key: the host side of one mapping for one family.
