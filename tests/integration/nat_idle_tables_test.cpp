@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -203,13 +204,19 @@ struct Churn {
     return env.run("ADD", id(i), netns[i]->path(), sides[side].conf);
   }
   PluginRun del(int i) {
-    return env.run("DEL", id(i), netns[i]->path(), with_prev(sides[side_of[i]].conf, *added[i]));
+    const json& conf = sides[side_of[i]].conf;
+    return env.run("DEL", id(i), netns[i]->path(), added[i] ? with_prev(conf, *added[i]) : conf);
   }
-  // ADDs `to_add` on `side` while DELing `to_del`, all at once; every call must succeed.
-  void swap(const std::vector<int>& to_del, const std::vector<int>& to_add, int side) {
+  // ADDs `to_add` on `side` while DELing `to_del`, the DELs `del_lead` ahead (behind when negative); every call
+  // must succeed.
+  void swap(const std::vector<int>& to_del, const std::vector<int>& to_add, int side,
+            std::chrono::milliseconds del_lead = {}) {
     std::vector<std::optional<PluginRun>> runs(to_del.size() + to_add.size());
     run_concurrently(static_cast<int>(runs.size()), [&](int k) {
-      runs[k] = k < static_cast<int>(to_del.size()) ? del(to_del[k]) : add(to_add[k - to_del.size()], side);
+      const bool is_del = k < static_cast<int>(to_del.size());
+      // A stagger, not a wait for state.
+      std::this_thread::sleep_for(is_del ? -std::min(del_lead, {}) : std::max(del_lead, {}));
+      runs[k] = is_del ? del(to_del[k]) : add(to_add[k - to_del.size()], side);
     });
     for (size_t k = 0; k < to_del.size(); ++k) {
       CHECK_MESSAGE(runs[k]->exit_code == 0, "DEL ", id(to_del[k]), ": ", runs[k]->out, runs[k]->err);
@@ -256,13 +263,17 @@ TEST_CASE("idle tables: stress: ADDs and DELs interleaved on two bridges leave e
                range(a_live ? kBatch : 0, a_live ? 2 * kBatch : kBatch), a_live ? 1 : 0);
     REQUIRE_MESSAGE(churn.unmasqueraded() == 0, "round ", round);
   }
-  // One at a time: each DEL is its bridge's last while the other bridge's first ADD runs, the closest race.
+  // One at a time: each DEL is its bridge's last while the other bridge's ADD runs, one started a little before
+  // the other (from the ADD 30 ms ahead to the DEL 10 ms ahead: an ADD takes longer to reach its masquerade step
+  // than a DEL to look for idle tables), so that some DELs look while the ADD creates the table or puts its
+  // element in.
   churn.swap(range(0, kBatch), {}, 0);
   churn.swap({}, {0}, 0);
-  for (int round = 1; round < 40; ++round) {
-    churn.swap({round - 1}, {round}, round % 2);
+  constexpr int kRounds = 2 * kBatch;
+  for (int round = 1; round < kRounds; ++round) {
+    churn.swap({round - 1}, {round}, round % 2, std::chrono::milliseconds(round % 41 - 30));
     REQUIRE_MESSAGE(churn.unmasqueraded() == 0, "one-at-a-time round ", round);
   }
-  churn.swap({39}, {}, 0);
+  churn.swap({kRounds - 1}, {}, 0);
   CHECK_MESSAGE(!has_table("inet nexus"), inspect("nft list ruleset"));
 }
