@@ -2,7 +2,8 @@
 // What Nexus's owner-keyed nftables elements (shared/nat/masquerade.h, shared/nat/mac_spoof_check.h) share: each
 // element has a twin in an owner set whose key ends with a 64-bit token of its owner, and a removal deletes the
 // twin and the element in one transaction, so the kernel refuses it (ENOENT, nothing changed) unless the element
-// still belongs to that owner. Tables and chains are created once and never rewritten.
+// still belongs to that owner. Tables and chains are created once and never rewritten (a table goes whole once
+// no set of it holds an element: shared/nat/idle_tables.h).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
