@@ -110,6 +110,20 @@ TEST_CASE("idle tables: the last DEL deletes Nexus's tables (ipMasq, published p
   check_other_owners_tables();
 }
 
+TEST_CASE("idle tables: GC that collects the last attachment's elements deletes the tables" *
+          doctest::skip(skip_root_tests())) {
+  BridgeEnv env;
+  add_other_owners_tables();
+  ContainerNetns a;
+  env.add_ok("a", a, publishing(env, "10.93.0.0/24", 8083));
+  json gc = env.config("10.93.0.0/24", {{"ipMasq", true}}, "1.1.0");
+  gc["cni.dev/valid-attachments"] = json::array();  // a is gone, says the runtime
+  const PluginRun r = run_plugin(nexus_bridge_path(), {.command = "GC"}, gc);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out, r.err);
+  CHECK_MESSAGE(!has_table("inet nexus"), inspect("nft list ruleset"));
+  check_other_owners_tables();
+}
+
 TEST_CASE("idle tables: a table with an element Nexus does not know of stays" * doctest::skip(skip_root_tests())) {
   BridgeEnv env;
   ContainerNetns a;
