@@ -8,8 +8,11 @@
 #include "shared/bridge_conf/bridge_conf.h"
 #include "shared/bridge_conf/port_mappings_conf.h"
 #include "shared/cni/delegate.h"
+#include "shared/nat/idle_tables.h"
 #include "shared/neighbours/docker_user_chain.h"
+#include "shared/net/bridge.h"
 #include "shared/net/host_veth_name.h"
+#include "shared/net/nl_socket.h"
 
 namespace nexus::bridge_plugin {
 namespace {
@@ -60,6 +63,15 @@ bool runtime_published_none(const BridgeConf& conf) {
          rc["portMappings"].empty();
 }
 
+// Nexus's tables when nothing is in them (shared/nat/idle_tables.h). A failure leaves them for a later DEL: the
+// attachment is gone either way, and DEL must say so.
+void remove_idle_nexus_tables() {
+  try {
+    nat::remove_idle_tables();
+  } catch (const Error&) {
+  }
+}
+
 }  // namespace
 
 // DEL is best effort and idempotent: it works without CNI_NETNS, with the netns already gone, and twice.
@@ -89,8 +101,14 @@ void cmd_del(const cni::Request& req) {
   teardown.wait_spoof_check_removed();
   // IPAM's DEL runs while the kernel unlists the veth: neither needs the other.
   teardown.wait_veth_gone();
-  // The bridge's last port gone: our rules in Docker's user chain go too (one netlink round trip without them).
-  if (routes_through_host(conf)) neighbours::release_docker_user_chains(gateway_link_name(conf), conf.bridge);
+  // The bridge's last port gone: our rules in Docker's user chain go too, and Nexus's tables when no attachment
+  // anywhere has an element in them. One dump tells; the common DEL, whose bridge has ports left, stops there.
+  const bool in_nexus_tables = conf.ip_masq || spoof_check || ports;
+  if ((routes_through_host(conf) || in_nexus_tables) &&
+      !net::has_ports_besides(net::NlSocket::open(), conf.bridge)) {
+    if (routes_through_host(conf)) neighbours::release_docker_user_chains(gateway_link_name(conf), conf.bridge);
+    remove_idle_nexus_tables();
+  }
   if (ipam) ipam->get();
 }
 

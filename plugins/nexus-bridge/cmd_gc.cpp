@@ -1,8 +1,10 @@
 #include <optional>
 
 #include "plugins/nexus-bridge/commands.h"
+#include "shared/base/error.h"
 #include "shared/bridge_conf/bridge_conf.h"
 #include "shared/cni/delegate.h"
+#include "shared/nat/idle_tables.h"
 #include "shared/nat/masquerade.h"
 #include "shared/nat/nft.h"
 #include "shared/nat/port_publish.h"
@@ -21,6 +23,12 @@ void cmd_gc(const cni::Request& req) {
     for (const auto& a : valid) keep.push_back(nat::owner_of(a.container_id, a.ifname));
     nat::collect_garbage(*nft, conf.net.name, keep);
     nat::collect_port_garbage(*nft, conf.net.name, keep);
+    // What the dead left may have been all there was: then the tables go, as with the last DEL (a failure
+    // leaves them for a later DEL or GC; the garbage is collected either way).
+    try {
+      nat::remove_idle_tables();
+    } catch (const Error&) {
+    }
   }
   if (!conf.net.ipam_type.empty()) cni::delegate_gc(conf.net.ipam_type, req);
 }

@@ -19,18 +19,19 @@ constexpr const char* kPorts = "macspoofchk_ports";
 constexpr const char* kMacs = "macspoofchk_macs";
 constexpr const char* kOwners = "macspoofchk_owner";
 
-// Priority -300, as the reference's chain: before anything else of the bridge family sees the frame.
-void create_table(Nft& nft) {
+// Priority -300, as the reference's chain: before anything else of the bridge family sees the frame. False when
+// the table went meanwhile (create_once): the caller starts again.
+bool create_table(Nft& nft) {
   const std::string t = kTable;
   nft.run("add table " + t + "\n" +                                                //
           "add set " + t + " " + kPorts + " { type ifname; }\n" +                  //
           "add set " + t + " " + kMacs + " { type ifname . ether_addr; }\n" +      //
           "add set " + t + " " + kOwners + " { type ifname . mark . mark; }\n");
-  create_once(nft,
-              "create chain " + t + " " + kChain +
-                  " { type filter hook prerouting priority -300; policy accept; }\n" + "add rule " + t + " " +
-                  kChain + " iifname @" + kPorts + " iifname . ether saddr != @" + kMacs + " counter drop\n",
-              "create macspoofchk chain");
+  return create_once(nft,
+                     "create chain " + t + " " + kChain +
+                         " { type filter hook prerouting priority -300; policy accept; }\n" + "add rule " + t + " " +
+                         kChain + " iifname @" + kPorts + " iifname . ether saddr != @" + kMacs + " counter drop\n",
+                     "create macspoofchk chain");
 }
 
 // One owner per port: the token is the owner's alone (a port belongs to one attachment, whatever the network).
@@ -164,19 +165,20 @@ void add_mac_spoof_check(Nft& nft, const SpoofCheckedPort& p) {
   const std::string what = "macspoofchk for " + p.owner + " on " + p.port;
   // Fast path, every ADD after the host's first: one transaction creating the three elements.
   std::string error;
-  if (nft.try_run(create_lines(p), &error)) return;
-  if (!is_exists_error(error)) {  // the table or the chain is not there yet
-    create_table(nft);
+  for (int attempt = 1; attempt <= kCreateAttempts; ++attempt) {
     if (nft.try_run(create_lines(p), &error)) return;
-    if (!is_exists_error(error)) fail_transaction(what, error);
-  }
-  // Elements of this port are there: ours already (a repeated ADD), or stale. Replace the latter in one
-  // transaction; retry if they changed meanwhile.
-  for (int attempt = 1;; ++attempt) {
+    if (!is_exists_error(error)) {
+      // The table or the chain is not there: not yet, or no more (a DEL that found the host idle deleted the
+      // table, shared/nat/idle_tables.h). Create them and try again.
+      (void)create_table(nft);
+      continue;
+    }
+    // Elements of this port are there: ours already (a repeated ADD), or stale. Replace the latter in one
+    // transaction; try again if they changed meanwhile.
     const PortState s = read_port(nft, p.port);
     if (is_complete(s, p) || nft.try_run(delete_lines(p.port, s) + create_lines(p), &error)) return;
-    if (attempt == 3) fail_transaction(what, error);
   }
+  fail_transaction(what, error);
 }
 
 void remove_mac_spoof_check(Nft& nft, const std::string& port, const std::string& owner,

@@ -21,18 +21,20 @@ namespace {
 
 const std::string kTable = std::string("inet ") + kMasqueradeTable;
 
-void create_table(Nft& nft) {
+// False when the table went meanwhile (create_once): the caller starts again.
+bool create_table(Nft& nft) {
   const std::string& t = kTable;
   nft.run("add table " + t + "\n" +                                                           //
           "add map " + t + " bridge_masq_v4 { type ifname . ipv4_addr : verdict; }\n" +       //
           "add map " + t + " bridge_masq_v6 { type ifname . ipv6_addr : verdict; }\n" +       //
           "add set " + t + " bridge_owner_v4 { type ifname . ipv4_addr . mark . mark; }\n" +  //
           "add set " + t + " bridge_owner_v6 { type ifname . ipv6_addr . mark . mark; }\n");
-  create_once(nft, "create chain " + t +
-                       " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" + "add rule " +
-                       t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " + t +
-                       " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n",
-              "create masquerade chain");
+  return create_once(nft,
+                     "create chain " + t +
+                         " from_bridges { type nat hook postrouting priority srcnat; policy accept; }\n" +
+                         "add rule " + t + " from_bridges iifname . ip saddr vmap @bridge_masq_v4\n" + "add rule " +
+                         t + " from_bridges iifname . ip6 saddr vmap @bridge_masq_v6\n",
+                     "create masquerade chain");
 }
 
 // Addresses in nft's text: nft reads the one text form (shared/base/ip_address.h) as it is.
@@ -60,14 +62,14 @@ std::string exemption_rules(const std::string& c, const std::vector<IpPrefix>& n
   return out;
 }
 
-void create_network_chain(Nft& nft, const std::string& chain, const std::vector<IpPrefix>& subnets,
+bool create_network_chain(Nft& nft, const std::string& chain, const std::vector<IpPrefix>& subnets,
                           const std::vector<IpPrefix>& never_masqueraded) {
   const std::string c = kTable + " " + chain;
-  create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
-                       join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
-                       " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" +
-                       exemption_rules(c, never_masqueraded) + "add rule " + c + " masquerade\n",
-              "create masquerade chain");
+  return create_once(nft, "create chain " + c + "\n" + "add rule " + c + " ip daddr { " +
+                              join_networks(subnets, true, "224.0.0.0/4") + " } return\n" + "add rule " + c +
+                              " ip6 daddr { " + join_networks(subnets, false, "ff00::/8") + " } return\n" +
+                              exemption_rules(c, never_masqueraded) + "add rule " + c + " masquerade\n",
+                     "create masquerade chain");
 }
 
 std::string hex(uint64_t value, int digits) {
@@ -289,16 +291,17 @@ void add_slowly(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
   for (const IpPrefix& a : addresses) creates += create_lines(bridge, a.address(), chain, owner, token);
   // One transaction creating the elements, nothing else (what add_fast() tried, for callers without it).
   std::string error;
-  if (nft.try_run(creates, &error)) return;
-  if (!is_exists_error(error)) {  // the table or the network's chain is not there yet
-    create_table(nft);
-    create_network_chain(nft, chain, p.subnets, target.never_masqueraded);
+  for (int attempt = 1; attempt <= kCreateAttempts; ++attempt) {
     if (nft.try_run(creates, &error)) return;
-    if (!is_exists_error(error)) fail_transaction("masquerade for " + owner, error);
-  }
-  // An element for one of the keys is there: ours already (a repeated add), or left by an owner the address
-  // no longer belongs to. Replace the latter in one transaction; retry if it changed meanwhile.
-  for (int attempt = 1;; ++attempt) {
+    if (!is_exists_error(error)) {
+      // The table or the network's chain is not there: not yet, or no more (a DEL that found the host idle
+      // deleted the table, shared/nat/idle_tables.h, maybe between two of our steps). Create what is missing and
+      // try again; false: the table went once more.
+      if (create_table(nft)) (void)create_network_chain(nft, chain, p.subnets, target.never_masqueraded);
+      continue;
+    }
+    // An element for one of the keys is there: ours already (a repeated add), or left by an owner the address
+    // no longer belongs to. Replace the latter in one transaction; try again if it changed meanwhile.
     const TableState state = read_table(nft);
     std::string replace;
     for (const IpPrefix& a : addresses) {
@@ -312,8 +315,8 @@ void add_slowly(Nft& nft, const MasqueradeTarget& target, const std::vector<IpPr
       replace += create_lines(bridge, a.address(), chain, owner, token);
     }
     if (replace.empty() || nft.try_run(replace, &error)) return;
-    if (attempt == 3) fail_transaction("masquerade for " + owner, error);
   }
+  fail_transaction("masquerade for " + owner, error);
 }
 
 // DEL's fast path with prevResult's addresses: each element's twin and the element in one netlink batch; false
@@ -474,10 +477,12 @@ MasqueradeRestore restore_masquerade(Nft& nft, const MasqueradeTarget& target,
     const std::string lines = restore_lines(state, target, addresses, p, out);
     out.hook_restored = !state.has_hook_chain;
     if (lines.empty() && state.has_hook_chain) return out;
-    create_table(nft);  // `add` and create_once: leave what is there as it is
-    if (!lines.empty()) create_network_chain(nft, p.chain, p.subnets, target.never_masqueraded);
-    std::string error;
-    if (lines.empty() || nft.try_run(lines, &error)) return out;
+    // `add` and create_once: leave what is there as it is. False: the table went meanwhile (a DEL that found the
+    // host idle), so read again.
+    std::string error = "table " + kTable + " went while it was being re-created";
+    const bool made = create_table(nft) &&
+                      (lines.empty() || create_network_chain(nft, p.chain, p.subnets, target.never_masqueraded));
+    if (made && (lines.empty() || nft.try_run(lines, &error))) return out;
     if (attempt == 3) fail_transaction("restore masquerade of " + target.owner, error);
   }
 }

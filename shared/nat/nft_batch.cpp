@@ -89,8 +89,14 @@ int read_answers(const UniqueFd& fd, uint32_t count) {
     int len = static_cast<int>(n);
     // libnl's walkers: the kernel headers' NLMSG_OK compares a signed length with an unsigned one.
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < 1 || h->nlmsg_seq > count) continue;
+      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq > count) continue;
       const auto* answer = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+      // An error for BATCH_BEGIN (sequence 0): the kernel refused the whole batch before reading its messages
+      // (ERESTART for a generation that is no more); nothing else will come.
+      if (h->nlmsg_seq == 0) {
+        if (answer->error != 0) return -answer->error;
+        continue;
+      }
       ++answered;
       if (answer->error != 0 && first_error == 0) first_error = -answer->error;
     }
@@ -190,7 +196,11 @@ int NftBatch::commit() const {
   if (count_ == 0) return 0;
   // BATCH_BEGIN (sequence 0) + the messages + BATCH_END (count_ + 1): all or nothing.
   std::vector<char> batch;
-  append_message(batch, new_message(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+  const net::NlMsgPtr begin = new_message(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+  // nfnetlink reads the generation in host order from a big-endian attribute: the kernel's bytes as they came.
+  if (generation_ && nla_put_u32(begin.get(), NFNL_BATCH_GENID, *generation_) != 0)
+    throw Error(Code::Internal, "nf_tables: out of memory");
+  append_message(batch, begin);
   batch.insert(batch.end(), messages_.begin(), messages_.end());
   append_message(batch, new_message(NFNL_MSG_BATCH_END, NLM_F_REQUEST, count_ + 1, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
   const UniqueFd fd = open_socket();
@@ -204,6 +214,51 @@ bool NftBatch::try_commit() const {
   } catch (const Error&) {
     return false;
   }
+}
+
+int nft_request(net::NlMsgPtr request, const std::function<bool(const nlmsghdr&)>& on_answer) {
+  nlmsghdr* header = nlmsg_hdr(request.get());
+  header->nlmsg_seq = 1;
+  header->nlmsg_flags |= NLM_F_ACK;  // a plain request ends with its ACK, a dump with DONE
+  std::vector<char> bytes;
+  append_message(bytes, request);
+  const UniqueFd fd = open_socket();
+  send_all(fd, bytes);
+  const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
+  alignas(nlmsghdr) std::array<char, 16384> buf;
+  for (;;) {
+    const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{.fd = fd.get(), .events = POLLIN, .revents = 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0)
+        throw Error(Code::Internal, "nf_tables: no answer to a request from the kernel");
+      continue;
+    }
+    if (n < 0) throw sys_error("nf_tables: read a request's answer", errno);
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+      if (h->nlmsg_seq != 1) continue;
+      if (h->nlmsg_type == NLMSG_DONE) return 0;
+      if (h->nlmsg_type == NLMSG_ERROR) return -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
+      if (!on_answer(*h)) return 0;
+    }
+  }
+}
+
+uint32_t ruleset_generation() {
+  std::optional<uint32_t> generation;
+  const int error = nft_request(new_nft_message(NFT_MSG_GETGEN, 0, AF_UNSPEC), [&](const nlmsghdr& h) {
+    nlattr* attrs[NFTA_GEN_MAX + 1] = {};
+    if (nlmsg_parse(const_cast<nlmsghdr*>(&h), sizeof(nfgenmsg), attrs, NFTA_GEN_MAX, nullptr) == 0 &&
+        attrs[NFTA_GEN_ID] != nullptr)
+      generation = nla_get_u32(attrs[NFTA_GEN_ID]);
+    return true;
+  });
+  if (error != 0) throw sys_error("nf_tables: read the ruleset's generation", error);
+  if (!generation) throw Error(Code::Internal, "nf_tables: the kernel gave no ruleset generation");
+  return *generation;
 }
 
 bool table_exists(NftBatch::Family family, const std::string& table) {

@@ -3,7 +3,11 @@
 // socket of our own carries them. For the few element changes that must not pay for libnftables (loading it,
 // building a context, fetching the ruleset into its cache): the fast paths of shared/nat/masquerade.h. The
 // kernel commits all messages of a batch or none.
+#include <linux/netlink.h>
+
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +62,9 @@ class NftBatch {
   void remove(const SetElement& element);
   /// Appends a message made with new_nft_message() (a rule's NEWRULE or DELRULE), asking for its ACK.
   void add(net::NlMsgPtr message);
+  /// Makes the batch conditional on the ruleset's generation (ruleset_generation()): the kernel refuses it as a
+  /// whole, with ERESTART and nothing changed, when any nf_tables transaction committed since that was read.
+  void require_generation(uint32_t generation) { generation_ = generation; }
 
   /// Commits the batch in the calling thread's netns, on a socket opened and closed here. Returns 0 when the
   /// kernel committed it, else the errno it refused the first failing message with (nothing changed: ENOENT
@@ -75,7 +82,18 @@ class NftBatch {
   std::string table_;
   std::vector<char> messages_;  // without BATCH_BEGIN/END, in order, sequence numbers 1..count_
   uint32_t count_ = 0;
+  std::optional<uint32_t> generation_;  // network order, as the kernel gave it
 };
+
+/// The ruleset's generation in the calling thread's netns (NFT_MSG_GETGEN), as the kernel gives it: every committed
+/// nf_tables transaction changes it. For NftBatch::require_generation(). Throws Error when the socket fails.
+uint32_t ruleset_generation();
+
+/// Sends `request` (a message made with new_nft_message(); NLM_F_DUMP for a dump) on a socket opened and closed
+/// here and hands each answer but the final ACK/DONE to `on_answer`, until the last one or until `on_answer`
+/// returns false (the rest is dropped with the socket). Returns 0, or the errno the kernel refused the request
+/// with (ENOENT for a missing table or set). Throws Error when the socket itself fails.
+int nft_request(net::NlMsgPtr request, const std::function<bool(const nlmsghdr&)>& on_answer);
 
 /// Whether the calling thread's netns has nf_tables table `family` `table`: one GETTABLE request on a socket
 /// opened and closed here, no libnftables (so that asking about a neighbour's table costs next to nothing when it

@@ -47,9 +47,11 @@ void fail_transaction(const std::string& what, const std::string& error) {
 // rules makes the kernel wait for an RCU grace period (tens of ms) in this or the next transaction.
 // `add table/map/set` is idempotent by itself; a chain and its rules go in one `create chain` transaction, so
 // exactly one racing process creates them and the others see EEXIST, which means "done by someone else".
-void create_once(Nft& nft, const std::string& commands, const std::string& what) {
+bool create_once(Nft& nft, const std::string& commands, const std::string& what) {
   std::string error;
-  if (!nft.try_run(commands, &error) && !is_exists_error(error)) fail_transaction(what, error);
+  if (nft.try_run(commands, &error) || is_exists_error(error)) return true;
+  if (is_missing_error(error)) return false;
+  fail_transaction(what, error);
 }
 
 bool is_nft_safe(const std::string& text) {

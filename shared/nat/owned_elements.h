@@ -2,7 +2,8 @@
 // What Nexus's owner-keyed nftables elements (shared/nat/masquerade.h, shared/nat/mac_spoof_check.h) share: each
 // element has a twin in an owner set whose key ends with a 64-bit token of its owner, and a removal deletes the
 // twin and the element in one transaction, so the kernel refuses it (ENOENT, nothing changed) unless the element
-// still belongs to that owner. Tables and chains are created once and never rewritten.
+// still belongs to that owner. Tables and chains are created once and never rewritten (a table goes whole once
+// no set of it holds an element: shared/nat/idle_tables.h).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,8 +31,14 @@ bool is_missing_error(const std::string& error);
 [[noreturn]] void fail_transaction(const std::string& what, const std::string& error);
 
 /// Runs a `create chain` transaction (a chain and its rules) that exactly one of several racing processes wins:
-/// EEXIST means another one made them. Any other failure throws (fail_transaction with `what`).
-void create_once(Nft& nft, const std::string& commands, const std::string& what);
+/// EEXIST means another one made them. Returns false, nothing changed, when the table is not there (ENOENT: a DEL
+/// that found the host idle deleted it since the caller made it, shared/nat/idle_tables.h): the caller starts
+/// again. Any other failure throws (fail_transaction with `what`).
+[[nodiscard]] bool create_once(Nft& nft, const std::string& commands, const std::string& what);
+
+/// How often an ADD's slow path starts again when what it created went meanwhile (a DEL that found the host idle
+/// deleted the table) or an element changed under it (a concurrent ADD or DEL of the same key).
+inline constexpr int kCreateAttempts = 5;
 
 /// True when `text` can go inside a quoted nft string (which has no escapes): letters, digits, _ . - / : @ +,
 /// at most 120 characters.

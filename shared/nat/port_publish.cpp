@@ -11,7 +11,8 @@ namespace {
 
 constexpr const char* kTable = "inet nexus";
 
-void create_objects(Nft& nft) {
+// False when the table went meanwhile (create_once): the caller starts again.
+bool create_objects(Nft& nft) {
   const std::string t = std::string("add ") + "map " + kTable + " ";
   const std::string s = std::string("add ") + "set " + kTable + " ";
   nft.run(std::string("add table ") + kTable + "\n" +
@@ -29,27 +30,27 @@ void create_objects(Nft& nft) {
   // in no map ends the rule without a verdict, and the packet goes on unchanged.
   const std::string c = std::string(kTable) + " ";
   const std::string r = "add rule " + c;
-  create_once(nft,
-              "create chain " + c + "port_dnat\n" +
-                  r + "port_dnat fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @port_dnat_addr_v4\n" +
-                  r + "port_dnat fib daddr type local dnat ip to meta l4proto . th dport map @port_dnat_v4\n" +
-                  r + "port_dnat fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @port_dnat_addr_v6\n" +
-                  // ::1 has no route_localnet: a DNATed packet from it could never leave the host.
-                  r + "port_dnat fib daddr type local ip6 daddr != ::1 dnat ip6 to meta l4proto . th dport map @port_dnat_v6\n" +
-                  "create chain " + c + "port_prerouting { type nat hook prerouting priority dstnat; policy accept; }\n" +
-                  r + "port_prerouting jump port_dnat\n" +
-                  "create chain " + c + "port_output { type nat hook output priority -100; policy accept; }\n" +
-                  r + "port_output jump port_dnat\n" +
-                  "create chain " + c + "port_postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" +
-                  // A container reaching a published port of itself or of a neighbour on its bridge: without
-                  // this the answer would go straight back over the bridge, from an address it did not call.
-                  // Keyed by the output interface and the source's subnet, which hold whether the packet was
-                  // routed or bridged (br_netfilter), where the input interface is not known here.
-                  r + "port_postrouting ct status dnat oifname . ip saddr @port_hairpin_v4 masquerade\n" +
-                  r + "port_postrouting ct status dnat oifname . ip6 saddr @port_hairpin_v6 masquerade\n" +
-                  // The host calling 127.0.0.1: a source no container could answer.
-                  r + "port_postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n",
-              "create port publishing chains");
+  return create_once(nft,
+                     "create chain " + c + "port_dnat\n" +
+                         r + "port_dnat fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @port_dnat_addr_v4\n" +
+                         r + "port_dnat fib daddr type local dnat ip to meta l4proto . th dport map @port_dnat_v4\n" +
+                         r + "port_dnat fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @port_dnat_addr_v6\n" +
+                         // ::1 has no route_localnet: a DNATed packet from it could never leave the host.
+                         r + "port_dnat fib daddr type local ip6 daddr != ::1 dnat ip6 to meta l4proto . th dport map @port_dnat_v6\n" +
+                         "create chain " + c + "port_prerouting { type nat hook prerouting priority dstnat; policy accept; }\n" +
+                         r + "port_prerouting jump port_dnat\n" +
+                         "create chain " + c + "port_output { type nat hook output priority -100; policy accept; }\n" +
+                         r + "port_output jump port_dnat\n" +
+                         "create chain " + c + "port_postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" +
+                         // A container reaching a published port of itself or of a neighbour on its bridge: without
+                         // this the answer would go straight back over the bridge, from an address it did not call.
+                         // Keyed by the output interface and the source's subnet, which hold whether the packet was
+                         // routed or bridged (br_netfilter), where the input interface is not known here.
+                         r + "port_postrouting ct status dnat oifname . ip saddr @port_hairpin_v4 masquerade\n" +
+                         r + "port_postrouting ct status dnat oifname . ip6 saddr @port_hairpin_v6 masquerade\n" +
+                         // The host calling 127.0.0.1: a source no container could answer.
+                         r + "port_postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n",
+                     "create port publishing chains");
 }
 
 // A map key: the host side of one mapping for one family.
@@ -285,14 +286,15 @@ void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<Port
   for (const Element& e : want) creates += create_lines(e, token);
   // Fast path: one transaction of new elements, all or nothing.
   std::string error;
-  if (nft.try_run(creates, &error)) return;
-  if (!is_exists_error(error)) {  // the table's objects are not there yet
-    create_objects(nft);
+  for (int attempt = 1; attempt <= kCreateAttempts; ++attempt) {
     if (nft.try_run(creates, &error)) return;
-    if (!is_exists_error(error)) fail_transaction("publish ports of " + target.owner, error);
-  }
-  // A key is taken: by this owner already (a repeated ADD, or its own stale element), or by another one.
-  for (int attempt = 1;; ++attempt) {
+    if (!is_exists_error(error)) {
+      // The table's objects are not there: not yet, or no more (a DEL that found the host idle deleted the
+      // table, shared/nat/idle_tables.h). Create them and try again.
+      (void)create_objects(nft);
+      continue;
+    }
+    // A key is taken: by this owner already (a repeated ADD, or its own stale element), or by another one.
     const TableState state = read_table(nft);
     std::string replace = hairpin;
     for (const Element& e : want) {
@@ -306,8 +308,8 @@ void publish_ports(Nft& nft, const PublishTarget& target, const std::vector<Port
       replace += create_lines(e, token);
     }
     if (nft.try_run(replace, &error)) return;
-    if (attempt == 3) fail_transaction("publish ports of " + target.owner, error);
   }
+  fail_transaction("publish ports of " + target.owner, error);
 }
 
 void require_ports_free(Nft& nft, const PublishTarget& target, const std::vector<PortMapping>& mappings, bool v4,

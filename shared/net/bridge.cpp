@@ -6,6 +6,7 @@
 #include <netlink/attr.h>
 #include <netlink/errno.h>
 
+#include "shared/base/error.h"
 #include "shared/net/bridge_vlan.h"
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
@@ -134,6 +135,21 @@ std::vector<int> bridge_ports(const NlSocket& sock, int bridge_index) {
       },
       "list the ports of bridge #" + std::to_string(bridge_index));
   return ports;
+}
+
+bool has_ports_besides(const NlSocket& sock, const std::string& bridge, int leaving_port) {
+  const auto index = static_cast<int>(::if_nametoindex(bridge.c_str()));
+  if (index == 0) return false;
+  try {
+    for (const int port : bridge_ports(sock, index))
+      if (port != leaving_port) return true;
+    return false;
+  } catch (const Error& e) {
+    // Links coming and going all the while (many DELs at once) interrupt every try of the dump: the bridge may
+    // well have ports then, and "yes" only puts off what its last DEL does.
+    if (e.code() == Code::TryAgainLater) return true;
+    throw;
+  }
 }
 
 }  // namespace nexus::net
