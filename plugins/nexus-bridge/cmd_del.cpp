@@ -12,7 +12,6 @@
 #include "shared/neighbours/docker_user_chain.h"
 #include "shared/net/bridge.h"
 #include "shared/net/host_veth_name.h"
-#include "shared/net/nl_socket.h"
 
 namespace nexus::bridge_plugin {
 namespace {
@@ -105,7 +104,7 @@ void cmd_del(const cni::Request& req) {
   // anywhere has an element in them. One dump tells; the common DEL, whose bridge has ports left, stops there.
   const bool in_nexus_tables = conf.ip_masq || spoof_check || ports;
   if ((routes_through_host(conf) || in_nexus_tables) &&
-      !net::has_ports_besides(net::NlSocket::open(), conf.bridge)) {
+      !net::has_ports_besides(conf.bridge)) {
     if (routes_through_host(conf)) neighbours::release_docker_user_chains(gateway_link_name(conf), conf.bridge);
     remove_idle_nexus_tables();
   }

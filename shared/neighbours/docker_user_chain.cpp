@@ -356,7 +356,7 @@ bool insert_missing(const std::string& interface, const Chains& first_look) {
 
 // Whether `bridge` has a port other than `leaving_port`; false when the bridge is gone.
 bool has_other_ports(const std::string& bridge, int leaving_port) {
-  return net::has_ports_besides(net::NlSocket::open(), bridge, leaving_port);
+  return net::has_ports_besides(bridge, leaving_port);
 }
 
 void remove_ours(const std::string& interface, const Chains& first_look) {

@@ -3,6 +3,11 @@
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <vector>
 #include <netlink/attr.h>
 #include <netlink/errno.h>
 
@@ -11,6 +16,7 @@
 #include "shared/net/nl_error.h"
 #include "shared/net/nl_request.h"
 #include "shared/util/fnv1a.h"
+#include "shared/util/unique_fd.h"
 
 namespace nexus::net {
 
@@ -118,37 +124,62 @@ std::optional<bool> port_isolated(const NlSocket& sock, int port_index) {
   return port[IFLA_BRPORT_ISOLATED] != nullptr && nla_get_u8(port[IFLA_BRPORT_ISOLATED]) != 0;
 }
 
-std::vector<int> bridge_ports(const NlSocket& sock, int bridge_index) {
-  std::vector<int> ports;
-  dump(
-      sock,
-      [bridge_index] {
-        ifinfomsg header{};
-        header.ifi_family = AF_UNSPEC;
-        NlMsgPtr msg = link_message(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, header);
-        check_put(nla_put_u32(msg.get(), IFLA_MASTER, static_cast<uint32_t>(bridge_index)), "IFLA_MASTER");
-        return msg;
-      },
-      [&](nl_object* object) {
-        auto* link = reinterpret_cast<rtnl_link*>(object);
-        if (rtnl_link_get_master(link) == bridge_index) ports.push_back(rtnl_link_get_ifindex(link));
-      },
-      "list the ports of bridge #" + std::to_string(bridge_index));
-  return ports;
-}
+namespace {
 
-bool has_ports_besides(const NlSocket& sock, const std::string& bridge, int leaving_port) {
+// One RTM_GETLINK dump of the links whose master is `bridge_index` (the kernel filters on IFLA_MASTER).
+struct PortDumpRequest {
+  nlmsghdr header;
+  ifinfomsg link;
+  rtattr master;
+  uint32_t master_index;
+};
+
+}  // namespace
+
+bool has_ports_besides(const std::string& bridge, int leaving_port) {
   const auto index = static_cast<int>(::if_nametoindex(bridge.c_str()));
   if (index == 0) return false;
-  try {
-    for (const int port : bridge_ports(sock, index))
-      if (port != leaving_port) return true;
-    return false;
-  } catch (const Error& e) {
-    // Links coming and going all the while (many DELs at once) interrupt every try of the dump: the bridge may
-    // well have ports then, and "yes" only puts off what its last DEL does.
-    if (e.code() == Code::TryAgainLater) return true;
-    throw;
+  // The dump stops at the first port that is not `leaving_port`: reading every port in every DEL made a thousand
+  // DELs at once quadratic. The socket is this call's own, so what the kernel had left to send goes with it.
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (!fd) throw sys_error("list the ports of bridge " + bridge + ": open rtnetlink socket", errno);
+  PortDumpRequest req{};
+  req.header.nlmsg_len = sizeof req;
+  req.header.nlmsg_type = RTM_GETLINK;
+  req.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.header.nlmsg_seq = 1;
+  req.link.ifi_family = AF_UNSPEC;
+  req.master.rta_type = IFLA_MASTER;
+  req.master.rta_len = RTA_LENGTH(sizeof req.master_index);
+  req.master_index = static_cast<uint32_t>(index);
+  if (::send(fd.get(), &req, sizeof req, 0) < 0)
+    throw sys_error("list the ports of bridge " + bridge + ": send", errno);
+  bool interrupted = false;
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw sys_error("list the ports of bridge " + bridge + ": receive", errno);
+    auto left = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      interrupted = interrupted || (h->nlmsg_flags & NLM_F_DUMP_INTR) != 0;
+      // Links coming and going all the while (many DELs at once) make the list inconsistent: the bridge may well
+      // have ports then, and "yes" only puts off what its last DEL does.
+      if (h->nlmsg_type == NLMSG_DONE) return interrupted;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        const int error = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+        if (error != 0) throw sys_error("list the ports of bridge " + bridge, error);
+        continue;
+      }
+      if (h->nlmsg_type != RTM_NEWLINK) continue;
+      const auto* link = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
+      // A kernel that ignores the filter lists every link: only those enslaved to the bridge count.
+      int attr_left = static_cast<int>(IFLA_PAYLOAD(h));
+      for (auto* a = IFLA_RTA(link); RTA_OK(a, attr_left); a = RTA_NEXT(a, attr_left))
+        if (a->rta_type == IFLA_MASTER && *static_cast<const uint32_t*>(RTA_DATA(a)) == static_cast<uint32_t>(index) &&
+            link->ifi_index != leaving_port)
+          return true;
+    }
   }
 }
 

@@ -3,7 +3,6 @@
 #include <array>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "shared/net/link.h"
 #include "shared/net/nl_ptr.h"
@@ -47,12 +46,11 @@ void set_port_isolated(const NlSocket& sock, int port_index, bool on);
 /// Whether bridge port `port_index` is isolated; nullopt when the link is missing or not a bridge port.
 std::optional<bool> port_isolated(const NlSocket& sock, int port_index);
 
-/// The indexes of the links enslaved to bridge `bridge_index` (its ports), by one dump the kernel filters.
-std::vector<int> bridge_ports(const NlSocket& sock, int bridge_index);
 /// Whether bridge `bridge` has a port other than `leaving_port` (0: none is leaving); false when it is gone. One
-/// dump (the bridge's index comes from an ioctl, not a netlink round trip): DEL's cheap gate before what only the
-/// bridge's last attachment does. True, to be safe, when links change so fast that no try of the dump completes.
-bool has_ports_besides(const NlSocket& sock, const std::string& bridge, int leaving_port = 0);
+/// dump on a socket of its own, read only until the first such port (the bridge's index comes from an ioctl):
+/// DEL's cheap gate before what only the bridge's last attachment does. True, to be safe, when links changed
+/// during the dump.
+bool has_ports_besides(const std::string& bridge, int leaving_port = 0);
 
 /// The RTM_SETLINK request setting one on/off bridge port attribute (IFLA_BRPORT_MODE, IFLA_BRPORT_ISOLATED, ...)
 /// of `port_index`: AF_BRIDGE, the attribute in a nested IFLA_PROTINFO. libnl 3.7 has setters for some of these
