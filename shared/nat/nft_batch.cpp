@@ -68,25 +68,35 @@ void send_all(const UniqueFd& fd, const std::vector<char>& batch) {
   if (static_cast<size_t>(sent) != batch.size()) throw Error(Code::Internal, "nf_tables: batch sent only in part");
 }
 
-// Reads the kernel's answers to messages 1..count (each asked for an ACK) until every one has its answer; returns
-// the first error among them, 0 when all were acknowledged.
-int read_answers(const UniqueFd& fd, uint32_t count) {
-  const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
-  alignas(nlmsghdr) std::array<char, 16384> buf;
-  uint32_t answered = 0;
-  int first_error = 0;
-  while (answered < count) {
+using AnswerBuffer = std::array<char, 16384>;
+
+// Receives the next datagram of the kernel's answer to `what` into `buf` before `deadline`; returns its length.
+int receive_answer(const UniqueFd& fd, AnswerBuffer& buf, std::chrono::steady_clock::time_point deadline,
+                   const std::string& what) {
+  for (;;) {
     const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n > 0) return static_cast<int>(n);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd p{.fd = fd.get(), .events = POLLIN, .revents = 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0)
-        throw Error(Code::Internal, "nf_tables: no answer to the batch from the kernel");
+        throw Error(Code::Internal, "nf_tables: no answer to " + what + " from the kernel");
       continue;
     }
-    if (n < 0) throw sys_error("nf_tables: read the batch's answer", errno);
-    int len = static_cast<int>(n);
+    throw sys_error("nf_tables: read the answer to " + what, n < 0 ? errno : EPROTO);
+  }
+}
+
+// Reads the kernel's answers to messages 1..count (each asked for an ACK) until every one has its answer; returns
+// the first error among them, 0 when all were acknowledged.
+int read_answers(const UniqueFd& fd, uint32_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
+  alignas(nlmsghdr) AnswerBuffer buf;
+  uint32_t answered = 0;
+  int first_error = 0;
+  while (answered < count) {
+    int len = receive_answer(fd, buf, deadline, "the batch");
     // libnl's walkers: the kernel headers' NLMSG_OK compares a signed length with an unsigned one.
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
       if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq > count) continue;
@@ -225,19 +235,9 @@ int nft_request(net::NlMsgPtr request, const std::function<bool(const nlmsghdr&)
   const UniqueFd fd = open_socket();
   send_all(fd, bytes);
   const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
-  alignas(nlmsghdr) std::array<char, 16384> buf;
+  alignas(nlmsghdr) AnswerBuffer buf;
   for (;;) {
-    const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{.fd = fd.get(), .events = POLLIN, .revents = 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0)
-        throw Error(Code::Internal, "nf_tables: no answer to a request from the kernel");
-      continue;
-    }
-    if (n < 0) throw sys_error("nf_tables: read a request's answer", errno);
-    int len = static_cast<int>(n);
+    int len = receive_answer(fd, buf, deadline, "a request");
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
       if (h->nlmsg_seq != 1) continue;
       if (h->nlmsg_type == NLMSG_DONE) return 0;
