@@ -10,6 +10,7 @@
 #include <vector>
 #include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 
 #include "shared/base/error.h"
 #include "shared/net/bridge_vlan.h"
@@ -161,7 +162,8 @@ bool has_ports_besides(const std::string& bridge, int leaving_port) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw sys_error("list the ports of bridge " + bridge + ": receive", errno);
     auto left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    // libnl's walkers: the kernel headers' NLMSG_OK compares a signed length with an unsigned one.
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {
       interrupted = interrupted || (h->nlmsg_flags & NLM_F_DUMP_INTR) != 0;
       // Links coming and going all the while (many DELs at once) make the list inconsistent: the bridge may well
       // have ports then, and "yes" only puts off what its last DEL does.
