@@ -20,13 +20,14 @@
 #include "tests/testutil/bridge_env.h"
 #include "tests/testutil/nft_state.h"
 #include "tests/testutil/root.h"
+#include "tests/testutil/sanitized_build.h"
 
 using namespace nexus::testutil;
 using nlohmann::json;
 
 namespace {
 
-constexpr int kRounds = 40;  // per kind of crash
+constexpr int kRounds = kSanitizedBuild ? 12 : 40;  // per kind of crash
 constexpr const char* kNet = "10.67.0.0/24";
 constexpr int kIpamMaxUs = 1500;  // nexus-ipam's whole run (exec included) takes about this long
 
@@ -324,7 +325,7 @@ TEST_CASE("crash: a runtime that lost the ADD's result still cleans up everythin
 
 namespace {
 
-constexpr int kPortRounds = 30;
+constexpr int kPortRounds = kSanitizedBuild ? 10 : 30;
 
 // nexus-bridge killed during an ADD that publishes ports (portMappings), at a random instant: before IPAM, during
 // it, and just after it, when the port helper gets the container's address and publishes. Beside the crashed
