@@ -197,7 +197,7 @@ TEST_CASE("cluster: three hosts, 100 containers each (40 under ASan) created at 
     CHECK(now.elements == kPerHost);
     CHECK(now.tokens == kPerHost);
   }
-  const auto node = [&](int h, int i) -> const Node& { return nodes[h * kPerHost + i]; };
+  const auto node = [&](int h, int i) -> const Node& { return nodes.at(h * kPerHost + i); };
 
   // Across hosts, by the routes between the pod ranges: the receiver sees the sender's own address. Ten pairs
   // spread over the hosts and containers, and one pair both ways (TCP and ping).
@@ -209,8 +209,8 @@ TEST_CASE("cluster: three hosts, 100 containers each (40 under ASan) created at 
     CAPTURE(to.id);
     CHECK(seen_at(*to.ns, to.address, port++, *from.ns) == from.address);
   }
-  const Node& a = node(0, 42);
-  const Node& b = node(2, 77);
+  const Node& a = node(0, 42 % kPerHost);
+  const Node& b = node(2, 77 % kPerHost);
   CHECK(seen_at(*b.ns, b.address, port++, *a.ns) == a.address);
   CHECK(seen_at(*a.ns, a.address, port++, *b.ns) == b.address);
   CHECK(run_in_netns(*a.ns, "ping -c1 -W2 -q " + b.address).exit_code == 0);
@@ -218,7 +218,7 @@ TEST_CASE("cluster: three hosts, 100 containers each (40 under ASan) created at 
 
   // To the outside, which has no route to any pod range: masqueraded to the sending host's fabric address.
   for (int h = 0; h < kHosts; ++h)
-    for (const int i : {0, 50, 99}) {
+    for (const int i : {0, kPerHost / 2, kPerHost - 1}) {
       CAPTURE(node(h, i).id);
       CHECK(seen_at(cluster.outside(), kOutside, port++, *node(h, i).ns) == fabric_address(h));
     }
